@@ -1,0 +1,163 @@
+"""The platform's view of people and the resolution of a targeting spec into an audience.
+
+:class:`PlatformView` is the wall between ground truth and what a platform knows:
+demographics and location (platforms know these well), its own accounts and session
+rates, the interests it *infers* (with misses and false positives) and the job titles
+people *declare* (incomplete and sometimes stale). Audience resolution and the delivery
+optimiser read only this view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import geography, interests, occupations
+from sim.campaign import TargetingSpec
+from sim.errors import UnknownNameError
+from sim.platforms import PLATFORM_INDEX, Platform
+from sim.population import Population
+
+
+class PlatformView:
+    """What one platform knows about every simulated person.
+
+    Parameters
+    ----------
+    pop : Population
+    platform : Platform
+    """
+
+    def __init__(self, pop: Population, platform: Platform) -> None:
+        self._pop = pop
+        self.platform = platform
+        self.weight = pop.weight
+
+    @property
+    def size(self) -> int:
+        """Number of simulated people (users or not)."""
+        return self._pop.size
+
+    @property
+    def age(self) -> np.ndarray:
+        """Age in years, shape (n,)."""
+        return self._pop.age
+
+    @property
+    def age_band(self) -> np.ndarray:
+        """Age band index, shape (n,)."""
+        return self._pop.age_band
+
+    @property
+    def gender(self) -> np.ndarray:
+        """0 male, 1 female, shape (n,)."""
+        return self._pop.gender
+
+    @property
+    def place(self) -> np.ndarray:
+        """Home place index, shape (n,)."""
+        return self._pop.place
+
+    @property
+    def x_km(self) -> np.ndarray:
+        """Home x in km, shape (n,)."""
+        return self._pop.x_km
+
+    @property
+    def y_km(self) -> np.ndarray:
+        """Home y in km, shape (n,)."""
+        return self._pop.y_km
+
+    @property
+    def sessions(self) -> np.ndarray:
+        """Sessions per day on this platform (0: no account), shape (n,)."""
+        return self._pop.sessions[PLATFORM_INDEX[self.platform.name]]
+
+    def interest(self, topic: int) -> np.ndarray:
+        """Whether the platform believes each person has ``topic``, shape (n,) bool."""
+        return self._pop.inferred_interest(self.platform.name, topic)
+
+    def interest_overlap(self, idx: np.ndarray, topics: list[int]) -> np.ndarray:
+        """Share of ``topics`` the platform believes people ``idx`` have, shape (k,)."""
+        if not topics:
+            return np.zeros(idx.size)
+        return sum(self.interest(t)[idx].astype(np.float64) for t in topics) / len(topics)
+
+    @property
+    def titles(self) -> np.ndarray:
+        """Declared job title (occupation index, -1 none), shape (n,); all -1 if none."""
+        if not self.platform.declares_titles:
+            return np.full(self.size, -1, dtype=np.int16)
+        if self.platform.kind == "job-board":
+            return self._pop.jobboard_title
+        return self._pop.declared_title
+
+
+def resolve(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
+    """The people a targeting spec reaches on the view's platform.
+
+    Parameters
+    ----------
+    view : PlatformView
+    spec : TargetingSpec
+
+    Returns
+    -------
+    numpy.ndarray of int32, shape (k,)
+        Indices of account holders matching every part of the spec.
+
+    Raises
+    ------
+    UnknownNameError
+        A place, interest or job title that is not in the platform's catalogue.
+    """
+    mask = view.sessions > 0
+    if spec.locations:
+        mask &= location_mask(view, spec)
+    if spec.age_min > 18:
+        mask &= view.age >= spec.age_min
+    if spec.age_max is not None:
+        mask &= view.age <= spec.age_max
+    if spec.genders:
+        wanted = [1 if g == "female" else 0 for g in spec.genders]
+        mask &= np.isin(view.gender, wanted)
+    if spec.interests:
+        any_of = np.zeros(view.size, dtype=bool)
+        for t in spec.interests:
+            any_of |= view.interest(_topic(t))
+        mask &= any_of
+    for t in spec.exclude_interests:
+        mask &= ~view.interest(_topic(t))
+    if spec.job_titles:
+        titles = [_title(t) for t in spec.job_titles]
+        mask &= np.isin(view.titles, titles)
+    return np.flatnonzero(mask).astype(np.int32)
+
+
+def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
+    """People living in any of the spec's locations, shape (n,) bool."""
+    mask = np.zeros(view.size, dtype=bool)
+    place_region = np.array([p.region for p in geography.PLACES])
+    for loc in spec.locations:
+        if loc.place not in geography.PLACE_OR_REGION_NAMES:
+            raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
+        if loc.place in geography.REGION_NAMES:
+            members = np.flatnonzero(place_region == loc.place)
+        else:
+            members = np.array([geography.place_index(loc.place)])
+        mask |= np.isin(view.place, members)
+        if loc.radius_km > 0:
+            cx, cy = geography.centre_km(loc.place)
+            mask |= np.hypot(view.x_km - cx, view.y_km - cy) <= loc.radius_km
+    return mask
+
+
+def _topic(name: str) -> int:
+    if name not in interests.TOPIC_NAMES:
+        raise UnknownNameError("interest", name, interests.TOPIC_NAMES)
+    return interests.topic_index(name)
+
+
+def _title(name: str) -> int:
+    if name not in occupations.OCCUPATION_IDS:
+        raise UnknownNameError("job title", name, occupations.OCCUPATION_IDS)
+    return occupations.occupation_index(name)

@@ -1,0 +1,173 @@
+"""How people respond to a job ad: impression → click → application.
+
+Ground truth, computed per person for one ad set (its platform, vacancy and creative):
+
+.. math::
+
+    p_\\text{click}(i, n) = \\min\\Big(0.5,\\; c_p \\cdot a \\cdot R_i \\cdot S_{s(i)}
+        \\cdot C_i \\cdot \\pi_i \\cdot F(n)\\Big)
+
+with :math:`c_p` the platform's baseline link CTR, :math:`a` the creative's appeal,
+:math:`R_i` the person's relevance to the vacancy (occupation match, adjacent
+occupation, real interests, distance, salary), :math:`S` the search-state multiplier,
+:math:`C_i` the creative's image affinity for the person's sex, :math:`\\pi_i` personal
+click-proneness and :math:`F(n) = \\max(n^{-\\beta}, f_0)` fatigue at the n-th exposure
+(calibration.md §6: β ≈ 0.3-0.5, floor ≈ 30 %).
+
+After a click,
+
+.. math::
+
+    p_\\text{apply}(i) = \\min\\big(0.9,\\; b_\\text{flow} \\cdot A_{s(i)} \\cdot Q_i
+        \\cdot e^{\\gamma\\,\\text{salary}}\\big)
+
+with :math:`b_\\text{flow}` the apply-flow base rate (full application vs short form,
+calibration.md §1: 4-10 % and 10-25 %), :math:`A` the search-state multiplier and
+:math:`Q_i` higher for people who know they fit. All multipliers are **estimates**
+chosen so a neutral Facebook ad to broad adults lands in the published CTR and
+click→apply bands (recipe R8); ``tests/test_behavior.py`` checks that it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import interests, occupations
+from sim.population import Population, distance_km, qualified_mask
+from sim.scenario import Creative, VacancySpec
+
+IMAGE_SIGNAL = {  # how strongly the image speaks to one sex: <0 men, >0 women
+    "neutral": 0.0,
+    "man": -0.35,
+    "woman": 0.35,
+    "male-stereotyped": -1.0,
+    "female-stereotyped": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class ResponseModel:
+    """Coefficients of the click and apply model (all estimates, see module docstring)."""
+
+    occupation_match: float = 4.0  # people in the trade click its job ads far more
+    adjacent_match: float = 1.8
+    career_change_adjacent: float = 1.8  # a career-change creative speaks to adjacent trades
+    career_change_other: float = 1.2  # ... and a little to everyone else
+    interest: float = 2.0  # multiplier at full overlap with the occupation's typical topics
+    distance_scale_km: float = 60.0  # relevance halves every ~42 km (exp(-d/60))
+    distance_floor: float = 0.1
+    salary: float = 0.5  # log-multiplier per unit of salary attractiveness
+    search_state: tuple[float, float, float] = (0.3, 1.0, 2.0)  # closed, open, active
+    repeat_click: float = 0.25  # someone who already clicked the ad rarely clicks again
+    image_affinity: float = 1.2  # log-multiplier at full image signal for the matching sex
+    fatigue_beta: float = 0.4
+    fatigue_floor: float = 0.3
+    apply_full: float = 0.09
+    apply_short: float = 0.25
+    apply_state: tuple[float, float, float] = (0.25, 0.7, 1.6)
+    apply_qualified: float = 1.6
+    apply_unqualified: float = 0.6
+    apply_salary: float = 0.4
+
+
+DEFAULT_RESPONSE = ResponseModel()
+
+
+def image_multiplier(
+    creative: Creative, gender: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE
+) -> np.ndarray:
+    """How much more (or less) likely each person is to click because of the image.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape like ``gender``
+    """
+    signal = IMAGE_SIGNAL[creative.image]
+    sign = np.where(gender == 1, 1.0, -1.0)
+    return np.exp(0.5 * model.image_affinity * signal * sign)
+
+
+def relevance_multiplier(
+    pop: Population,
+    idx: np.ndarray,
+    vacancy: VacancySpec,
+    creative: Creative,
+    model: ResponseModel = DEFAULT_RESPONSE,
+) -> np.ndarray:
+    """Ground-truth relevance of the vacancy to people ``idx`` (no platform, no fatigue).
+
+    Parameters
+    ----------
+    pop : Population
+    idx : numpy.ndarray of int, shape (k,)
+    vacancy, creative
+        The job and the ad.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+    """
+    target = occupations.occupation_index(vacancy.occupation)
+    occ = pop.occupation[idx]
+    adjacent = occupations.adjacency_matrix()[target][np.maximum(occ, 0)] & (occ >= 0)
+    exact = occ == target
+    career_change = creative.message == "career-change"
+    occ_mult = np.where(
+        exact,
+        model.occupation_match,
+        np.where(
+            adjacent,
+            model.adjacent_match * (model.career_change_adjacent if career_change else 1.0),
+            model.career_change_other if career_change else 1.0,
+        ),
+    )
+    topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
+    overlap = pop.interests[idx[:, None], topics].mean(axis=1) if topics else np.zeros(idx.size)
+    interest_mult = model.interest**overlap
+    dist = distance_km(pop, vacancy.location, idx)
+    dist_mult = np.maximum(np.exp(-dist / model.distance_scale_km), model.distance_floor)
+    return occ_mult * interest_mult * dist_mult * np.exp(model.salary * vacancy.salary)
+
+
+def click_probability(
+    pop: Population,
+    idx: np.ndarray,
+    vacancy: VacancySpec,
+    creative: Creative,
+    link_ctr: float,
+    model: ResponseModel = DEFAULT_RESPONSE,
+) -> np.ndarray:
+    """First-exposure click probability of people ``idx`` for an ad, shape (k,)."""
+    state = np.asarray(model.search_state)[pop.search_state[idx]]
+    p = (
+        link_ctr
+        * creative.appeal
+        * relevance_multiplier(pop, idx, vacancy, creative, model)
+        * state
+        * image_multiplier(creative, pop.gender[idx], model)
+        * pop.propensity[idx]
+    )
+    return np.minimum(p, 0.5)
+
+
+def fatigue(exposure: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
+    """Share of the first-exposure click probability left at exposure number ``n`` (>= 1)."""
+    return np.maximum(np.power(exposure, -model.fatigue_beta), model.fatigue_floor)
+
+
+def apply_probability(
+    pop: Population,
+    idx: np.ndarray,
+    vacancy: VacancySpec,
+    model: ResponseModel = DEFAULT_RESPONSE,
+    qualified: np.ndarray | None = None,
+) -> np.ndarray:
+    """Probability that people ``idx`` apply after clicking, shape (k,)."""
+    if qualified is None:
+        qualified = qualified_mask(pop, vacancy)
+    base = model.apply_short if vacancy.apply_flow == "short-form" else model.apply_full
+    state = np.asarray(model.apply_state)[pop.search_state[idx]]
+    fit = np.where(qualified[idx], model.apply_qualified, model.apply_unqualified)
+    return np.minimum(base * state * fit * np.exp(model.apply_salary * vacancy.salary), 0.9)

@@ -1,0 +1,74 @@
+"""The small hierarchy of errors recruitsim raises on bad input.
+
+Every error carries a one-line message that names what is wrong, what was expected
+and what came. The command line turns any :class:`RecruitsimError` into that one line
+on standard error and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class RecruitsimError(Exception):
+    """Base class of every error caused by the user's input."""
+
+
+class ScenarioError(RecruitsimError):
+    """A scenario file (or a value set on the command line) is malformed.
+
+    Parameters
+    ----------
+    source : str
+        The file (or ``"--set"``) the value came from.
+    path : str
+        Dotted field path, e.g. ``"vacancy.max_distance_km"``.
+    message : str
+        What was expected and what came.
+    """
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        where = f"{source}: {path}: " if path else f"{source}: "
+        super().__init__(where + message)
+
+
+class UnknownNameError(RecruitsimError, KeyError):
+    """A name (strategy, platform, occupation, place, interest ...) is not known."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(name, known)}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class PolicyError(RecruitsimError):
+    """A targeting spec breaks the platform's advertising policy."""
+
+
+class BudgetError(RecruitsimError):
+    """A budget is impossible (negative, zero where spend is required, over the total)."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest known name, or a list of choices.
+
+    Parameters
+    ----------
+    name : str
+        The unknown name.
+    known : iterable of str
+        The valid names.
+    """
+    known = sorted(set(known))
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if len(known) <= 8:
+        return f"; expected one of {', '.join(map(repr, known))}"
+    return ""

@@ -1,0 +1,501 @@
+"""The market: auctions against other advertisers, budget pacing and the delivery optimiser.
+
+Delivery works hour by hour. For each active ad set and hour:
+
+1. **Opportunities.** People in the ad set's audience open the app at their own rates
+   (sessions per day x share of the day's use in this hour x ad slots per session).
+   Their number is Poisson; an opportunity falls on person *i* with probability
+   proportional to *i*'s rate (a binary search in the audience's cumulative rates).
+2. **Throttling.** The ad set enters at most ``participation`` x (the impressions its
+   hourly budget buys at the platform's median price) of them, so the work grows with
+   the budget, not with population x hours.
+3. **Auction.** The highest competing bid is log-normal around the platform's median
+   CPM times the person's segment multiplier (other advertisers value some groups more:
+   women 25-44 by default) and the hour's demand; a floor applies. The ad set bids
+   ``lambda x value``: value is 1 for reach and the optimiser's predicted engagement for
+   clicks or applications. It wins when its bid beats the competition; it pays the
+   competing bid (second price) or its own (first price).
+4. **Frequency cap and budget.** Impressions beyond the cap are not bought; spending
+   stops once the hour's cap or the lifetime budget is reached (at most one auction's
+   price over).
+5. **Pacing.** ``lambda`` is adjusted every hour so spend tracks an even daily budget
+   spread over the day in proportion to use; unspent money carries forward.
+
+The **delivery optimiser** predicts engagement from what the platform knows: sex and
+age band (when the platform uses them, even if the advertiser did not target them),
+inferred interests, declared titles and the creative's image. It is trained on
+historical engagement with similar job ads: the mean true click (and apply)
+probability of the platform's users in each cell of those features. This is the
+mechanism behind skewed delivery of neutral job ads (Ali et al. 2019).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import behavior, occupations
+from sim import interests as topics
+from sim.audience import PlatformView, resolve
+from sim.campaign import AdSet, AdSetReport, DeliveryReport
+from sim.errors import BudgetError, PolicyError, UnknownNameError
+from sim.platforms import PLATFORMS, Platform
+from sim.population import Population
+from sim.scenario import MarketSpec, OptimiserSpec, Scenario
+
+FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
+HOUR_DEMAND_ELASTICITY = 0.3  # competitors' bids rise mildly with traffic (estimate)
+HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate)
+TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated from
+CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
+
+
+def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray) -> np.ndarray:
+    """Competitors' price multiplier for each person (product over matching segments).
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n,)
+    """
+    mult = np.ones(age.shape[0], dtype=np.float32)
+    for seg in market.segments:
+        m = (age >= seg.age_min) & (age <= seg.age_max)
+        if seg.gender != "any":
+            m &= gender == (1 if seg.gender == "female" else 0)
+        mult[m] *= np.float32(seg.price_multiplier)
+    return mult
+
+
+class DeliveryOptimiser:
+    """A platform's engagement model for one vacancy's ads.
+
+    Cells are (sex, age band) — only where the platform and the scenario let the
+    optimiser use demographics — x inferred-interest overlap with the occupation's
+    topics (none / some / most) x declared title (none / the occupation / other).
+
+    Parameters
+    ----------
+    spec : OptimiserSpec
+    view : PlatformView
+    pop : Population
+        Used only to simulate the historical engagement the platform learned from.
+    vacancy : VacancySpec
+    rng : numpy.random.Generator
+    """
+
+    def __init__(self, spec, view: PlatformView, pop: Population, vacancy, rng) -> None:
+        self.platform = view.platform
+        self.view = view
+        self.use_demographics = spec.use_demographics and self.platform.optimiser_demographics
+        self.use_creative = spec.use_creative and self.platform.optimiser_creative
+        self.noise = spec.prediction_noise
+        occ = occupations.get(vacancy.occupation)
+        self._topics = [topics.topic_index(t) for t in occ.interests]
+        self._target = occupations.occupation_index(vacancy.occupation)
+        users = np.flatnonzero(view.sessions > 0)
+        if users.size > TRAINING_SAMPLE:
+            users = np.sort(rng.choice(users, TRAINING_SAMPLE, replace=False))
+        neutral = behavior.Creative()
+        clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr)
+        applies = clicks * behavior.apply_probability(pop, users, vacancy)
+        cells = self.cells(users)
+        n_cells = 2 * len(occupations.AGE_BANDS) * 9
+        count = np.bincount(cells, minlength=n_cells)
+        self.click_table = self._shrunk(cells, clicks, count, n_cells)
+        self.apply_table = self._shrunk(cells, applies, count, n_cells)
+
+    @staticmethod
+    def _shrunk(cells, values, count, n_cells) -> np.ndarray:
+        overall = values.mean() if values.size else 0.0
+        sums = np.bincount(cells, weights=values, minlength=n_cells)
+        return (sums + CELL_PRIOR * overall) / (count + CELL_PRIOR)
+
+    def cells(self, idx: np.ndarray) -> np.ndarray:
+        """Feature cell of people ``idx``, shape (k,) int64."""
+        overlap = self.view.interest_overlap(idx, self._topics)
+        ibucket = np.where(overlap >= 0.5, 2, np.where(overlap > 0, 1, 0))
+        titles = self.view.titles[idx]
+        tbucket = np.where(titles < 0, 0, np.where(titles == self._target, 1, 2))
+        if self.use_demographics:
+            demo = self.view.gender[idx].astype(np.int64) * len(occupations.AGE_BANDS)
+            demo = demo + self.view.age_band[idx]
+        else:
+            demo = np.zeros(idx.size, dtype=np.int64)
+        return (demo * 3 + ibucket) * 3 + tbucket
+
+    def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
+        """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
+        if objective == "reach" or idx.size == 0:
+            return np.ones(idx.size, dtype=np.float32)
+        table = self.click_table if objective == "clicks" else self.apply_table
+        value = table[self.cells(idx)]
+        if self.use_creative:
+            value = value * behavior.image_multiplier(creative, self.view.gender[idx])
+        mean = value.mean()
+        return (value / mean if mean > 0 else np.ones(idx.size)).astype(np.float32)
+
+
+@dataclass(eq=False)
+class _AdSetState:
+    """An ad set being delivered: its audience and running counters."""
+
+    key: int
+    adset: AdSet
+    platform: Platform
+    objective: str
+    audience: np.ndarray  # int32 (k,)
+    cum_rate: np.ndarray  # float64 (k,), cumulative opportunities per day
+    value: np.ndarray  # float32 (k,)
+    price_mult: np.ndarray  # float32 (k,)
+    p_click: np.ndarray  # float32 (k,)
+    p_apply: np.ndarray  # float32 (k,)
+    freq: np.ndarray  # uint16 (k,)
+    budget_left: float
+    lam: float
+    status: str = "active"
+    day_budget: float = 0.0
+    spent_today: float = 0.0
+    impressions: int = 0
+    reach: int = 0
+    clicks: int = 0
+    spend: float = 0.0
+    impressions_by_gender: list = field(default_factory=lambda: [0, 0])
+
+    @property
+    def daily_opportunities(self) -> float:
+        return float(self.cum_rate[-1]) if self.cum_rate.size else 0.0
+
+
+class ImpressionLog:
+    """Every impression bought, as columns (appended per hour, joined on demand)."""
+
+    COLUMNS = ("person", "adset", "hour", "price", "clicked", "applied")
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {c: [] for c in self.COLUMNS}
+
+    def append(self, **cols: np.ndarray) -> None:
+        for c in self.COLUMNS:
+            self._parts[c].append(cols[c])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The log as arrays, each of shape (n_impressions,)."""
+        dtypes = dict(person=np.int32, adset=np.int16, hour=np.int32, price=np.float64,
+                      clicked=bool, applied=bool)  # fmt: skip
+        out = {}
+        for c, parts in self._parts.items():
+            out[c] = np.concatenate(parts).astype(dtypes[c]) if parts else np.zeros(0, dtypes[c])
+            self._parts[c] = [out[c]] if parts else []
+        return out
+
+
+class DeliveryEngine:
+    """Runs the campaign's ad sets through the platforms' auctions, hour by hour.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    pop : Population
+    qualified : numpy.ndarray of bool, shape (n,)
+        Ground truth, used only for the applicant tracking system's screening.
+    market_rng, behaviour_rng : numpy.random.Generator
+        Separate streams for the market (opportunities, competition, optimiser) and for
+        people's responses, so that common random numbers line up across strategies.
+    """
+
+    def __init__(self, scenario: Scenario, pop: Population, qualified: np.ndarray,
+                 market_rng: np.random.Generator, behaviour_rng: np.random.Generator) -> None:
+        self.scenario = scenario
+        self.pop = pop
+        self.qualified = qualified
+        self.market_rng = market_rng
+        self.behaviour_rng = behaviour_rng
+        self.budget_total = scenario.budget.total
+        self.days = scenario.campaign.days
+        self.applied = np.zeros(pop.size, dtype=bool)
+        self.clicked = np.zeros(pop.size, dtype=bool)
+        self.log = ImpressionLog()
+        self.price_mult = segment_multipliers(scenario.market, pop.age, pop.gender)
+        self._views: dict[str, PlatformView] = {}
+        self._optimisers: dict[tuple, DeliveryOptimiser] = {}
+        self._states: dict[str, _AdSetState] = {}
+        self._order: list[str] = []  # every ad set name ever planned, in order (log key)
+        self.spend = 0.0
+
+    # ----------------------------------------------------------------- ad sets
+    def view(self, platform: str) -> PlatformView:
+        """The platform's view of the population (cached)."""
+        if platform not in self._views:
+            self._views[platform] = PlatformView(self.pop, PLATFORMS[platform])
+        return self._views[platform]
+
+    def set_ad_sets(self, adsets: list[AdSet], day: int) -> None:
+        """Validate and (re)activate ad sets; ad sets not listed are paused.
+
+        An ad set keeps its counters when a later plan names it again with the same
+        platform, targeting, creative and objective (a budget, bid, cap or hours change);
+        otherwise its audience is resolved anew.
+
+        Raises
+        ------
+        PolicyError, BudgetError, UnknownNameError
+        """
+        adsets = list(adsets)
+        names = [a.name for a in adsets]
+        if len(set(names)) != len(names):
+            raise PolicyError(f"ad set names must be unique, got {names}")
+        left = self.budget_total - self.spend
+        planned = sum(a.budget for a in adsets)
+        for a in adsets:
+            self._check(a)
+        if planned > left * (1 + 1e-9) + 1e-6:
+            raise BudgetError(
+                f"ad sets plan {planned:,.2f} but only {left:,.2f} "
+                f"{self.scenario.budget.currency} of the budget is left"
+            )
+        new_states = {}
+        for a in adsets:
+            old = self._states.get(a.name)
+            same = old is not None and (old.adset.platform, old.adset.targeting,
+                                        old.adset.creative, old.adset.objective) == (
+                a.platform, a.targeting, a.creative, a.objective)  # fmt: skip
+            st = old if same else self._activate(a, old)
+            st.adset = a
+            st.budget_left = a.budget
+            st.day_budget = 0.0
+            new_states[a.name] = st
+            if a.name not in self._order:
+                self._order.append(a.name)
+        for name, st in self._states.items():
+            if name not in new_states:
+                st.budget_left = 0.0
+        self._states.update(new_states)
+        self._active = [self._states[a.name] for a in adsets]
+
+    def _check(self, a: AdSet) -> None:
+        in_play = [p.name for p in self.scenario.platforms]
+        if a.platform not in in_play:
+            raise UnknownNameError("platform in this scenario", a.platform, in_play)
+        platform = PLATFORMS[a.platform]
+        policy = self.scenario.platform(a.platform).policy
+        platform.check(a.targeting, policy)
+        if not (a.budget >= 0 and math.isfinite(a.budget)):
+            raise BudgetError(f"ad set {a.name!r}: budget must be >= 0, got {a.budget!r}")
+        if a.bid_cap is not None and not a.bid_cap > 0:
+            raise BudgetError(f"ad set {a.name!r}: bid_cap must be > 0, got {a.bid_cap!r}")
+        if a.frequency_cap is not None and a.frequency_cap < 1:
+            raise PolicyError(
+                f"ad set {a.name!r}: frequency_cap must be >= 1, got {a.frequency_cap!r}"
+            )
+        if any(not 0 <= h <= 23 for h in a.hours):
+            raise PolicyError(f"ad set {a.name!r}: hours must be 0-23, got {a.hours}")
+        if a.objective not in (None, "reach", "clicks", "applications"):
+            raise PolicyError(f"ad set {a.name!r}: unknown objective {a.objective!r}")
+
+    def _activate(self, a: AdSet, old: _AdSetState | None) -> _AdSetState:
+        platform = PLATFORMS[a.platform]
+        view = self.view(a.platform)
+        audience = resolve(view, a.targeting)
+        real = audience.size * self.pop.weight
+        status = "active"
+        if real < platform.min_audience:  # the platform will not publish it
+            status = (
+                f"rejected: audience of about {real:,.0f} people is below "
+                f"{platform.label}'s minimum of {platform.min_audience:,}"
+            )
+            audience = audience[:0]
+        vacancy = self.scenario.vacancy
+        creative = a.creative or vacancy.creative
+        objective = a.objective or self.scenario.campaign.objective
+        opt_key = (a.platform,)
+        if opt_key not in self._optimisers:
+            self._optimisers[opt_key] = DeliveryOptimiser(
+                self.scenario.optimiser, view, self.pop, vacancy, self.market_rng
+            )
+        optimiser = self._optimisers[opt_key]
+        rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
+        p_click = behavior.click_probability(
+            self.pop, audience, vacancy, creative, platform.link_ctr
+        ).astype(np.float32)
+        p_apply = behavior.apply_probability(
+            self.pop, audience, vacancy, qualified=self.qualified
+        ).astype(np.float32)
+        value = optimiser.predict(audience, objective, creative)
+        price = self.scenario.market.price_level * platform.median_cpm
+        lam = float(price) if old is None else old.lam
+        st = _AdSetState(
+            key=self._order.index(a.name) if a.name in self._order else len(self._order),
+            adset=a, platform=platform, objective=objective, audience=audience,
+            cum_rate=np.cumsum(rate), value=value,
+            price_mult=self.price_mult[audience], p_click=p_click, p_apply=p_apply,
+            freq=np.zeros(audience.size, dtype=np.uint16), budget_left=a.budget, lam=lam,
+            status=status,
+        )  # fmt: skip
+        if old is not None:  # keep the running totals the ads manager shows
+            st.impressions, st.reach, st.clicks = old.impressions, old.reach, old.clicks
+            st.spend, st.impressions_by_gender = old.spend, old.impressions_by_gender
+        return st
+
+    # ----------------------------------------------------------------- delivery
+    def start_day(self, day: int) -> None:
+        """Set each ad set's budget for the day: what is left spread over the days left."""
+        days_left = self.days - day
+        for st in self._active:
+            st.day_budget = st.budget_left / max(days_left, 1)
+            st.spent_today = 0.0
+
+    def deliver_hour(self, hour: int) -> None:
+        """Run every active ad set's auctions for absolute hour ``hour``."""
+        for st in self._active:
+            if st.budget_left > 0 and st.audience.size:
+                self._deliver(st, hour)
+
+    def _deliver(self, st: _AdSetState, hour: int) -> None:
+        a, platform, market = st.adset, st.platform, self.scenario.market
+        hod = hour % 24
+        if a.hours and hod not in a.hours:
+            return
+        weights = platform.hour_weights
+        open_hours = [h for h in range(hod, 24) if not a.hours or h in a.hours]
+        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / weights[
+            open_hours].sum()
+        if target <= 0:
+            return
+        rng = self.market_rng
+        median = market.price_level * platform.median_cpm
+        demand = (24 * weights[hod]) ** HOUR_DEMAND_ELASTICITY
+        n_avail = rng.poisson(st.daily_opportunities * weights[hod])
+        n_max = math.ceil(market.participation * target / (median * demand / 1000))
+        n = min(int(n_avail), n_max)
+        if n == 0:
+            return
+        local = np.searchsorted(st.cum_rate, rng.random(n) * st.cum_rate[-1], side="right")
+        local = np.minimum(local, st.audience.size - 1)
+        z = rng.standard_normal((2, n))
+        competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
+        clearing = np.maximum(competing, FLOOR_SHARE * median)
+        value = st.value[local]
+        if st.objective != "reach" and self.scenario.optimiser.prediction_noise > 0:
+            value = value * np.exp(self.scenario.optimiser.prediction_noise * z[1])
+        bid = st.lam * value
+        if a.bid_cap is not None:
+            bid = np.minimum(bid, a.bid_cap)
+        won = np.flatnonzero(bid > clearing)
+        price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
+        who = local[won]
+        rank = _rank_within(who)
+        if a.frequency_cap is not None:
+            ok = st.freq[who].astype(np.int64) + rank < a.frequency_cap
+            won, price, who = won[ok], price[ok], who[ok]
+            rank = _rank_within(who)
+        limit = min(st.budget_left, HOURLY_OVERSPEND * target)
+        paid = np.cumsum(price)
+        keep = (paid - price) < limit  # the auction that crosses the limit still counts
+        won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+        spent = float(price.sum())
+        self._respond(st, hour, who, rank, price)
+        st.spent_today += spent
+        st.budget_left -= spent
+        st.spend += spent
+        self.spend += spent
+        # Pacing: move the bid multiplier toward the hour's target (damped).
+        ratio = spent / target
+        st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
+        st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+
+    def _respond(self, st, hour, who, rank, price) -> None:
+        """People's response to the impressions just bought; log and count them."""
+        k = who.size
+        if k == 0:
+            return
+        rng = self.behaviour_rng
+        before = st.freq[who].astype(np.int64)
+        exposure = before + rank + 1
+        u = rng.random((2, k))
+        person = st.audience[who]
+        p = st.p_click[who] * behavior.fatigue(exposure)
+        p = np.where(self.clicked[person], p * behavior.DEFAULT_RESPONSE.repeat_click, p)
+        clicked = u[0] < p
+        self.clicked[person[clicked]] = True
+        applied = clicked & (u[1] < st.p_apply[who]) & ~self.applied[person]
+        if applied.any():  # a person applies once, at their first applying click
+            idx = np.flatnonzero(applied)
+            _, first = np.unique(person[idx], return_index=True)
+            applied[:] = False
+            applied[idx[first]] = True
+            self.applied[person[applied]] = True
+        np.add.at(st.freq, who, 1)
+        st.impressions += k
+        st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
+        st.clicks += int(clicked.sum())
+        females = int(self.pop.gender[person].sum())
+        st.impressions_by_gender[0] += k - females
+        st.impressions_by_gender[1] += females
+        self.log.append(
+            person=person, adset=np.full(k, st.key, dtype=np.int16),
+            hour=np.full(k, hour, dtype=np.int32), price=price, clicked=clicked,
+            applied=applied,
+        )  # fmt: skip
+
+    # ----------------------------------------------------------------- reports
+    @property
+    def ad_set_names(self) -> list[str]:
+        """Names of every ad set planned so far, indexed by the log's ``adset`` column."""
+        return list(self._order)
+
+    def ad_set_platforms(self) -> list[str]:
+        """Platform of every ad set in :attr:`ad_set_names` order."""
+        return [self._states[name].adset.platform for name in self._order]
+
+    def report(self, day: int) -> DeliveryReport:
+        """What the advertiser sees after ``day``: the ads manager plus the ATS."""
+        log = self.log.arrays()
+        now = (day + 1) * 24
+        screened = log["hour"] < now - 24 * self.scenario.campaign.ats_delay_days
+        reports = []
+        for name in self._order:
+            st = self._states[name]
+            mine = log["adset"] == st.key
+            apps = mine & log["applied"]
+            reports.append(
+                AdSetReport(
+                    name=name,
+                    platform=st.adset.platform,
+                    status=st.status if st.budget_left > 0 or st.status != "active" else (
+                        "paused" if st not in self._active else "budget spent"),
+                    impressions=st.impressions,
+                    reach=st.reach,
+                    clicks=st.clicks,
+                    spend=round(st.spend, 6),
+                    impressions_by_gender={
+                        "male": st.impressions_by_gender[0],
+                        "female": st.impressions_by_gender[1],
+                    },
+                    applications=int(apps.sum()),
+                    qualified_applications=int(
+                        (apps & screened & self.qualified[log["person"]]).sum()
+                    ),
+                )
+            )
+        return DeliveryReport(
+            day=day,
+            days_left=self.days - day - 1,
+            budget_left=max(self.budget_total - self.spend, 0.0),
+            ad_sets=tuple(reports),
+        )
+
+
+def _rank_within(who: np.ndarray) -> np.ndarray:
+    """For each entry, how many earlier entries name the same person, shape like ``who``."""
+    if who.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(who, kind="stable")
+    s = who[order]
+    start = np.r_[True, s[1:] != s[:-1]]
+    pos = np.arange(s.size)
+    first = np.maximum.accumulate(np.where(start, pos, 0))
+    rank = np.empty(s.size, dtype=np.int64)
+    rank[order] = pos - first
+    return rank

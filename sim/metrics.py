@@ -1,0 +1,152 @@
+"""Metrics as pure functions over the impression log and ground truth.
+
+Every function takes arrays and returns plain Python numbers; a ratio whose
+denominator is zero is ``None`` (``null`` in JSON), never NaN. Definitions follow the
+glossary in DESIGN.md:
+
+=================================  ====================================================
+reach                              distinct people shown the ad at least once
+frequency                          impressions / reach
+qualified_reach                    distinct qualified people reached
+relevance                          qualified_reach / reach
+impression_relevance               impressions on qualified people / impressions
+wasted_spend_share                 spend on impressions to unqualified people / spend
+ctr, cpm, cpc                      clicks / impressions; 1000 spend / impressions;
+                                   spend / clicks
+cost_per_application               spend / applications
+cost_per_qualified_application     spend / applications from qualified people
+passive_share_of_clicks            clicks from people not actively searching / clicks
+reach_by_gender                    people reached, by sex
+qualified_by_gender                qualified people in the population, by sex
+=================================  ====================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import ACTIVE
+
+GENDERS = ("male", "female")
+METRIC_KEYS = (
+    "impressions", "reach", "frequency", "clicks", "ctr", "spend", "cpm", "cpc",
+    "applications", "qualified_applications", "hires", "cost_per_application",
+    "cost_per_qualified_application", "cost_per_hire", "qualified_reach", "relevance",
+    "impression_relevance", "wasted_spend_share", "passive_share_of_clicks",
+    "reach_by_gender", "qualified_by_gender", "time_to_hire_days",
+)  # fmt: skip
+
+
+def ratio(num: float, den: float) -> float | None:
+    """``num / den`` as a float, or ``None`` when ``den`` is zero."""
+    return float(num) / float(den) if den else None
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The ground truth the metrics need, each of shape (n,)."""
+
+    qualified: np.ndarray  # bool
+    gender: np.ndarray  # uint8, 0 male 1 female
+    search_state: np.ndarray  # uint8
+
+
+def summarize(
+    log: dict[str, np.ndarray],
+    truth: Truth,
+    mask: np.ndarray | None = None,
+    hires: int | None = None,
+    time_to_hire_days: float | None = None,
+) -> dict:
+    """All run metrics for the impressions selected by ``mask``.
+
+    Parameters
+    ----------
+    log : dict of numpy.ndarray
+        Columns ``person`` (int), ``price`` (float), ``clicked`` and ``applied`` (bool),
+        each of shape (m,).
+    truth : Truth
+    mask : numpy.ndarray of bool, shape (m,), optional
+        Which impressions to count (a day, a platform); all by default.
+    hires, time_to_hire_days : optional
+        From the recruiting pipeline, when there is one.
+
+    Returns
+    -------
+    dict
+        Exactly the keys of :data:`METRIC_KEYS`.
+    """
+    person, price = log["person"], log["price"]
+    clicked, applied = log["clicked"], log["applied"]
+    if mask is not None:
+        person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
+    impressions = int(person.size)
+    spend = float(price.sum())
+    reached = np.unique(person)
+    q_imp = truth.qualified[person]
+    reach = int(reached.size)
+    q_reach = int(truth.qualified[reached].sum())
+    clicks = int(clicked.sum())
+    applications = int(applied.sum())
+    q_apps = int((applied & q_imp).sum())
+    passive_clicks = int((clicked & (truth.search_state[person] != ACTIVE)).sum())
+    reached_female = int(truth.gender[reached].sum())
+    q_female = int((truth.qualified & (truth.gender == 1)).sum())
+    q_total = int(truth.qualified.sum())
+    return {
+        "impressions": impressions,
+        "reach": reach,
+        "frequency": ratio(impressions, reach),
+        "clicks": clicks,
+        "ctr": ratio(clicks, impressions),
+        "spend": spend,
+        "cpm": ratio(1000 * spend, impressions),
+        "cpc": ratio(spend, clicks),
+        "applications": applications,
+        "qualified_applications": q_apps,
+        "hires": hires,
+        "cost_per_application": ratio(spend, applications),
+        "cost_per_qualified_application": ratio(spend, q_apps),
+        "cost_per_hire": ratio(spend, hires) if hires is not None else None,
+        "qualified_reach": q_reach,
+        "relevance": ratio(q_reach, reach),
+        "impression_relevance": ratio(int(q_imp.sum()), impressions),
+        "wasted_spend_share": ratio(float(price[~q_imp].sum()), spend),
+        "passive_share_of_clicks": ratio(passive_clicks, clicks),
+        "reach_by_gender": {"male": reach - reached_female, "female": reached_female},
+        "qualified_by_gender": {"male": q_total - q_female, "female": q_female},
+        "time_to_hire_days": time_to_hire_days,
+    }
+
+
+def delivery_skew(reach_by_gender: dict, qualified_by_gender: dict, group: str) -> float | None:
+    """A group's share of reach divided by its share of the qualified pool."""
+    share_reach = ratio(reach_by_gender[group], sum(reach_by_gender.values()))
+    share_pool = ratio(qualified_by_gender[group], sum(qualified_by_gender.values()))
+    if share_reach is None or not share_pool:
+        return None
+    return share_reach / share_pool
+
+
+def daily(log: dict[str, np.ndarray], truth: Truth, days: int) -> list[dict]:
+    """Metrics of each day's impressions plus cumulative reach and spend, one dict a day."""
+    day = log["hour"] // 24
+    out = []
+    seen = np.zeros(truth.qualified.shape[0], dtype=bool)
+    total = 0.0
+    for d in range(days):
+        m = day == d
+        row = {"day": d, **summarize(log, truth, m)}
+        seen[log["person"][m]] = True
+        total += row["spend"]
+        row["cumulative_reach"] = int(seen.sum())
+        row["cumulative_spend"] = total
+        out.append(row)
+    return out
+
+
+def by_group(log: dict[str, np.ndarray], truth: Truth, labels: np.ndarray) -> dict[str, dict]:
+    """Metrics per label (e.g. platform of each impression), keyed by label."""
+    return {str(lab): summarize(log, truth, labels == lab) for lab in np.unique(labels)}

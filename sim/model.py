@@ -1,0 +1,275 @@
+"""RecruitingModel: population, platforms, strategy and delivery wired together.
+
+SimPy owns the clock (unit: hours). The Mesa model's :meth:`RecruitingModel.step`
+advances one simulated day: it runs the SimPy environment through the day's 24
+hourly delivery events, then hands the strategy the day's report (ads manager plus
+applicant tracking system) and applies any revised plan.
+
+Randomness: one :class:`numpy.random.SeedSequence` per run, spawned into the
+components (population, market, behaviour, pipeline, strategy). Common random numbers
+come from giving every strategy of replication *r* the same component seeds — see
+:func:`run_seeds`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+import simpy
+
+from sim import occupations
+from sim.campaign import CampaignBrief, PlatformInfo, VacancyBrief
+from sim.interests import TOPIC_NAMES
+from sim.market import DeliveryEngine
+from sim.metrics import Truth, by_group, daily, summarize
+from sim.platforms import PLATFORMS
+from sim.population import Population, generate, qualified_mask
+from sim.scenario import Scenario
+
+COMPONENTS = ("population", "market", "behaviour", "pipeline", "strategy")
+
+
+@dataclass(frozen=True)
+class RunSeeds:
+    """The seed sequences of one replication, one per component."""
+
+    root_entropy: int
+    replication: int
+    population: np.random.SeedSequence
+    market: np.random.SeedSequence
+    behaviour: np.random.SeedSequence
+    pipeline: np.random.SeedSequence
+    strategy: np.random.SeedSequence
+
+    def spawn_keys(self) -> dict[str, list[int]]:
+        """Each component's spawn key (for the manifest)."""
+        return {c: list(getattr(self, c).spawn_key) for c in COMPONENTS}
+
+
+def run_seeds(seed: int, replication: int) -> RunSeeds:
+    """Seeds of replication ``replication`` under root seed ``seed``.
+
+    The root ``SeedSequence(seed)`` is spawned per replication and each replication's
+    child per component, so replication *r* gets the same streams whatever strategy,
+    executor or order runs it.
+    """
+    root = np.random.SeedSequence(seed)
+    rep = np.random.SeedSequence(seed, spawn_key=(replication,))
+    children = rep.spawn(len(COMPONENTS))
+    return RunSeeds(int(root.entropy), replication, *children)
+
+
+def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
+    """What the advertiser knows: the vacancy as written, public statistics, platform offers.
+
+    ``audience_by_age`` is public survey-style data: account holders by age band in the
+    simulated regions, in real people (rounded to the thousand, as surveys publish).
+    """
+    v = scenario.vacancy
+    occ = occupations.get(v.occupation)
+    profile = occupations.AGE_PROFILES[occ.age]
+    top = sorted(range(len(profile)), key=lambda i: -profile[i])[:3]
+    lo = min(occupations.AGE_BANDS[i][0] for i in top)
+    hi = max(min(occupations.AGE_BANDS[i][1], 67) for i in top)
+    vacancy = VacancyBrief(
+        occupation=v.occupation,
+        occupation_name=occ.name,
+        location=v.location,
+        max_distance_km=v.max_distance_km,
+        min_experience_years=v.min_experience_years,
+        salary=v.salary,
+        apply_flow=v.apply_flow,
+        creative=v.creative,
+        typical_interests=occ.typical_interests,
+        adjacent_occupations=occ.adjacent,
+        female_share=occ.female,
+        typical_age=(lo, hi),
+    )
+    infos = []
+    for spec in scenario.platforms:
+        p = PLATFORMS[spec.name]
+        users = pop.sessions[list(PLATFORMS).index(spec.name)] > 0
+        counts = np.bincount(pop.age_band[users], minlength=len(occupations.AGE_BANDS))
+        by_age = {
+            label: int(round(c * pop.weight, -3))
+            for label, c in zip(occupations.AGE_BAND_LABELS, counts, strict=True)
+        }
+        infos.append(
+            PlatformInfo(
+                name=p.name,
+                label=p.label,
+                policy=spec.policy,
+                targeting_options=p.targeting_options,
+                allowed_options=p.allowed_options(spec.policy),
+                interest_catalogue=TOPIC_NAMES if "interests" in p.targeting_options else (),
+                job_title_catalogue=occupations.OCCUPATION_IDS if p.declares_titles else (),
+                min_radius_km=p.min_radius_km(spec.policy),
+                min_audience=p.min_audience,
+                median_cpm=p.median_cpm * scenario.market.price_level,
+                audience_by_age=by_age,
+            )
+        )
+    return CampaignBrief(
+        vacancy=vacancy,
+        budget=scenario.budget.total,
+        currency=scenario.budget.currency,
+        days=scenario.campaign.days,
+        objective=scenario.campaign.objective,
+        platforms=tuple(infos),
+        ats_delay_days=scenario.campaign.ats_delay_days,
+    )
+
+
+class RecruitingModel(mesa.Model):
+    """One campaign of one strategy in one scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    strategy : Strategy
+        Reset here with its own stream and the brief.
+    seeds : RunSeeds
+    population : Population, optional
+        Reuse a population drawn from ``seeds.population`` (common random numbers).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        strategy,
+        seeds: RunSeeds,
+        population: Population | None = None,
+    ) -> None:
+        super().__init__(rng=np.random.default_rng(seeds.pipeline))
+        self.scenario = scenario
+        self.strategy = strategy
+        self.seeds = seeds
+        self.population = population or generate(scenario.population, seeds.population)
+        self.qualified = qualified_mask(self.population, scenario.vacancy)
+        self.engine = DeliveryEngine(
+            scenario,
+            self.population,
+            self.qualified,
+            np.random.default_rng(seeds.market),
+            np.random.default_rng(seeds.behaviour),
+        )
+        self.brief = make_brief(scenario, self.population)
+        self.day = 0
+        self.reports = []
+        strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
+        self.engine.set_ad_sets(strategy.plan(), day=0)
+        self.env = simpy.Environment()
+        self.env.process(self._clock())
+
+    def _clock(self):
+        """The SimPy process that delivers ads hour by hour."""
+        while True:
+            hour = int(self.env.now)
+            if hour % 24 == 0:
+                self.engine.start_day(hour // 24)
+            self.engine.deliver_hour(hour)
+            yield self.env.timeout(1)
+
+    def step(self) -> None:
+        """Advance one day: 24 hours of delivery, then the strategy's daily update."""
+        self.env.run(until=(self.day + 1) * 24)
+        report = self.engine.report(self.day)
+        self.reports.append(report)
+        self.day += 1
+        if self.day >= self.scenario.campaign.days:
+            self.running = False
+            return
+        revised = self.strategy.update(report)
+        if revised is not None:
+            self.engine.set_ad_sets(revised, day=self.day)
+
+    def run(self) -> None:
+        """Step until the campaign ends."""
+        while self.running:
+            self.step()
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run: summary metrics, daily series, per-platform breakdown."""
+
+    scenario: str
+    strategy: str
+    seed: int
+    replication: int
+    population: int
+    days: int
+    currency: str
+    metrics: dict
+    daily: list[dict]
+    by_platform: dict[str, dict]
+    params: dict = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The run summary JSON object (DESIGN.md contract) with the series added."""
+        return {
+            "scenario": self.scenario,
+            "strategy": self.strategy,
+            "seed": self.seed,
+            "replication": self.replication,
+            "population": self.population,
+            "days": self.days,
+            "currency": self.currency,
+            "metrics": self.metrics,
+            "daily": self.daily,
+            "by_platform": self.by_platform,
+        }
+
+
+def run(
+    scenario: Scenario,
+    strategy,
+    seed: int | None = None,
+    replication: int = 0,
+    population: Population | None = None,
+) -> RunResult:
+    """Run one campaign and summarise it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    strategy : Strategy
+        An unfitted strategy instance (it is reset here).
+    seed : int, optional
+        Root seed; the scenario's ``seed`` by default.
+    replication : int
+        Replication index (selects the spawned streams).
+    population : Population, optional
+        A population already drawn for this seed and replication.
+
+    Returns
+    -------
+    RunResult
+    """
+    start = time.perf_counter()
+    seed = scenario.seed if seed is None else seed
+    seeds = run_seeds(seed, replication)
+    model = RecruitingModel(scenario, strategy, seeds, population)
+    model.run()
+    log = model.engine.log.arrays()
+    pop = model.population
+    truth = Truth(model.qualified, pop.gender, pop.search_state)
+    platforms = np.array(model.engine.ad_set_platforms() or ["none"])[log["adset"]]
+    return RunResult(
+        scenario=scenario.name,
+        strategy=getattr(strategy, "id", type(strategy).__name__),
+        seed=seed,
+        replication=replication,
+        population=pop.size,
+        days=scenario.campaign.days,
+        currency=scenario.budget.currency,
+        metrics=summarize(log, truth),
+        daily=daily(log, truth, scenario.campaign.days),
+        by_platform=by_group(log, truth, platforms),
+        params=strategy.get_params() if hasattr(strategy, "get_params") else {},
+        wall_time_s=time.perf_counter() - start,
+    )

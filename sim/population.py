@@ -1,0 +1,415 @@
+"""The synthetic population: one row per adult, columnar numpy arrays.
+
+Ground truth (real occupation, experience, search state, real interests) and the
+platforms' view (declared job titles, inferred interests, demographics) are kept
+apart: :class:`Population` holds the truth; :class:`PlatformView` exposes only what a
+platform knows, and it is all the audience resolution and the delivery optimiser use.
+Strategies see neither (they get a :class:`~sim.campaign.CampaignBrief`).
+
+Generation is vectorised: each attribute is drawn for everybody at once, conditional
+on the attributes before it (place → age → sex → labour status → occupation →
+education → experience → search state → interests → platform accounts → the
+platforms' view). Defaults describe Norway; see the source comments beside each
+table and ``shared/calibration.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import geography, interests, occupations
+from sim.platforms import PLATFORM_INDEX, PLATFORM_NAMES, PLATFORMS
+from sim.scenario import PopulationSpec
+
+# Age distribution of adults by AGE_BANDS: estimate shaped on SSB table 07459 (2024).
+AGE_SHARES = np.array([0.112, 0.178, 0.170, 0.170, 0.150, 0.125, 0.095])
+FEMALE_SHARE_BY_AGE = np.array([0.49, 0.49, 0.49, 0.49, 0.50, 0.52, 0.57])  # estimate
+
+EMPLOYED, UNEMPLOYED, STUDENT, RETIRED, OUTSIDE = range(5)
+LABOUR_LABELS = ("employed", "unemployed", "student", "retired", "outside")
+# Labour status by age band: estimate fitted to AKU 2023-24 (employment rate 15-74 about
+# 70 %, unemployment about 4 % of the labour force; calibration.md §3b).
+LABOUR_BY_AGE = np.array(
+    [
+        [0.45, 0.050, 0.45, 0.000, 0.050],
+        [0.80, 0.045, 0.08, 0.000, 0.075],
+        [0.86, 0.035, 0.02, 0.000, 0.085],
+        [0.85, 0.030, 0.01, 0.000, 0.110],
+        [0.72, 0.025, 0.00, 0.105, 0.150],
+        [0.20, 0.005, 0.00, 0.745, 0.050],
+        [0.02, 0.000, 0.00, 0.980, 0.000],
+    ]
+)
+# Education of people without an occupation (estimate): students by age, others overall.
+EDUCATION_STUDENT = np.array([0.05, 0.55, 0.35, 0.05])
+EDUCATION_OTHER = np.array([0.30, 0.45, 0.17, 0.08])
+CAREER_START_AGE = np.array([17.0, 19.0, 23.0, 25.0])  # by education level (estimate)
+
+CLOSED, OPEN_PASSIVE, ACTIVE = range(3)
+SEARCH_LABELS = ("closed", "open-passive", "active")
+
+# Platform use intensity by age band, relative (estimate: SSB Mediebarometer 2024 has
+# 16-19-year-olds online ~7.5 h a day against 4.6 h on average).
+SESSION_INTENSITY_BY_AGE = np.array([1.4, 1.2, 1.0, 0.9, 0.8, 0.7, 0.6])
+SESSION_HETEROGENEITY_SHAPE = 1.5  # gamma shape of heavy vs light users (estimate)
+# Job board visits by search state: probability of visiting at all and visit rate per day
+# (estimate anchored on FINN Jobbundersøkelsen 2021, calibration.md §2).
+JOBBOARD_USER_BY_STATE = np.array([0.08, 0.40, 0.95])
+JOBBOARD_RATE_BY_STATE = np.array([0.04, 0.15, 1.0])
+LINKEDIN_RATE_BY_STATE = np.array([0.7, 1.0, 2.5])  # active seekers browse more (estimate)
+JOBBOARD_TITLE_DECLARED = 0.7  # job seekers' CV profiles (estimate)
+JOBBOARD_TITLE_STALE = 0.1  # estimate
+PROPENSITY_SIGMA = 0.6  # personal click-proneness heterogeneity (Chatterjee et al. 2003)
+
+_CHUNK = 1 << 18
+
+
+@dataclass(eq=False)
+class Population:
+    """Ground truth about every simulated adult. Arrays have shape (n,) unless noted.
+
+    Attributes
+    ----------
+    age, gender, age_band : uint8
+        Age in years; 0 male / 1 female; index into ``occupations.AGE_BANDS``.
+    place : int16
+        Index into ``geography.PLACES``.
+    x_km, y_km : float32
+        Home in planar kilometres.
+    education, labour, search_state : uint8
+        See ``occupations.EDUCATION_LEVELS``, ``LABOUR_LABELS``, ``SEARCH_LABELS``.
+    occupation : int16
+        Index into ``occupations.OCCUPATIONS`` or -1.
+    experience : float32
+        Years in the occupation.
+    interests : bool, shape (n, n_topics)
+        Real interests.
+    propensity : float32
+        Personal click-proneness (mean 1).
+    sessions : float32, shape (n_platforms, n)
+        Sessions per day on each platform (0: no account).
+    declared_title, jobboard_title : int16
+        The platforms' view: the occupation shown on a LinkedIn profile or a job-board
+        CV (-1 none), possibly out of date.
+    weight : float
+        Real people per simulated person.
+    """
+
+    age: np.ndarray
+    gender: np.ndarray
+    age_band: np.ndarray
+    place: np.ndarray
+    x_km: np.ndarray
+    y_km: np.ndarray
+    education: np.ndarray
+    labour: np.ndarray
+    occupation: np.ndarray
+    experience: np.ndarray
+    search_state: np.ndarray
+    interests: np.ndarray
+    propensity: np.ndarray
+    sessions: np.ndarray
+    declared_title: np.ndarray
+    jobboard_title: np.ndarray
+    weight: float
+    spec: PopulationSpec
+    view_seeds: tuple[np.random.SeedSequence, ...] = field(repr=False)
+    _inferred: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def size(self) -> int:
+        """Number of simulated people."""
+        return int(self.age.shape[0])
+
+    def inferred_interest(self, platform: str, topic: int) -> np.ndarray:
+        """Whether ``platform`` believes each person has interest ``topic`` (cached).
+
+        The platform misses a share of real interests and infers some that are not
+        there (rates from the population spec times the platform's noise factor). Each
+        (platform, topic) column has its own random stream, so the result does not
+        depend on which columns were asked for before.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n,)
+        """
+        key = (platform, topic)
+        if key not in self._inferred:
+            p = PLATFORMS[platform]
+            parent = self.view_seeds[PLATFORM_INDEX[platform]]
+            seed = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, topic))
+            rng = np.random.default_rng(seed)
+            miss = min(self.spec.interest_miss_rate * p.interest_noise, 1.0)
+            fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
+            bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
+            truth = self.interests[:, topic]
+            self._inferred[key] = np.where(truth, bits >= round(miss * 65536),
+                                           bits < round(fp * 65536))
+        return self._inferred[key]
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self._inferred.values())
+
+
+def target_size(spec: PopulationSpec) -> int:
+    """Number of simulated adults for ``spec`` (``size`` or ``scale`` x real adults)."""
+    if spec.size > 0:
+        return spec.size
+    idx = geography.places_in(spec.regions)
+    adults = sum(geography.PLACES[i].population for i in idx) * geography.ADULT_SHARE
+    return max(1, round(adults * spec.scale))
+
+
+def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
+    """Draw a synthetic population.
+
+    Parameters
+    ----------
+    spec : PopulationSpec
+        Regions, size and overrides.
+    seed : numpy.random.SeedSequence
+        The population's own stream (the platforms' views get children of it).
+
+    Returns
+    -------
+    Population
+    """
+    main_seed, *view_seeds = seed.spawn(1 + len(PLATFORM_NAMES))
+    rng = np.random.default_rng(main_seed)
+    n = target_size(spec)
+    place_idx = geography.places_in(spec.regions)
+    place_pop = np.array([geography.PLACES[i].population for i in place_idx], dtype=float)
+    real_adults = place_pop.sum() * geography.ADULT_SHARE
+
+    # Where people live.
+    place = place_idx[rng.choice(len(place_idx), size=n, p=place_pop / place_pop.sum())]
+    place = place.astype(np.int16)
+    lat = np.array([p.lat for p in geography.PLACES])
+    lon = np.array([p.lon for p in geography.PLACES])
+    cx, cy = geography.to_km(lat, lon)
+    scatter = np.array([p.scatter_km for p in geography.PLACES]) / 1.5
+    jitter = rng.standard_normal((2, n), dtype=np.float32)
+    x_km = (cx[place] + jitter[0] * scatter[place]).astype(np.float32)
+    y_km = (cy[place] + jitter[1] * scatter[place]).astype(np.float32)
+
+    # Age and sex.
+    age_band = rng.choice(len(AGE_SHARES), size=n, p=AGE_SHARES).astype(np.uint8)
+    lo = np.array([b[0] for b in occupations.AGE_BANDS])
+    hi = np.array([min(b[1], 90) for b in occupations.AGE_BANDS])
+    age = (lo[age_band] + rng.random(n) * (hi[age_band] - lo[age_band] + 1)).astype(np.uint8)
+    gender = (rng.random(n) < FEMALE_SHARE_BY_AGE[age_band]).astype(np.uint8)
+
+    # Labour status by age band.
+    labour = _draw_rows(rng, np.cumsum(LABOUR_BY_AGE, axis=1), age_band).astype(np.uint8)
+
+    # Occupation for workers and the unemployed, given sex and age band.
+    occupation = np.full(n, -1, dtype=np.int16)
+    has_occ = (labour == EMPLOYED) | (labour == UNEMPLOYED)
+    sizes = occupations.sizes_by_gender()
+    profiles = np.array([occupations.AGE_PROFILES[o.age] for o in occupations.OCCUPATIONS])
+    group_key = gender.astype(np.int64) * len(AGE_SHARES) + age_band
+    for key in np.unique(group_key[has_occ]):
+        g, band = divmod(int(key), len(AGE_SHARES))
+        members = np.flatnonzero(has_occ & (group_key == key))
+        w = sizes[:, g] * profiles[:, band]
+        occupation[members] = rng.choice(len(w), size=members.size, p=w / w.sum())
+
+    # Education follows the occupation's major group; others by status.
+    groups = sorted(occupations.MAJOR_GROUPS)
+    occ_group = np.array([groups.index(o.styrk[0]) for o in occupations.OCCUPATIONS])
+    edu_cum = np.cumsum([occupations.MAJOR_GROUPS[g].education for g in groups], axis=1)
+    other_cum = np.vstack([np.cumsum(EDUCATION_OTHER), np.cumsum(EDUCATION_STUDENT)])
+    row = np.where(has_occ, occ_group[np.maximum(occupation, 0)], 0)
+    education = np.where(
+        has_occ,
+        _draw_rows(rng, edu_cum, row),
+        _draw_rows(rng, other_cum, (labour == STUDENT).astype(np.int64)),
+    ).astype(np.uint8)
+
+    # Years in the occupation: a share of the years since the career started.
+    career = np.maximum(age - CAREER_START_AGE[education], 0.0)
+    experience = np.where(has_occ, career * rng.beta(2.0, 1.5, size=n), 0.0).astype(np.float32)
+
+    # Job-search state: the unemployed are active; non-workers are not candidates.
+    s = spec.search_state
+    state_cum = np.cumsum([s.closed, s.open_passive, s.active])
+    search_state = np.where(
+        labour == EMPLOYED,
+        np.searchsorted(state_cum, rng.random(n) * state_cum[-1], side="right"),
+        np.where(labour == UNEMPLOYED, ACTIVE, CLOSED),
+    ).astype(np.uint8)
+    search_state = np.minimum(search_state, ACTIVE).astype(np.uint8)
+
+    # Real interests from (occupation, sex, age band, search state).
+    table = interests.probability_table()
+    # Probabilities as 16-bit thresholds against raw random bits: the same draw as
+    # `uniform < p` to 1/65536, at a fraction of the cost for n x n_topics draws.
+    thresholds = np.round(table.reshape(-1, interests.N_TOPICS) * 65536.0)
+    thresholds = np.minimum(thresholds, 65535).astype(np.uint16)
+    n_sex, n_age, n_state = table.shape[1:4]
+    gid = (
+        ((occupation.astype(np.int64) + 1) * n_sex + gender) * n_age + age_band
+    ) * n_state + search_state
+    real_interests = np.empty((n, interests.N_TOPICS), dtype=bool)
+    for start in range(0, n, _CHUNK):
+        rows = gid[start : start + _CHUNK]
+        bits = np.frombuffer(rng.bytes(rows.size * interests.N_TOPICS * 2), dtype=np.uint16)
+        bits = bits.reshape(rows.size, interests.N_TOPICS)
+        real_interests[start : start + rows.size] = bits < np.take(thresholds, rows, axis=0)
+
+    # Personal click-proneness, log-normal with mean 1.
+    propensity = np.exp(
+        rng.normal(-(PROPENSITY_SIGMA**2) / 2, PROPENSITY_SIGMA, size=n)
+    ).astype(np.float32)
+
+    sessions = _platform_sessions(rng, n, age_band, gender, education, search_state)
+    declared_title = _declared_titles(
+        rng, occupation, sessions[PLATFORM_INDEX["linkedin"]] > 0, None
+    )
+    jobboard_title = _declared_titles(
+        rng,
+        occupation,
+        (sessions[PLATFORM_INDEX["jobboard"]] > 0) & (labour != STUDENT),
+        (JOBBOARD_TITLE_DECLARED, JOBBOARD_TITLE_STALE),
+    )
+
+    return Population(
+        age=age,
+        gender=gender,
+        age_band=age_band,
+        place=place,
+        x_km=x_km,
+        y_km=y_km,
+        education=education,
+        labour=labour,
+        occupation=occupation,
+        experience=experience,
+        search_state=search_state,
+        interests=real_interests,
+        propensity=propensity,
+        sessions=sessions,
+        declared_title=declared_title,
+        jobboard_title=jobboard_title,
+        weight=float(real_adults / n),
+        spec=spec,
+        view_seeds=tuple(view_seeds),
+    )
+
+
+def _draw_rows(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Draw a category per person from the cumulative distribution ``cum[row]``.
+
+    ``cum`` has shape (n_rows, k), each row ending at its total; ``row`` has shape (n,).
+    One ``searchsorted`` over the rows laid end to end (row r shifted by r). Returns (n,).
+    """
+    k = cum.shape[1]
+    norm = cum / cum[:, -1:]
+    norm[:, -1] = 1.0 + 1e-9
+    flat = (norm + np.arange(cum.shape[0])[:, None]).ravel()
+    u = rng.random(row.shape[0]) + row
+    return np.minimum(np.searchsorted(flat, u, side="right") - row * k, k - 1)
+
+
+def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.ndarray:
+    """Sessions per day on each platform, shape (n_platforms, n), 0 without an account."""
+    out = np.zeros((len(PLATFORM_NAMES), n), dtype=np.float32)
+    intensity = SESSION_INTENSITY_BY_AGE[age_band]
+    for j, name in enumerate(PLATFORM_NAMES):
+        p = PLATFORMS[name]
+        prob = np.asarray(p.account_by_age)[age_band]
+        odds = prob / np.maximum(1 - prob, 1e-9)
+        odds = odds * np.where(gender == 1, np.sqrt(p.female_account_odds), 1 / np.sqrt(
+            p.female_account_odds))
+        odds = odds * np.asarray(p.education_account_odds)[education]
+        prob = odds / (1 + odds)
+        rate = p.sessions_per_day * intensity
+        if name == "jobboard":
+            prob = prob * JOBBOARD_USER_BY_STATE[search_state]
+            rate = p.sessions_per_day * JOBBOARD_RATE_BY_STATE[search_state]
+        elif name == "linkedin":
+            rate = rate * LINKEDIN_RATE_BY_STATE[search_state]
+        has = np.flatnonzero(rng.random(n) < prob)
+        heavy = rng.standard_gamma(SESSION_HETEROGENEITY_SHAPE, size=has.size, dtype=np.float32)
+        rate = np.broadcast_to(np.asarray(rate, dtype=np.float32), (n,))
+        out[j, has] = rate[has] * heavy * np.float32(1 / SESSION_HETEROGENEITY_SHAPE)
+    return out
+
+
+def _declared_titles(rng, occupation, member, rates) -> np.ndarray:
+    """The occupation a profile shows: declared by some, out of date for some of those.
+
+    ``rates`` is ``(declared, stale)`` for everyone, or ``None`` to use each major group's
+    LinkedIn behaviour. A stale title shows an adjacent occupation (or another one of the
+    same major group) instead of the real one.
+    """
+    n = occupation.shape[0]
+    occs = occupations.OCCUPATIONS
+    if rates is None:
+        declared_rate = np.array([o.group.title_declared for o in occs])
+        stale_rate = np.array([o.group.title_stale for o in occs])
+    else:
+        declared_rate = np.full(len(occs), rates[0])
+        stale_rate = np.full(len(occs), rates[1])
+    occ = np.maximum(occupation, 0)
+    has = member & (occupation >= 0)
+    u = rng.random((2, n))
+    declared = has & (u[0] < declared_rate[occ])
+    stale = declared & (u[1] < stale_rate[occ])
+    title = np.where(declared, occupation, -1).astype(np.int16)
+    # A stale title: a neighbour occupation (adjacent if any, else same major group).
+    neighbours = []
+    for i, o in enumerate(occs):
+        near = [occupations.occupation_index(a) for a in o.adjacent] or [
+            j for j, other in enumerate(occs) if other.styrk[0] == o.styrk[0] and j != i
+        ]
+        neighbours.append(near or [i])
+    width = max(len(x) for x in neighbours)
+    table = np.array([x + x[:1] * (width - len(x)) for x in neighbours])
+    counts = np.array([len(x) for x in neighbours])
+    idx = np.flatnonzero(stale)
+    pick = (rng.random(idx.size) * counts[occ[idx]]).astype(np.int64)
+    title[idx] = table[occ[idx], pick]
+    return title
+
+
+def qualified_mask(pop: Population, vacancy) -> np.ndarray:
+    """Ground truth: who meets the vacancy's qualification rule.
+
+    A person is qualified when they work (or last worked) in the occupation wanted — or
+    an adjacent one if the vacancy accepts that — have at least the minimum years of
+    experience, live within ``max_distance_km`` of the place of work and are in the
+    labour force.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+    """
+    target = occupations.occupation_index(vacancy.occupation)
+    ok_occ = pop.occupation == target
+    if vacancy.accept_adjacent:
+        adj = occupations.adjacency_matrix()[target]
+        ok_occ |= (pop.occupation >= 0) & adj[np.maximum(pop.occupation, 0)]
+    dist = distance_km(pop, vacancy.location)
+    return (
+        ok_occ
+        & (pop.experience >= vacancy.min_experience_years)
+        & (dist <= vacancy.max_distance_km)
+        & ((pop.labour == EMPLOYED) | (pop.labour == UNEMPLOYED))
+    )
+
+
+def distance_km(pop: Population, place: str, idx: np.ndarray | None = None) -> np.ndarray:
+    """Distance from the homes of people ``idx`` (all by default) to ``place``, in km.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,) or (n,)
+    """
+    cx, cy = geography.centre_km(place)
+    if idx is None:
+        return np.hypot(pop.x_km - cx, pop.y_km - cy)
+    return np.hypot(pop.x_km[idx] - cx, pop.y_km[idx] - cy)

@@ -1,0 +1,568 @@
+"""Scenarios: TOML files loaded into frozen dataclasses and validated at load.
+
+A scenario is data, never code: nothing in it is executed. Loading walks the
+dataclass tree below, checks every value's type, range and choices, rejects unknown
+keys with a "did you mean", and raises :class:`~sim.errors.ScenarioError` naming the
+file, the dotted field path, what was expected and what came.
+
+Each field's unit and meaning live in its ``metadata`` (``doc``, ``unit``, ``min``,
+``max``, ``choices``); ``scenarios/README.md`` documents the same fields and a test
+checks that none is missing there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from sim.errors import ScenarioError, did_you_mean
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+Scalar = str | int | float | bool
+
+
+def _f(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", **limits: Any) -> Any:
+    """A dataclass field with documentation and validation limits in its metadata."""
+    meta = {"doc": doc, "unit": unit, **limits}
+    if isinstance(default, list | dict | tuple) or dataclasses.is_dataclass(default):
+        value = default
+        return field(default_factory=lambda: value, metadata=meta)
+    if default is dataclasses.MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class SearchStateShares:
+    """Shares of job-search states among employed adults (must sum to 1)."""
+
+    # LinkedIn Talent Trends 2014-16 and FINN Jobbundersøkelsen 2021 (calibration.md §2):
+    # suggested split active 15-25 %, open/warm passive 50-60 %, super-passive 15-25 %.
+    active: float = _f(0.20, doc="share actively looking", unit="share", min=0.0, max=1.0)
+    open_passive: float = _f(
+        0.57, doc="share not looking but open to a good offer", unit="share", min=0.0, max=1.0
+    )
+    closed: float = _f(0.23, doc="share not open to moving", unit="share", min=0.0, max=1.0)
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """Who lives in the simulated world."""
+
+    regions: tuple[str, ...] = _f(
+        ("Norway",),
+        doc="counties (2024 structure) or cities to simulate; 'Norway' for the whole country",
+    )
+    scale: float = _f(
+        1.0, doc="fraction of the real adult population simulated", unit="share", min=1e-6, max=1.0
+    )
+    size: int = _f(
+        0, doc="exact number of simulated adults; overrides scale when > 0", unit="people", min=0
+    )
+    search_state: SearchStateShares = _f(
+        SearchStateShares(), doc="job-search state shares among the employed"
+    )
+    interest_miss_rate: float = _f(
+        0.35,
+        doc="share of a person's real interests a platform fails to infer",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    interest_false_positive_rate: float = _f(
+        0.03,
+        doc="probability a platform infers an interest a person does not have",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """A platform in play and the policy its ads run under."""
+
+    name: str = _f(
+        doc="platform id",
+        choices=("facebook", "instagram", "linkedin", "snapchat", "tiktok", "jobboard"),
+    )
+    policy: str = _f(
+        "standard",
+        doc="'standard' or 'employment' (special ad category: no age, gender or postcode "
+        "targeting, minimum radius, no lookalikes)",
+        choices=("standard", "employment"),
+    )
+
+
+@dataclass(frozen=True)
+class Creative:
+    """The ad's creative as the platform's classifier and people perceive it."""
+
+    image: str = _f(
+        "neutral",
+        doc="who or what the image shows",
+        choices=("neutral", "man", "woman", "male-stereotyped", "female-stereotyped"),
+    )
+    message: str = _f(
+        "job-ad",
+        doc="'job-ad' (a vacancy) or 'career-change' (invites people from other trades)",
+        choices=("job-ad", "career-change"),
+    )
+    appeal: float = _f(
+        1.0,
+        doc="multiplier on click probability for the creative's general quality (estimate)",
+        unit="factor",
+        min=0.1,
+        max=3.0,
+    )
+
+
+@dataclass(frozen=True)
+class VacancySpec:
+    """The job to fill and who counts as qualified (ground truth)."""
+
+    occupation: str = _f(doc="occupation id from the taxonomy (recruitsim list occupations)")
+    location: str = _f(doc="place of work: a city or county name")
+    min_experience_years: float = _f(
+        0.0, doc="minimum years in the occupation", unit="years", min=0.0, max=50.0
+    )
+    max_distance_km: float = _f(
+        50.0, doc="furthest home a qualified person can commute from", unit="km", min=0.0
+    )
+    accept_adjacent: bool = _f(
+        False, doc="adjacent occupations (trainable) also count as qualified"
+    )
+    salary: float = _f(
+        0.0,
+        doc="salary attractiveness against the market: -1 well below, 0 at, +1 well above",
+        unit="index",
+        min=-1.0,
+        max=1.0,
+    )
+    apply_flow: str = _f(
+        "full-application",
+        doc="friction of applying",
+        choices=("full-application", "short-form"),
+    )
+    hires_wanted: int = _f(1, doc="number of people to hire", unit="people", min=1)
+    creative: Creative = _f(Creative(), doc="the ad creative")
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    """Money for the whole campaign."""
+
+    total: float = _f(doc="total budget over the campaign", unit="currency", min=0.0)
+    currency: str = _f("NOK", doc="currency of all money amounts", choices=("NOK",))
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """How long and for what the campaign runs."""
+
+    days: int = _f(30, doc="campaign length", unit="days", min=1, max=365)
+    objective: str = _f(
+        "clicks",
+        doc="what the platform's delivery optimiser maximises",
+        choices=("reach", "clicks", "applications"),
+    )
+    ats_delay_days: int = _f(
+        2,
+        doc="days before the applicant tracking system reports whether applications "
+        "were qualified",
+        unit="days",
+        min=0,
+        max=30,
+    )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A group of people other advertisers bid more (or less) for."""
+
+    gender: str = _f("any", doc="'female', 'male' or 'any'", choices=("female", "male", "any"))
+    age_min: int = _f(18, doc="youngest age in the segment", unit="years", min=0, max=120)
+    age_max: int = _f(120, doc="oldest age in the segment", unit="years", min=0, max=120)
+    price_multiplier: float = _f(
+        1.0, doc="competitors' bids relative to the platform median", unit="factor", min=0.0
+    )
+
+
+@dataclass(frozen=True)
+class MarketSpec:
+    """The auction and the competition from other advertisers."""
+
+    auction: str = _f(
+        "second-price", doc="pricing rule", choices=("second-price", "first-price")
+    )
+    price_level: float = _f(
+        1.0, doc="scales all competitors' bids (market heat)", unit="factor", min=0.01
+    )
+    bid_dispersion: float = _f(
+        0.6,
+        doc="log-normal sigma of the highest competing bid (estimate)",
+        unit="log-sd",
+        min=0.0,
+        max=3.0,
+    )
+    # Lambrecht & Tucker 2019 (calibration.md §5c): women 25-54 priced higher by other
+    # advertisers; Instagram $1.74 vs $0.95, Twitter ~17 % dearer per impression. The
+    # 1.3 default is an estimate within the 1.2-1.5x range of recipe R1.
+    segments: tuple[Segment, ...] = _f(
+        (Segment(gender="female", age_min=25, age_max=44, price_multiplier=1.3),),
+        doc="segment price multipliers; a person in several segments gets their product",
+    )
+    participation: float = _f(
+        4.0,
+        doc="how many auctions per hour an ad set enters, as a multiple of the impressions "
+        "its hourly budget buys at the platform's median price (throttling; estimate)",
+        unit="factor",
+        min=1.0,
+        max=100.0,
+    )
+
+
+@dataclass(frozen=True)
+class OptimiserSpec:
+    """What the platforms' delivery optimiser may use to predict engagement."""
+
+    use_demographics: bool = _f(
+        True, doc="use age and gender (even if the advertiser did not target them)"
+    )
+    use_creative: bool = _f(True, doc="use the creative's image features")
+    prediction_noise: float = _f(
+        0.3, doc="log-normal sigma of per-impression prediction error", unit="log-sd", min=0.0
+    )
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """The strategy the scenario runs by default and its parameters."""
+
+    id: str = _f("broad-v1", doc="strategy id (recruitsim list strategies)")
+    params: dict[str, Scalar | tuple[Scalar, ...]] = _f(
+        {}, doc="keyword parameters passed to the strategy"
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated scenario."""
+
+    name: str = _f(doc="short id, used in results")
+    vacancy: VacancySpec = _f(doc="the job")
+    budget: BudgetSpec = _f(doc="the money")
+    description: str = _f("", doc="what the scenario is about")
+    population: PopulationSpec = _f(PopulationSpec(), doc="the simulated people")
+    platforms: tuple[PlatformSpec, ...] = _f(
+        (
+            PlatformSpec(name="facebook", policy="employment"),
+            PlatformSpec(name="instagram", policy="employment"),
+            PlatformSpec(name="linkedin"),
+            PlatformSpec(name="snapchat"),
+            PlatformSpec(name="tiktok", policy="employment"),
+            PlatformSpec(name="jobboard"),
+        ),
+        doc="platforms in play (as [[platforms]] tables)",
+    )
+    campaign: CampaignSpec = _f(CampaignSpec(), doc="length and objective")
+    market: MarketSpec = _f(MarketSpec(), doc="auction and competition")
+    optimiser: OptimiserSpec = _f(OptimiserSpec(), doc="delivery optimiser")
+    strategy: StrategySpec = _f(StrategySpec(), doc="default strategy")
+    seed: int = _f(20261125, doc="default root seed", min=0)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the scenario's canonical JSON form (its identity in results)."""
+        blob = json.dumps(to_dict(self), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def platform(self, name: str) -> PlatformSpec:
+        """The spec of platform ``name`` in this scenario."""
+        for spec in self.platforms:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file, or the name of a scenario in ``scenarios/`` (with or without
+        ``.toml``).
+    overrides : dict, optional
+        Dotted field paths to replace after reading (``{"budget.total": 10000}``).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, not TOML, or a field is unknown, of the wrong type or
+        out of range.
+    """
+    file = resolve_scenario_path(path)
+    source = str(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, "", f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot read file: {exc.strerror}") from None
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value, source)
+    return scenario_from_dict(data, source)
+
+
+def resolve_scenario_path(path: str | Path) -> Path:
+    """Find a scenario by path, or by name in the bundled ``scenarios/`` folder."""
+    candidate = Path(path)
+    if candidate.is_file():
+        return candidate
+    for name in (str(path), f"{path}.toml"):
+        bundled = SCENARIO_DIR / name
+        if bundled.is_file():
+            return bundled
+    known = [p.stem for p in SCENARIO_DIR.glob("*.toml")]
+    raise ScenarioError(str(path), "", "no such scenario file" + did_you_mean(str(path), known))
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate plain data (as read from TOML) into a :class:`Scenario`."""
+    scenario = _build(Scenario, data, "", source)
+    _check_cross_fields(scenario, source)
+    return scenario
+
+
+def to_dict(obj: Any) -> Any:
+    """A dataclass tree as plain JSON-ready data (tuples become lists)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, tuple | list):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def replace_path(scenario: Scenario, dotted: str, value: Any, source: str = "--set") -> Scenario:
+    """A copy of ``scenario`` with the field at ``dotted`` set to ``value`` (validated)."""
+    data = to_dict(scenario)
+    _set_dotted(data, dotted, value, source)
+    return scenario_from_dict(data, source)
+
+
+def field_paths(cls: type = Scenario, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
+    """Every documented field as ``(dotted path, Field)``, depth first."""
+    out = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        path = f"{prefix}{f.name}"
+        out.append((path, f))
+        inner = _dataclass_inside(hints[f.name])
+        if inner is not None:
+            out.extend(field_paths(inner, path + "."))
+    return out
+
+
+def _dataclass_inside(tp: Any) -> type | None:
+    if dataclasses.is_dataclass(tp):
+        return tp
+    if get_origin(tp) is tuple:
+        args = [a for a in get_args(tp) if a is not Ellipsis]
+        if len(args) == 1 and dataclasses.is_dataclass(args[0]):
+            return args[0]
+    return None
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
+    keys = dotted.split(".")
+    node = data
+    for i, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(source, ".".join(keys[: i + 1]), "is not a table")
+        node = child
+    node[keys[-1]] = value
+
+
+def _type_name(tp: Any) -> str:
+    if tp is float:
+        return "a number"
+    if tp is int:
+        return "an integer"
+    if tp is str:
+        return "a string"
+    if tp is bool:
+        return "true or false"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    origin = get_origin(tp)
+    if origin is tuple:
+        return "a list"
+    if origin is dict:
+        return "a table"
+    return str(tp)
+
+
+def _describe(value: Any) -> str:
+    kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list"}.get(
+        type(value), "table" if isinstance(value, dict) else type(value).__name__
+    )
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{kind} {text}"
+
+
+def _build(tp: Any, value: Any, path: str, source: str) -> Any:
+    """Convert ``value`` to type ``tp`` or raise a ScenarioError naming ``path``."""
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ScenarioError(source, path, f"expected a table, got {_describe(value)}")
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp)}
+        for key in value:
+            if key not in fields:
+                raise ScenarioError(
+                    source, _join(path, key), "unknown key" + did_you_mean(key, fields)
+                )
+        kwargs = {}
+        for name, f in fields.items():
+            sub = _join(path, name)
+            if name in value:
+                built = _build(hints[name], value[name], sub, source)
+                _check_limits(f, built, sub, source)
+                kwargs[name] = built
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ScenarioError(
+                    source, sub, f"missing required field ({f.metadata.get('doc', '')})"
+                )
+        try:
+            return tp(**kwargs)
+        except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
+            raise ScenarioError(source, path, str(exc)) from None
+    origin = get_origin(tp)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ScenarioError(source, path, f"expected a list, got {_describe(value)}")
+        (item_tp, *_) = [a for a in get_args(tp) if a is not Ellipsis]
+        return tuple(_build(item_tp, v, f"{path}[{i}]", source) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ScenarioError(source, path, f"expected a table, got {_describe(value)}")
+        _, val_tp = get_args(tp)
+        return {str(k): _build(val_tp, v, _join(path, k), source) for k, v in value.items()}
+    if origin in (types.UnionType, typing.Union):
+        for option in get_args(tp):
+            try:
+                return _build(option, value, path, source)
+            except ScenarioError:
+                continue
+        raise ScenarioError(source, path, f"expected a scalar or a list, got {_describe(value)}")
+    if origin is Literal:  # pragma: no cover - not used in the schema
+        raise TypeError(tp)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(source, path, f"expected a number, got {_describe(value)}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(source, path, f"expected an integer, got {_describe(value)}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(source, path, f"expected true or false, got {_describe(value)}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ScenarioError(source, path, f"expected a string, got {_describe(value)}")
+        return value
+    raise ScenarioError(source, path, f"expected {_type_name(tp)}, got {_describe(value)}")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _check_limits(f: dataclasses.Field, value: Any, path: str, source: str) -> None:
+    meta = f.metadata
+    unit = f" {meta['unit']}" if meta.get("unit") and meta["unit"] != "share" else ""
+    if "choices" in meta and value not in meta["choices"]:
+        hint = did_you_mean(str(value), meta["choices"])
+        hint = hint if hint.startswith("; did") else ""
+        choices = " | ".join(meta["choices"])
+        raise ScenarioError(source, path, f"expected {choices}, got {value!r}{hint}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "min" in meta and value < meta["min"]:
+            raise ScenarioError(
+                source, path, f"expected a value >= {meta['min']}{unit}, got {value!r}"
+            )
+        if "max" in meta and value > meta["max"]:
+            raise ScenarioError(
+                source, path, f"expected a value <= {meta['max']}{unit}, got {value!r}"
+            )
+
+
+def _check_cross_fields(s: Scenario, source: str) -> None:
+    """Checks that involve more than one field or the model's catalogues."""
+    from sim import geography, occupations  # local: the catalogues import nothing from here
+
+    shares = s.population.search_state
+    total = shares.active + shares.open_passive + shares.closed
+    if abs(total - 1.0) > 1e-6:
+        raise ScenarioError(
+            source, "population.search_state", f"expected shares summing to 1, got {total:.4g}"
+        )
+    for i, region in enumerate(s.population.regions):
+        if region != "Norway" and region not in geography.REGION_NAMES:
+            raise ScenarioError(
+                source,
+                f"population.regions[{i}]",
+                f"unknown region {region!r}" + did_you_mean(region, geography.REGION_NAMES),
+            )
+    if s.vacancy.occupation not in occupations.OCCUPATION_IDS:
+        raise ScenarioError(
+            source,
+            "vacancy.occupation",
+            f"unknown occupation {s.vacancy.occupation!r}"
+            + did_you_mean(s.vacancy.occupation, occupations.OCCUPATION_IDS),
+        )
+    if s.vacancy.location not in geography.PLACE_OR_REGION_NAMES:
+        raise ScenarioError(
+            source,
+            "vacancy.location",
+            f"unknown place {s.vacancy.location!r}"
+            + did_you_mean(s.vacancy.location, geography.PLACE_OR_REGION_NAMES),
+        )
+    names = [p.name for p in s.platforms]
+    if not names:
+        raise ScenarioError(source, "platforms", "expected at least one platform, got none")
+    if len(set(names)) != len(names):
+        raise ScenarioError(source, "platforms", f"a platform is listed twice: {names}")
+    for i, seg in enumerate(s.market.segments):
+        if seg.age_min > seg.age_max:
+            raise ScenarioError(
+                source,
+                f"market.segments[{i}]",
+                f"expected age_min <= age_max, got {seg.age_min} > {seg.age_max}",
+            )

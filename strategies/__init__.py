@@ -1,0 +1,23 @@
+"""Targeting strategies: the contract, the registry and the built-ins."""
+
+from strategies.base import Strategy
+from strategies.registry import list_strategies, make, register
+
+register("broad-v1", "strategies.broad:Broad", "location only on the social platforms")
+register(
+    "demographic-v1",
+    "strategies.demographic:Demographic",
+    "the occupation's typical age band and majority sex, where policy allows",
+)
+register(
+    "interest-v1",
+    "strategies.interest:Interest",
+    "interests typical of the occupation from the platform's catalogue",
+)
+register(
+    "job-title-v1",
+    "strategies.job_title:JobTitle",
+    "declared job titles on LinkedIn-like platforms and job-board profiles",
+)
+
+__all__ = ["Strategy", "list_strategies", "make", "register"]

@@ -1,0 +1,58 @@
+"""Demographic targeting: the typical worker's age and sex, where the policy allows."""
+
+from __future__ import annotations
+
+from sim.campaign import AdSet, TargetingSpec
+from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+
+
+class Demographic(Strategy):
+    """Demographic targeting — "men 25-54 in Bergen" in agency speak.
+
+    Targets the age range where most of the occupation's workers are and, when public
+    statistics show that one sex holds at least ``dominance`` of the jobs, that sex.
+    Each part is used only where the platform offers it and its policy allows it:
+    under the employment special ad category the strategy silently falls back to
+    location only, as an agency's template would. It narrows spend to look-alike
+    demographics, which helps little when the trade is rare in every demographic —
+    and it excludes the qualified minority of the other sex.
+
+    Parameters
+    ----------
+    platforms : tuple of str
+    dominance : float
+        Share of one sex above which the ad targets that sex only.
+    frequency_cap : int
+    """
+
+    id = "demographic-v1"
+    description = "the occupation's typical age band and majority sex, where policy allows"
+
+    def __init__(self, *, platforms=("facebook", "instagram", "snapchat"), dominance=0.8,
+                 frequency_cap=8):
+        self.platforms = platforms
+        self.dominance = dominance
+        self.frequency_cap = frequency_cap
+
+    def plan(self) -> list[AdSet]:
+        v = self.brief_.vacancy
+        infos = platforms_in_play(self.brief_, tuple(self.platforms))
+        budgets = split_budget(self.brief_.budget, len(infos))
+        genders: tuple[str, ...] = ()
+        if v.female_share >= self.dominance:
+            genders = ("female",)
+        elif 1 - v.female_share >= self.dominance:
+            genders = ("male",)
+        out = []
+        for info, budget in zip(infos, budgets, strict=True):
+            allowed = info.allowed_options
+            age_min, age_max = v.typical_age if "age" in allowed else (18, None)
+            spec = TargetingSpec(
+                locations=(home_location(self.brief_, info),),
+                age_min=age_min,
+                age_max=age_max,
+                genders=genders if "gender" in allowed else (),
+            )
+            out.append(AdSet(f"demographic-{info.name}", info.name, spec, budget,
+                             frequency_cap=self.frequency_cap))
+        return out

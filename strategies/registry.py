@@ -1,0 +1,111 @@
+"""The strategy registry: versioned ids, ``"module:Class"`` references and entry points.
+
+Ids are versioned (``broad-v1``); an id without a version (``broad``) means its newest
+version. Third-party packages register strategies through the entry-point group
+``recruitsim.strategies`` (name: the id, value: ``"module:Class"``). An unknown id
+gets a "did you mean".
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from sim.errors import UnknownNameError
+
+ENTRY_POINT_GROUP = "recruitsim.strategies"
+_VERSIONED = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*?)-v(?P<version>\d+)$")
+
+
+@dataclass(frozen=True)
+class StrategyEntry:
+    """A registered strategy: its id, where its class lives and a one-line description."""
+
+    id: str
+    entry_point: str
+    description: str = ""
+
+    def load(self) -> type:
+        """Import and return the strategy class."""
+        return load_reference(self.entry_point)
+
+
+REGISTRY: dict[str, StrategyEntry] = {}
+_entry_points_loaded = False
+
+
+def register(id: str, entry_point: str, description: str = "") -> None:
+    """Register a strategy class under a versioned id (``name-vN``)."""
+    if not _VERSIONED.match(id):
+        raise ValueError(f"strategy id must look like 'name-v1', got {id!r}")
+    REGISTRY[id] = StrategyEntry(id, entry_point, description)
+
+
+def load_reference(ref: str) -> type:
+    """Import ``"package.module:Class"``."""
+    module_name, _, attr = ref.partition(":")
+    if not attr:
+        raise UnknownNameError("strategy reference (module:Class)", ref, [])
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, attr)
+    except (ImportError, AttributeError) as exc:
+        raise UnknownNameError("strategy reference", f"{ref} ({exc})", []) from None
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in REGISTRY and _VERSIONED.match(ep.name):
+            REGISTRY[ep.name] = StrategyEntry(ep.name, ep.value, "")
+
+
+def resolve_id(id: str) -> str:
+    """The registered id for ``id`` (adds the newest version to a bare name)."""
+    _load_entry_points()
+    if id in REGISTRY:
+        return id
+    versions = [
+        (int(m["version"]), key)
+        for key in REGISTRY
+        if (m := _VERSIONED.match(key)) and m["name"] == id
+    ]
+    if versions:
+        return max(versions)[1]
+    known = list(REGISTRY) + sorted({_VERSIONED.match(k)["name"] for k in REGISTRY})
+    raise UnknownNameError("strategy", id, known)
+
+
+def make(id: str, **params):
+    """A new strategy instance from an id (``broad``, ``broad-v1``) or ``"module:Class"``."""
+    cls = load_reference(id) if ":" in id else REGISTRY[resolve_id(id)].load()
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise UnknownNameError("strategy parameter", f"{id}: {exc}", []) from None
+
+
+def list_strategies() -> list[StrategyEntry]:
+    """Every registered strategy, sorted by id, with descriptions filled from the class."""
+    _load_entry_points()
+    out = []
+    for key in sorted(REGISTRY):
+        entry = REGISTRY[key]
+        if not entry.description:
+            try:
+                desc = getattr(entry.load(), "description", "")
+            except Exception:  # a broken plugin must not break the listing
+                desc = "(could not be imported)"
+            entry = StrategyEntry(entry.id, entry.entry_point, desc)
+        out.append(entry)
+    return out
+
+
+def builtin_ids() -> list[str]:
+    """Ids of the strategies shipped with recruitsim."""
+    return [k for k, e in REGISTRY.items() if e.entry_point.startswith("strategies.")]
