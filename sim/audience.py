@@ -140,7 +140,9 @@ def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
     for loc in spec.locations:
         if loc.place not in geography.PLACE_OR_REGION_NAMES:
             raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
-        if loc.place in geography.REGION_NAMES:
+        if loc.place == "Norway":
+            members = np.arange(len(geography.PLACES))
+        elif loc.place in geography.REGION_NAMES:
             members = np.flatnonzero(place_region == loc.place)
         else:
             members = np.array([geography.place_index(loc.place)])

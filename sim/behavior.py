@@ -64,10 +64,10 @@ class ResponseModel:
     image_affinity: float = 1.2  # log-multiplier at full image signal for the matching sex
     fatigue_beta: float = 0.4
     fatigue_floor: float = 0.3
-    apply_full: float = 0.09
-    apply_short: float = 0.25
-    apply_state: tuple[float, float, float] = (0.25, 0.7, 1.6)
-    apply_qualified: float = 1.6
+    apply_full: float = 0.08
+    apply_short: float = 0.2
+    apply_state: tuple[float, float, float] = (0.3, 0.8, 1.4)
+    apply_qualified: float = 1.4
     apply_unqualified: float = 0.6
     apply_salary: float = 0.4
 

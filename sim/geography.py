@@ -91,7 +91,9 @@ def _build_places() -> tuple[Place, ...]:
 PLACES: tuple[Place, ...] = _build_places()
 PLACE_NAMES: tuple[str, ...] = tuple(p.name for p in PLACES)
 REGION_NAMES: tuple[str, ...] = tuple(c[0] for c in _COUNTIES)
-PLACE_OR_REGION_NAMES: tuple[str, ...] = tuple(sorted(set(PLACE_NAMES) | set(REGION_NAMES)))
+PLACE_OR_REGION_NAMES: tuple[str, ...] = tuple(
+    sorted(set(PLACE_NAMES) | set(REGION_NAMES) | {"Norway"})
+)
 
 # Equirectangular projection around 65 °N: good to a few per cent inside Norway.
 _KM_PER_DEG_LAT = 110.57
@@ -114,7 +116,7 @@ def centre_km(name: str) -> tuple[float, float]:
         p = PLACES[place_index(name)]
         x, y = to_km(p.lat, p.lon)
         return float(x), float(y)
-    members = [p for p in PLACES if p.region == name]
+    members = [p for p in PLACES if p.region == name or name == "Norway"]
     if not members:
         raise KeyError(name)
     w = np.array([p.population for p in members], dtype=float)

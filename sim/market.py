@@ -43,7 +43,7 @@ from sim.campaign import AdSet, AdSetReport, DeliveryReport
 from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.platforms import PLATFORMS, Platform
 from sim.population import Population
-from sim.scenario import MarketSpec, OptimiserSpec, Scenario
+from sim.scenario import MarketSpec, Scenario
 
 FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
 HOUR_DEMAND_ELASTICITY = 0.3  # competitors' bids rise mildly with traffic (estimate)
@@ -205,8 +205,14 @@ class DeliveryEngine:
         people's responses, so that common random numbers line up across strategies.
     """
 
-    def __init__(self, scenario: Scenario, pop: Population, qualified: np.ndarray,
-                 market_rng: np.random.Generator, behaviour_rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        pop: Population,
+        qualified: np.ndarray,
+        market_rng: np.random.Generator,
+        behaviour_rng: np.random.Generator,
+    ) -> None:
         self.scenario = scenario
         self.pop = pop
         self.qualified = qualified
@@ -359,8 +365,7 @@ class DeliveryEngine:
             return
         weights = platform.hour_weights
         open_hours = [h for h in range(hod, 24) if not a.hours or h in a.hours]
-        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / weights[
-            open_hours].sum()
+        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / weights[open_hours].sum()
         if target <= 0:
             return
         rng = self.market_rng
@@ -463,8 +468,9 @@ class DeliveryEngine:
                 AdSetReport(
                     name=name,
                     platform=st.adset.platform,
-                    status=st.status if st.budget_left > 0 or st.status != "active" else (
-                        "paused" if st not in self._active else "budget spent"),
+                    status=st.status
+                    if st.budget_left > 0 or st.status != "active"
+                    else ("paused" if st not in self._active else "budget spent"),
                     impressions=st.impressions,
                     reach=st.reach,
                     clicks=st.clicks,

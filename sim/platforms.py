@@ -106,7 +106,7 @@ class Platform:
             for loc in spec.locations:
                 from sim import geography
 
-                is_county = loc.place in geography.REGION_NAMES
+                is_county = loc.place in (*geography.REGION_NAMES, "Norway")
                 if not is_county and loc.radius_km < floor:
                     raise PolicyError(
                         f"{self.label} requires a radius of at least {floor:g} km around "

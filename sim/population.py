@@ -145,8 +145,9 @@ class Population:
             fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
             bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
             truth = self.interests[:, topic]
-            self._inferred[key] = np.where(truth, bits >= round(miss * 65536),
-                                           bits < round(fp * 65536))
+            self._inferred[key] = np.where(
+                truth, bits >= round(miss * 65536), bits < round(fp * 65536)
+            )
         return self._inferred[key]
 
     def nbytes(self) -> int:
@@ -262,9 +263,9 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         real_interests[start : start + rows.size] = bits < np.take(thresholds, rows, axis=0)
 
     # Personal click-proneness, log-normal with mean 1.
-    propensity = np.exp(
-        rng.normal(-(PROPENSITY_SIGMA**2) / 2, PROPENSITY_SIGMA, size=n)
-    ).astype(np.float32)
+    propensity = np.exp(rng.normal(-(PROPENSITY_SIGMA**2) / 2, PROPENSITY_SIGMA, size=n)).astype(
+        np.float32
+    )
 
     sessions = _platform_sessions(rng, n, age_band, gender, education, search_state)
     declared_title = _declared_titles(
@@ -322,8 +323,9 @@ def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.
         p = PLATFORMS[name]
         prob = np.asarray(p.account_by_age)[age_band]
         odds = prob / np.maximum(1 - prob, 1e-9)
-        odds = odds * np.where(gender == 1, np.sqrt(p.female_account_odds), 1 / np.sqrt(
-            p.female_account_odds))
+        odds = odds * np.where(
+            gender == 1, np.sqrt(p.female_account_odds), 1 / np.sqrt(p.female_account_odds)
+        )
         odds = odds * np.asarray(p.education_account_odds)[education]
         prob = odds / (1 + odds)
         rate = p.sessions_per_day * intensity

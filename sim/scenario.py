@@ -12,6 +12,7 @@ checks that none is missing there.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -32,9 +33,9 @@ Scalar = str | int | float | bool
 def _f(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", **limits: Any) -> Any:
     """A dataclass field with documentation and validation limits in its metadata."""
     meta = {"doc": doc, "unit": unit, **limits}
-    if isinstance(default, list | dict | tuple) or dataclasses.is_dataclass(default):
+    if isinstance(default, list | dict):
         value = default
-        return field(default_factory=lambda: value, metadata=meta)
+        return field(default_factory=lambda: copy.deepcopy(value), metadata=meta)
     if default is dataclasses.MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
@@ -179,8 +180,7 @@ class CampaignSpec:
     )
     ats_delay_days: int = _f(
         2,
-        doc="days before the applicant tracking system reports whether applications "
-        "were qualified",
+        doc="days before the applicant tracking system reports whether applications were qualified",
         unit="days",
         min=0,
         max=30,
@@ -203,9 +203,7 @@ class Segment:
 class MarketSpec:
     """The auction and the competition from other advertisers."""
 
-    auction: str = _f(
-        "second-price", doc="pricing rule", choices=("second-price", "first-price")
-    )
+    auction: str = _f("second-price", doc="pricing rule", choices=("second-price", "first-price"))
     price_level: float = _f(
         1.0, doc="scales all competitors' bids (market heat)", unit="factor", min=0.01
     )

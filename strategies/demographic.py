@@ -28,8 +28,9 @@ class Demographic(Strategy):
     id = "demographic-v1"
     description = "the occupation's typical age band and majority sex, where policy allows"
 
-    def __init__(self, *, platforms=("facebook", "instagram", "snapchat"), dominance=0.8,
-                 frequency_cap=8):
+    def __init__(
+        self, *, platforms=("facebook", "instagram", "snapchat"), dominance=0.8, frequency_cap=8
+    ):
         self.platforms = platforms
         self.dominance = dominance
         self.frequency_cap = frequency_cap
@@ -53,6 +54,13 @@ class Demographic(Strategy):
                 age_max=age_max,
                 genders=genders if "gender" in allowed else (),
             )
-            out.append(AdSet(f"demographic-{info.name}", info.name, spec, budget,
-                             frequency_cap=self.frequency_cap))
+            out.append(
+                AdSet(
+                    f"demographic-{info.name}",
+                    info.name,
+                    spec,
+                    budget,
+                    frequency_cap=self.frequency_cap,
+                )
+            )
         return out

@@ -25,8 +25,9 @@ class JobTitle(Strategy):
     id = "job-title-v1"
     description = "declared job titles on LinkedIn-like platforms and job-board profiles"
 
-    def __init__(self, *, platforms=("linkedin", "jobboard"), include_adjacent=False,
-                 frequency_cap=8):
+    def __init__(
+        self, *, platforms=("linkedin", "jobboard"), include_adjacent=False, frequency_cap=8
+    ):
         self.platforms = platforms
         self.include_adjacent = include_adjacent
         self.frequency_cap = frequency_cap
