@@ -119,7 +119,7 @@ def summarise(results: list[RunResult], metrics: Iterable[str] | None = None) ->
 
 
 def format_table(results: list[RunResult]) -> str:
-    """A plain-text table per scenario: mean [95 % CI] of the main metrics by strategy."""
+    """A plain-text table per scenario: mean ± 95 % CI half-width of the main metrics."""
     rows = summarise(results)
     out = []
     for scenario in dict.fromkeys(r["scenario"] for r in rows):
@@ -135,7 +135,7 @@ def format_table(results: list[RunResult]) -> str:
                 cells.append(_cell(row, fmt))
             lines.append(cells)
         widths = [max(len(str(c)) for c in col) for col in zip(header, *lines, strict=True)]
-        out.append(f"{scenario} — mean [95% CI] over {reps} paired replications")
+        out.append(f"{scenario}: mean ± 95% CI half-width over {reps} paired replications")
         out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         for cells in lines:
             out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
@@ -148,5 +148,5 @@ def _cell(row: dict, fmt: str) -> str:
         return "—"
     text = fmt.format(row["mean"])
     if row["ci_low"] is not None:
-        text += f" [{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]"
+        text += " ±" + fmt.format((row["ci_high"] - row["ci_low"]) / 2)
     return text

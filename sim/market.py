@@ -218,7 +218,11 @@ class DeliveryEngine:
         self.qualified = qualified
         self.market_rng = market_rng
         self.behaviour_rng = behaviour_rng
-        self.budget_total = scenario.budget.total
+        # A sampled population stands for `weight` real people per simulated person. Money
+        # is kept in simulated units (budget / weight) so each simulated person sees as many
+        # ads as a real one would; reports convert back to real money and people.
+        self.weight = pop.weight
+        self.budget_total = scenario.budget.total / self.weight
         self.days = scenario.campaign.days
         self.applied = np.zeros(pop.size, dtype=bool)
         self.clicked = np.zeros(pop.size, dtype=bool)
@@ -252,7 +256,7 @@ class DeliveryEngine:
         names = [a.name for a in adsets]
         if len(set(names)) != len(names):
             raise PolicyError(f"ad set names must be unique, got {names}")
-        left = self.budget_total - self.spend
+        left = (self.budget_total - self.spend) * self.weight
         planned = sum(a.budget for a in adsets)
         for a in adsets:
             self._check(a)
@@ -269,7 +273,7 @@ class DeliveryEngine:
                 a.platform, a.targeting, a.creative, a.objective)  # fmt: skip
             st = old if same else self._activate(a, old)
             st.adset = a
-            st.budget_left = a.budget
+            st.budget_left = a.budget / self.weight
             st.day_budget = 0.0
             new_states[a.name] = st
             if a.name not in self._order:
@@ -336,7 +340,8 @@ class DeliveryEngine:
             adset=a, platform=platform, objective=objective, audience=audience,
             cum_rate=np.cumsum(rate), value=value,
             price_mult=self.price_mult[audience], p_click=p_click, p_apply=p_apply,
-            freq=np.zeros(audience.size, dtype=np.uint16), budget_left=a.budget, lam=lam,
+            freq=np.zeros(audience.size, dtype=np.uint16), budget_left=a.budget / self.weight,
+            lam=lam,
             status=status,
         )  # fmt: skip
         if old is not None:  # keep the running totals the ads manager shows
@@ -460,6 +465,10 @@ class DeliveryEngine:
         now = (day + 1) * 24
         screened = log["hour"] < now - 24 * self.scenario.campaign.ats_delay_days
         reports = []
+
+        def w(count) -> int:  # simulated people -> real people
+            return round(int(count) * self.weight)
+
         for name in self._order:
             st = self._states[name]
             mine = log["adset"] == st.key
@@ -471,16 +480,16 @@ class DeliveryEngine:
                     status=st.status
                     if st.budget_left > 0 or st.status != "active"
                     else ("paused" if st not in self._active else "budget spent"),
-                    impressions=st.impressions,
-                    reach=st.reach,
-                    clicks=st.clicks,
-                    spend=round(st.spend, 6),
+                    impressions=w(st.impressions),
+                    reach=w(st.reach),
+                    clicks=w(st.clicks),
+                    spend=round(st.spend * self.weight, 6),
                     impressions_by_gender={
-                        "male": st.impressions_by_gender[0],
-                        "female": st.impressions_by_gender[1],
+                        "male": w(st.impressions_by_gender[0]),
+                        "female": w(st.impressions_by_gender[1]),
                     },
-                    applications=int(apps.sum()),
-                    qualified_applications=int(
+                    applications=w(apps.sum()),
+                    qualified_applications=w(
                         (apps & screened & self.qualified[log["person"]]).sum()
                     ),
                 )
@@ -488,7 +497,7 @@ class DeliveryEngine:
         return DeliveryReport(
             day=day,
             days_left=self.days - day - 1,
-            budget_left=max(self.budget_total - self.spend, 0.0),
+            budget_left=max(self.budget_total - self.spend, 0.0) * self.weight,
             ad_sets=tuple(reports),
         )
 

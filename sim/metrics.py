@@ -57,6 +57,7 @@ def summarize(
     log: dict[str, np.ndarray],
     truth: Truth,
     mask: np.ndarray | None = None,
+    weight: float = 1.0,
     hires: int | None = None,
     time_to_hire_days: float | None = None,
 ) -> dict:
@@ -70,6 +71,10 @@ def summarize(
     truth : Truth
     mask : numpy.ndarray of bool, shape (m,), optional
         Which impressions to count (a day, a platform); all by default.
+    weight : float
+        Real people per simulated person: counts and money are scaled by it (rounded to
+        whole people), so a sampled population reports real-world estimates. Ratios do
+        not depend on it.
     hires, time_to_hire_days : optional
         From the recruiting pipeline, when there is one.
 
@@ -82,19 +87,23 @@ def summarize(
     clicked, applied = log["clicked"], log["applied"]
     if mask is not None:
         person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
-    impressions = int(person.size)
-    spend = float(price.sum())
+
+    def w(count) -> int:
+        return round(int(count) * weight)
+
+    impressions = w(person.size)
+    spend = float(price.sum()) * weight
     reached = np.unique(person)
     q_imp = truth.qualified[person]
-    reach = int(reached.size)
-    q_reach = int(truth.qualified[reached].sum())
-    clicks = int(clicked.sum())
-    applications = int(applied.sum())
-    q_apps = int((applied & q_imp).sum())
-    passive_clicks = int((clicked & (truth.search_state[person] != ACTIVE)).sum())
-    reached_female = int(truth.gender[reached].sum())
-    q_female = int((truth.qualified & (truth.gender == 1)).sum())
-    q_total = int(truth.qualified.sum())
+    reach = w(reached.size)
+    q_reach = w(truth.qualified[reached].sum())
+    clicks = w(clicked.sum())
+    applications = w(applied.sum())
+    q_apps = w((applied & q_imp).sum())
+    passive_clicks = w((clicked & (truth.search_state[person] != ACTIVE)).sum())
+    reached_female = w(truth.gender[reached].sum())
+    q_female = w((truth.qualified & (truth.gender == 1)).sum())
+    q_total = w(truth.qualified.sum())
     return {
         "impressions": impressions,
         "reach": reach,
@@ -112,8 +121,8 @@ def summarize(
         "cost_per_hire": ratio(spend, hires) if hires is not None else None,
         "qualified_reach": q_reach,
         "relevance": ratio(q_reach, reach),
-        "impression_relevance": ratio(int(q_imp.sum()), impressions),
-        "wasted_spend_share": ratio(float(price[~q_imp].sum()), spend),
+        "impression_relevance": ratio(int(q_imp.sum()), int(person.size)),
+        "wasted_spend_share": ratio(float(price[~q_imp].sum()), float(price.sum())),
         "passive_share_of_clicks": ratio(passive_clicks, clicks),
         "reach_by_gender": {"male": reach - reached_female, "female": reached_female},
         "qualified_by_gender": {"male": q_total - q_female, "female": q_female},
@@ -130,7 +139,7 @@ def delivery_skew(reach_by_gender: dict, qualified_by_gender: dict, group: str) 
     return share_reach / share_pool
 
 
-def daily(log: dict[str, np.ndarray], truth: Truth, days: int) -> list[dict]:
+def daily(log: dict[str, np.ndarray], truth: Truth, days: int, weight: float = 1.0) -> list[dict]:
     """Metrics of each day's impressions plus cumulative reach and spend, one dict a day."""
     day = log["hour"] // 24
     out = []
@@ -138,15 +147,17 @@ def daily(log: dict[str, np.ndarray], truth: Truth, days: int) -> list[dict]:
     total = 0.0
     for d in range(days):
         m = day == d
-        row = {"day": d, **summarize(log, truth, m)}
+        row = {"day": d, **summarize(log, truth, m, weight)}
         seen[log["person"][m]] = True
         total += row["spend"]
-        row["cumulative_reach"] = int(seen.sum())
+        row["cumulative_reach"] = round(int(seen.sum()) * weight)
         row["cumulative_spend"] = total
         out.append(row)
     return out
 
 
-def by_group(log: dict[str, np.ndarray], truth: Truth, labels: np.ndarray) -> dict[str, dict]:
+def by_group(
+    log: dict[str, np.ndarray], truth: Truth, labels: np.ndarray, weight: float = 1.0
+) -> dict[str, dict]:
     """Metrics per label (e.g. platform of each impression), keyed by label."""
-    return {str(lab): summarize(log, truth, labels == lab) for lab in np.unique(labels)}
+    return {str(lab): summarize(log, truth, labels == lab, weight) for lab in np.unique(labels)}

@@ -267,9 +267,9 @@ def run(
         population=pop.size,
         days=scenario.campaign.days,
         currency=scenario.budget.currency,
-        metrics=summarize(log, truth),
-        daily=daily(log, truth, scenario.campaign.days),
-        by_platform=by_group(log, truth, platforms),
+        metrics=summarize(log, truth, weight=pop.weight),
+        daily=daily(log, truth, scenario.campaign.days, pop.weight),
+        by_platform=by_group(log, truth, platforms, pop.weight),
         params=strategy.get_params() if hasattr(strategy, "get_params") else {},
         wall_time_s=time.perf_counter() - start,
     )

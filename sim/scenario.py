@@ -525,6 +525,12 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
     """Checks that involve more than one field or the model's catalogues."""
     from sim import geography, occupations  # local: the catalogues import nothing from here
 
+    if not s.budget.total > 0:
+        raise ScenarioError(
+            source,
+            "budget.total",
+            f"expected a budget > 0 {s.budget.currency}, got {s.budget.total:g}",
+        )
     shares = s.population.search_state
     total = shares.active + shares.open_passive + shares.closed
     if abs(total - 1.0) > 1e-6:
