@@ -168,19 +168,26 @@ def _compare(args) -> int:
     start = time.perf_counter()
     done = 0
 
+    tty = sys.stderr.isatty()
+
     def progress(res):
         nonlocal done
         done += 1
         elapsed = time.perf_counter() - start
         eta = elapsed / done * (total - done)
-        sys.stderr.write(
-            f"\r[{done}/{total}] {res.scenario} · {res.strategy} · rep {res.replication}"
-            f" · {elapsed:.0f}s elapsed, ~{eta:.0f}s left   "
+        line = (
+            f"[{done}/{total}] {res.scenario} · {res.strategy} · rep {res.replication}"
+            f" · {elapsed:.0f}s elapsed, ~{eta:.0f}s left"
         )
+        if tty:  # one line, rewritten in place
+            sys.stderr.write(f"\r{line}   ")
+        elif done == total or done % max(total // 10, 1) == 0:
+            sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
     results = replicate(scenarios, ids, args.replications, seed=args.seed, progress=progress)
-    sys.stderr.write("\n")
+    if tty:
+        sys.stderr.write("\n")
     table = format_table(results)
     print(table)
     if args.out:
