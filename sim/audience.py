@@ -9,6 +9,8 @@ optimiser read only this view.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim import geography, interests, occupations
@@ -92,7 +94,25 @@ class PlatformView:
         return self._pop.declared_title
 
 
-def resolve(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
+@dataclass(frozen=True)
+class AdvertiserData:
+    """What the advertiser has put on the platform: pixel visitors and an uploaded list.
+
+    Attributes
+    ----------
+    site_visitors : numpy.ndarray of bool, shape (n,)
+        People the platform's pixel has matched to a career-site visit.
+    employee_seed : numpy.ndarray of int, shape (k,)
+        The uploaded list of employees and past hires, as matched to people.
+    """
+
+    site_visitors: np.ndarray
+    employee_seed: np.ndarray
+
+
+def resolve(
+    view: PlatformView, spec: TargetingSpec, data: AdvertiserData | None = None
+) -> np.ndarray:
     """The people a targeting spec reaches on the view's platform.
 
     Parameters
@@ -130,7 +150,50 @@ def resolve(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
     if spec.job_titles:
         titles = [_title(t) for t in spec.job_titles]
         mask &= np.isin(view.titles, titles)
+    if spec.custom_audience is not None:
+        mask &= data.site_visitors if data is not None else False
+    if spec.lookalike_percent is not None:
+        seed = data.employee_seed if data is not None else np.zeros(0, dtype=np.int64)
+        mask &= lookalike_mask(view, seed, spec.lookalike_percent)
     return np.flatnonzero(mask).astype(np.int32)
+
+
+def lookalike_mask(view: PlatformView, seed: np.ndarray, percent: float) -> np.ndarray:
+    """The ``percent`` % of the platform's users most similar to the seed list.
+
+    Similarity is a naive-Bayes log-likelihood ratio over everything the platform knows
+    — inferred interests, sex, age band and declared title — comparing the seed's
+    matched users with all users. Seed members themselves are excluded, as platforms do.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+    """
+    users = view.sessions > 0
+    seed = seed[users[seed]]
+    out = np.zeros(view.size, dtype=bool)
+    n_users = int(users.sum())
+    if seed.size == 0 or n_users == 0:
+        return out
+    score = np.zeros(view.size)
+
+    def add(feature: np.ndarray, levels: int) -> None:
+        in_seed = np.bincount(feature[seed], minlength=levels) + 0.5
+        in_all = np.bincount(feature[users], minlength=levels) + 0.5
+        llr = np.log(in_seed / in_seed.sum()) - np.log(in_all / in_all.sum())
+        score[:] += llr[feature]
+
+    for t in range(interests.N_TOPICS):
+        add(view.interest(t).astype(np.int64), 2)
+    add(view.gender.astype(np.int64), 2)
+    add(view.age_band.astype(np.int64), len(occupations.AGE_BANDS))
+    add(view.titles.astype(np.int64) + 1, len(occupations.OCCUPATIONS) + 1)
+    score[~users] = -np.inf
+    score[seed] = -np.inf
+    k = max(1, round(n_users * percent / 100))
+    top = np.argpartition(-score, k - 1)[:k]
+    out[top] = True
+    return out
 
 
 def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:

@@ -32,7 +32,11 @@ class TargetingSpec:
 
     Empty tuples mean "no restriction". ``interests`` and ``job_titles`` match people
     the platform *believes* have any of them; ``exclude_interests`` removes people it
-    believes have any of those.
+    believes have any of those. ``custom_audience`` names an audience the advertiser
+    built on the platform (``"site-visitors"``: people the platform's pixel saw on the
+    career site, from earlier clicks or organic visits). ``lookalike_percent`` (1-10)
+    asks the platform for the share of its users most similar to the employer's uploaded
+    list of employees and past hires.
     """
 
     locations: tuple[Location, ...] = ()
@@ -42,6 +46,8 @@ class TargetingSpec:
     interests: tuple[str, ...] = ()
     job_titles: tuple[str, ...] = ()
     exclude_interests: tuple[str, ...] = ()
+    custom_audience: str | None = None
+    lookalike_percent: float | None = None
 
     def options_used(self) -> set[str]:
         """The targeting options this spec uses (for platform and policy checks)."""
@@ -60,6 +66,10 @@ class TargetingSpec:
             used.add("job_titles")
         if self.exclude_interests:
             used.add("exclude_interests")
+        if self.custom_audience is not None:
+            used.add("custom_audience")
+        if self.lookalike_percent is not None:
+            used.add("lookalike")
         return used
 
 

@@ -63,11 +63,14 @@ TOPICS: tuple[tuple[str, float, float, float], ...] = (
     ("energy & oil", 0.03, -1.0, 0.1),
     ("job seeking & careers", 0.05, 0.2, -0.3),
     ("marketing & media", 0.05, 0.3, -0.2),
+    ("student life", 0.02, 0.2, -0.6),  # students get it far more often (sim.population)
 )
 TOPIC_NAMES: tuple[str, ...] = tuple(t[0] for t in TOPICS)
 N_TOPICS = len(TOPICS)
 _INDEX = {name: i for i, name in enumerate(TOPIC_NAMES)}
 JOB_SEEKING = _INDEX["job seeking & careers"]
+STUDENT_LIFE = _INDEX["student life"]
+STUDENT_LIFE_AMONG_STUDENTS = 0.7  # estimate
 ACTIVE_JOB_SEEKING_LIFT = 5.0  # estimate: active seekers follow career content
 
 

@@ -38,11 +38,11 @@ import numpy as np
 
 from sim import behavior, occupations
 from sim import interests as topics
-from sim.audience import PlatformView, resolve
+from sim.audience import AdvertiserData, PlatformView, resolve
 from sim.campaign import AdSet, AdSetReport, DeliveryReport
 from sim.errors import BudgetError, PolicyError, UnknownNameError
-from sim.platforms import PLATFORMS, Platform
-from sim.population import Population
+from sim.platforms import PIXEL_MATCH_RATE, PLATFORM_INDEX, PLATFORMS, Platform
+from sim.population import Population, distance_km
 from sim.scenario import MarketSpec, Scenario
 
 FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
@@ -145,15 +145,25 @@ class _AdSetState:
     adset: AdSet
     platform: Platform
     objective: str
-    audience: np.ndarray  # int32 (k,)
-    cum_rate: np.ndarray  # float64 (k,), cumulative opportunities per day
-    value: np.ndarray  # float32 (k,)
-    price_mult: np.ndarray  # float32 (k,)
-    p_click: np.ndarray  # float32 (k,)
-    p_apply: np.ndarray  # float32 (k,)
-    freq: np.ndarray  # uint16 (k,)
+    freq: np.ndarray  # uint16 (n,): impressions each person has had from this ad set
     budget_left: float
     lam: float
+    audience: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # int32 (k,)
+    cum_rate: np.ndarray = field(
+        default_factory=lambda: np.zeros(0)
+    )  # float64 (k,), cumulative opportunities per day
+    value: np.ndarray = field(
+        default_factory=lambda: np.zeros(0)
+    )  # float32 (k,), the optimiser's predicted value
+    price_mult: np.ndarray = field(
+        default_factory=lambda: np.zeros(0)
+    )  # float32 (k,), competitors' segment multiplier
+    p_click: np.ndarray = field(
+        default_factory=lambda: np.zeros(0)
+    )  # float32 (k,), first-exposure click probability
+    p_apply: np.ndarray = field(
+        default_factory=lambda: np.zeros(0)
+    )  # float32 (k,), apply probability after a click
     status: str = "active"
     day_budget: float = 0.0
     spent_today: float = 0.0
@@ -233,6 +243,16 @@ class DeliveryEngine:
         self._states: dict[str, _AdSetState] = {}
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
         self.spend = 0.0
+        # The employer's side: career-site visits (from clicks and organic traffic, seen by
+        # each platform's pixel for the users it can match) and the uploaded employee list.
+        # Their randomness comes from one draw of the market stream, made here, so that it
+        # does not depend on what the strategy does.
+        advertiser_rng = np.random.default_rng(int(market_rng.integers(2**63)))
+        self.visited = np.zeros(pop.size, dtype=bool)
+        self._pixel_key = advertiser_rng.integers(0, 1000, size=pop.size, dtype=np.int16)
+        self._organic = _organic_visit_weights(pop, scenario.vacancy)
+        self._organic_rng = np.random.default_rng(advertiser_rng.integers(2**63))
+        self.employee_seed = _employee_seed(pop, scenario, qualified, advertiser_rng)
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -304,58 +324,83 @@ class DeliveryEngine:
         if a.objective not in (None, "reach", "clicks", "applications"):
             raise PolicyError(f"ad set {a.name!r}: unknown objective {a.objective!r}")
 
+    def advertiser_data(self, platform: str) -> AdvertiserData:
+        """The custom-audience data ``platform`` holds for this advertiser today."""
+        matched = self._pixel_key < round(PIXEL_MATCH_RATE * 1000) + PLATFORM_INDEX[platform]
+        return AdvertiserData(site_visitors=self.visited & matched,
+                              employee_seed=self.employee_seed)  # fmt: skip
+
     def _activate(self, a: AdSet, old: _AdSetState | None) -> _AdSetState:
         platform = PLATFORMS[a.platform]
+        price = self.scenario.market.price_level * platform.median_cpm
+        st = _AdSetState(
+            key=self._order.index(a.name) if a.name in self._order else len(self._order),
+            adset=a, platform=platform,
+            objective=a.objective or self.scenario.campaign.objective,
+            freq=old.freq if old is not None else np.zeros(self.pop.size, dtype=np.uint16),
+            budget_left=a.budget / self.weight,
+            lam=float(price) if old is None else old.lam,
+        )  # fmt: skip
+        self._resolve(st)
+        if old is not None:  # keep the running totals the ads manager shows
+            st.impressions, st.reach, st.clicks = old.impressions, old.reach, old.clicks
+            st.spend, st.impressions_by_gender = old.spend, old.impressions_by_gender
+        return st
+
+    def _resolve(self, st: _AdSetState) -> None:
+        """(Re)compute an ad set's audience and the per-member arrays that depend on it."""
+        a, platform = st.adset, st.platform
         view = self.view(a.platform)
-        audience = resolve(view, a.targeting)
+        audience = resolve(view, a.targeting, self.advertiser_data(a.platform))
         real = audience.size * self.pop.weight
-        status = "active"
+        st.status = "active"
         if real < platform.min_audience:  # the platform will not publish it
-            status = (
+            st.status = (
                 f"rejected: audience of about {real:,.0f} people is below "
                 f"{platform.label}'s minimum of {platform.min_audience:,}"
             )
             audience = audience[:0]
         vacancy = self.scenario.vacancy
         creative = a.creative or vacancy.creative
-        objective = a.objective or self.scenario.campaign.objective
-        opt_key = (a.platform,)
-        if opt_key not in self._optimisers:
-            self._optimisers[opt_key] = DeliveryOptimiser(
+        if a.platform not in self._optimisers:
+            self._optimisers[a.platform] = DeliveryOptimiser(
                 self.scenario.optimiser, view, self.pop, vacancy, self.market_rng
             )
-        optimiser = self._optimisers[opt_key]
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
-        p_click = behavior.click_probability(
+        st.audience = audience
+        st.cum_rate = np.cumsum(rate)
+        st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
+        st.price_mult = self.price_mult[audience]
+        st.p_click = behavior.click_probability(
             self.pop, audience, vacancy, creative, platform.link_ctr
         ).astype(np.float32)
-        p_apply = behavior.apply_probability(
+        st.p_apply = behavior.apply_probability(
             self.pop, audience, vacancy, qualified=self.qualified
         ).astype(np.float32)
-        value = optimiser.predict(audience, objective, creative)
-        price = self.scenario.market.price_level * platform.median_cpm
-        lam = float(price) if old is None else old.lam
-        st = _AdSetState(
-            key=self._order.index(a.name) if a.name in self._order else len(self._order),
-            adset=a, platform=platform, objective=objective, audience=audience,
-            cum_rate=np.cumsum(rate), value=value,
-            price_mult=self.price_mult[audience], p_click=p_click, p_apply=p_apply,
-            freq=np.zeros(audience.size, dtype=np.uint16), budget_left=a.budget / self.weight,
-            lam=lam,
-            status=status,
-        )  # fmt: skip
-        if old is not None:  # keep the running totals the ads manager shows
-            st.impressions, st.reach, st.clicks = old.impressions, old.reach, old.clicks
-            st.spend, st.impressions_by_gender = old.spend, old.impressions_by_gender
-        return st
 
     # ----------------------------------------------------------------- delivery
     def start_day(self, day: int) -> None:
-        """Set each ad set's budget for the day: what is left spread over the days left."""
+        """Start a day: organic site visits, fresh custom audiences, the day's budgets.
+
+        Each ad set's budget for the day is what it has left spread over the days left.
+        """
+        self._organic_visits()
         days_left = self.days - day
         for st in self._active:
+            if st.adset.targeting.custom_audience is not None and day > 0:
+                self._resolve(st)
             st.day_budget = st.budget_left / max(days_left, 1)
             st.spent_today = 0.0
+
+    def _organic_visits(self) -> None:
+        """People who find the career site on their own today (a Poisson number)."""
+        total = self._organic[-1] if self._organic.size else 0.0
+        expected = self.scenario.campaign.organic_site_visitors / self.weight
+        if total <= 0 or expected <= 0:
+            return
+        k = self._organic_rng.poisson(expected)
+        who = np.searchsorted(self._organic, self._organic_rng.random(k) * total, side="right")
+        self.visited[np.minimum(who, self.pop.size - 1)] = True
 
     def deliver_hour(self, hour: int) -> None:
         """Run every active ad set's auctions for absolute hour ``hour``."""
@@ -397,7 +442,7 @@ class DeliveryEngine:
         who = local[won]
         rank = _rank_within(who)
         if a.frequency_cap is not None:
-            ok = st.freq[who].astype(np.int64) + rank < a.frequency_cap
+            ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
             won, price, who = won[ok], price[ok], who[ok]
             rank = _rank_within(who)
         limit = min(st.budget_left, HOURLY_OVERSPEND * target)
@@ -421,14 +466,15 @@ class DeliveryEngine:
         if k == 0:
             return
         rng = self.behaviour_rng
-        before = st.freq[who].astype(np.int64)
+        person = st.audience[who]
+        before = st.freq[person].astype(np.int64)
         exposure = before + rank + 1
         u = rng.random((2, k))
-        person = st.audience[who]
         p = st.p_click[who] * behavior.fatigue(exposure)
         p = np.where(self.clicked[person], p * behavior.DEFAULT_RESPONSE.repeat_click, p)
         clicked = u[0] < p
         self.clicked[person[clicked]] = True
+        self.visited[person[clicked]] = True  # a click lands on the career site
         applied = clicked & (u[1] < st.p_apply[who]) & ~self.applied[person]
         if applied.any():  # a person applies once, at their first applying click
             idx = np.flatnonzero(applied)
@@ -436,7 +482,7 @@ class DeliveryEngine:
             applied[:] = False
             applied[idx[first]] = True
             self.applied[person[applied]] = True
-        np.add.at(st.freq, who, 1)
+        np.add.at(st.freq, person, 1)
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
         st.clicks += int(clicked.sum())
@@ -514,3 +560,29 @@ def _rank_within(who: np.ndarray) -> np.ndarray:
     rank = np.empty(s.size, dtype=np.int64)
     rank[order] = pos - first
     return rank
+
+
+def _organic_visit_weights(pop: Population, vacancy) -> np.ndarray:
+    """Cumulative weights of who visits the career site unprompted, shape (n,).
+
+    Proportional to the person's relevance to the vacancy times their search state's
+    click multiplier: people in the trade who are looking find the site most often.
+    """
+    everyone = np.arange(pop.size)
+    w = behavior.relevance_multiplier(pop, everyone, vacancy, vacancy.creative)
+    w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state]
+    return np.cumsum(w)
+
+
+def _employee_seed(pop: Population, scenario: Scenario, qualified, rng) -> np.ndarray:
+    """The employer's uploaded list: current employees and past hires of the occupation.
+
+    Drawn from people working in the occupation near the workplace (the employer's
+    staff), ``employee_seed_size`` real people, i.e. that divided by the population
+    weight in simulated people (at least one). Returns indices, shape (k,).
+    """
+    target = occupations.occupation_index(scenario.vacancy.occupation)
+    near = distance_km(pop, scenario.vacancy.location) <= scenario.vacancy.max_distance_km
+    staff = np.flatnonzero((pop.occupation == target) & near)
+    k = min(staff.size, max(1, round(scenario.campaign.employee_seed_size / pop.weight)))
+    return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff

@@ -37,8 +37,20 @@ _WORK_HOURS = np.array(
 )  # fmt: skip
 
 ALL_OPTIONS = frozenset(
-    {"location", "radius", "age", "gender", "interests", "job_titles", "exclude_interests"}
+    {
+        "location",
+        "radius",
+        "age",
+        "gender",
+        "interests",
+        "job_titles",
+        "exclude_interests",
+        "custom_audience",
+        "lookalike",
+    }
 )
+CUSTOM_AUDIENCES = ("site-visitors",)
+PIXEL_MATCH_RATE = 0.7  # share of site visitors a platform can match to a user (estimate)
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,15 @@ class Platform:
                         f"{loc.place!r} for employment ads (special ad category); "
                         f"got {loc.radius_km:g} km"
                     )
+        if spec.custom_audience is not None and spec.custom_audience not in CUSTOM_AUDIENCES:
+            raise PolicyError(
+                f"unknown custom audience {spec.custom_audience!r}; expected one of "
+                f"{', '.join(map(repr, CUSTOM_AUDIENCES))}"
+            )
+        if spec.lookalike_percent is not None and not 1 <= spec.lookalike_percent <= 10:
+            raise PolicyError(
+                f"lookalike_percent must be between 1 and 10, got {spec.lookalike_percent!r}"
+            )
         for g in spec.genders:
             if g not in ("male", "female"):
                 raise PolicyError(f"gender must be 'male' or 'female', got {g!r}")
@@ -120,7 +141,8 @@ class Platform:
             raise PolicyError(f"age_max {spec.age_max} is below age_min {spec.age_min}")
 
 
-_META_BANS = frozenset({"age", "gender", "exclude_interests"})
+# Meta SAC: no age, gender, postcode, detailed-targeting exclusions or lookalikes.
+_META_BANS = frozenset({"age", "gender", "exclude_interests", "lookalike"})
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p
@@ -181,7 +203,8 @@ PLATFORMS: dict[str, Platform] = {
             ads_per_session=2.0,  # ad load 19.6 % (WhistleOut 2020) x ~10 posts (estimate)
             median_cpm=290.0,  # USD 27.03 CPM (digitalmoats, practitioner) x 10.7
             link_ctr=0.005,  # 0.44-0.65 % sponsored content (theb2bhouse, practitioner)
-            targeting_options=ALL_OPTIONS,
+            # LinkedIn retired lookalike audiences in 2024 (recalled, unverified).
+            targeting_options=ALL_OPTIONS - {"lookalike"},
             min_audience=300,  # LinkedIn's stated minimum (recalled, unverified)
             declares_titles=True,
             interest_noise=1.3,
@@ -231,7 +254,7 @@ PLATFORMS: dict[str, Platform] = {
             optimiser_demographics=True,
             optimiser_creative=True,
             # TikTok special ad categories: no gender, no interest keywords (calibration §4).
-            sac_bans=frozenset({"age", "gender", "interests", "exclude_interests"}),
+            sac_bans=frozenset({"age", "gender", "interests", "exclude_interests", "lookalike"}),
             min_radius_km_sac=0.0,
         ),
         Platform(

@@ -262,6 +262,11 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         bits = bits.reshape(rows.size, interests.N_TOPICS)
         real_interests[start : start + rows.size] = bits < np.take(thresholds, rows, axis=0)
 
+    students = np.flatnonzero(labour == STUDENT)
+    real_interests[students, interests.STUDENT_LIFE] |= (
+        rng.random(students.size) < interests.STUDENT_LIFE_AMONG_STUDENTS
+    )
+
     # Personal click-proneness, log-normal with mean 1.
     propensity = np.exp(rng.normal(-(PROPENSITY_SIGMA**2) / 2, PROPENSITY_SIGMA, size=n)).astype(
         np.float32

@@ -185,6 +185,20 @@ class CampaignSpec:
         min=0,
         max=30,
     )
+    organic_site_visitors: float = _f(
+        30.0,
+        doc="people who visit the employer's career site each day without an ad "
+        "(estimate); they feed retargeting audiences",
+        unit="people/day",
+        min=0.0,
+    )
+    employee_seed_size: int = _f(
+        150,
+        doc="size of the employer's uploaded list of current employees and past hires "
+        "(the seed of lookalike audiences; estimate)",
+        unit="people",
+        min=1,
+    )
 
 
 @dataclass(frozen=True)
