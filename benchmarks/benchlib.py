@@ -30,7 +30,7 @@ import numpy as np
 import strategies
 from sim import model, population
 from sim.population import Population
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import PopulationSpec, Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = "electrician-bergen"  # the default scenario (Vestland, 30 days)
@@ -65,16 +65,17 @@ FULL = Sizes(
     budgets=(5_000.0, 10_000.0, 20_000.0, 40_000.0, 80_000.0),
 )
 
-# Small enough that every benchmark body runs once in a few seconds: the scenarios are
-# scaled down with their budgets, so a run still spends its money the same way.
+# Small enough that every benchmark body runs once in well under a second. The
+# scenarios are sampled (``population.scale`` / ``population.size``); a sampled run
+# spends budget / weight in simulated money, so the budgets need no scaling.
 QUICK = Sizes(
     name="quick",
     generation_sizes=(10_000, 50_000),
-    default_overrides={"population.scale": 0.02, "budget.total": 400.0},
-    national_overrides={"population.scale": 0.005, "budget.total": 1_500.0},
+    default_overrides={"population.scale": 0.02},
+    national_overrides={"population.scale": 0.005},
     scaling_sizes=(5_000, 10_000, 20_000),
-    scaling_budget=200.0,
-    budgets=(100.0, 200.0, 400.0),
+    scaling_budget=20_000.0,
+    budgets=(5_000.0, 20_000.0, 80_000.0),
     budget_overrides={"population.size": 10_000},
 )
 
@@ -84,6 +85,33 @@ PROFILES = {p.name: p for p in (FULL, QUICK)}
 def scenario(name: str, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load a bundled scenario with dotted overrides."""
     return load_scenario(name, overrides=dict(overrides or {}))
+
+
+def default_scenario(sizes: Sizes) -> Scenario:
+    """The default scenario (``electrician-bergen``) at ``sizes``' scale."""
+    return scenario(DEFAULT_SCENARIO, sizes.default_overrides)
+
+
+def national_scenario(sizes: Sizes) -> Scenario:
+    """The national scenario (``truck-driver-norway``) at ``sizes``' scale."""
+    return scenario(NATIONAL_SCENARIO, sizes.national_overrides)
+
+
+def population_scaling_scenario(sizes: Sizes, people: int) -> Scenario:
+    """The default scenario with ``people`` simulated adults and the fixed budget."""
+    return scenario(
+        DEFAULT_SCENARIO, {"population.size": people, "budget.total": sizes.scaling_budget}
+    )
+
+
+def budget_scaling_scenario(sizes: Sizes, budget: float) -> Scenario:
+    """The default scenario (fixed population) with a total budget of ``budget`` NOK."""
+    return scenario(DEFAULT_SCENARIO, {**sizes.budget_overrides, "budget.total": budget})
+
+
+def generation_spec(people: int) -> PopulationSpec:
+    """A population spec over all of Norway with ``people`` adults (0: all of them)."""
+    return scenario(GENERATION_SCENARIO, {"population.size": people}).population
 
 
 def population_seed(sc: Scenario) -> np.random.SeedSequence:

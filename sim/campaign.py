@@ -130,6 +130,8 @@ class PlatformInfo:
     min_audience: int
     median_cpm: float
     audience_by_age: dict[str, int] = field(default_factory=dict)
+    hour_profile: tuple[float, ...] = ()  # public: share of daily use in each hour (24)
+    min_custom_audience: int = 100
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class VacancyBrief:
     adjacent_occupations: tuple[str, ...]
     female_share: float  # public: SSB occupation statistics
     typical_age: tuple[int, int]  # public: the age range where most of them are
+    accepts_adjacent: bool = False  # the employer will train people from adjacent trades
 
 
 @dataclass(frozen=True)

@@ -353,11 +353,13 @@ class DeliveryEngine:
         view = self.view(a.platform)
         audience = resolve(view, a.targeting, self.advertiser_data(a.platform))
         real = audience.size * self.pop.weight
+        custom = a.targeting.custom_audience is not None
+        minimum = platform.min_custom_audience if custom else platform.min_audience
         st.status = "active"
-        if real < platform.min_audience:  # the platform will not publish it
+        if real < minimum:  # the platform will not publish it
             st.status = (
                 f"rejected: audience of about {real:,.0f} people is below "
-                f"{platform.label}'s minimum of {platform.min_audience:,}"
+                f"{platform.label}'s minimum of {minimum:,}"
             )
             audience = audience[:0]
         vacancy = self.scenario.vacancy

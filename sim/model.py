@@ -87,6 +87,7 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         adjacent_occupations=occ.adjacent,
         female_share=occ.female,
         typical_age=(lo, hi),
+        accepts_adjacent=v.accept_adjacent,
     )
     infos = []
     for spec in scenario.platforms:
@@ -110,6 +111,8 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
                 min_audience=p.min_audience,
                 median_cpm=p.median_cpm * scenario.market.price_level,
                 audience_by_age=by_age,
+                hour_profile=tuple(float(x) for x in p.hour_weights),
+                min_custom_audience=p.min_custom_audience,
             )
         )
     return CampaignBrief(

@@ -76,6 +76,9 @@ class Platform:
     sac_bans: frozenset[str]  # options removed under the employment policy
     min_radius_km_sac: float
     education_account_odds: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
+    # Meta: a custom audience needs at least 100 matched people (recalled, unverified);
+    # used for the other platforms too (estimate).
+    min_custom_audience: int = 100
 
     @property
     def hour_weights(self) -> np.ndarray:

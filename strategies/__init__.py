@@ -19,5 +19,13 @@ register(
     "strategies.job_title:JobTitle",
     "declared job titles on LinkedIn-like platforms and job-board profiles",
 )
+register("lookalike-v1", "strategies.lookalike:Lookalike")
+register("retargeting-v1", "strategies.retargeting:Retargeting")
+register("platform-optimized-v1", "strategies.platform_optimized:PlatformOptimized")
+register("multichannel-v1", "strategies.multichannel:Multichannel")
+register("bandit-v1", "strategies.bandit:Bandit")
+register("dayparting-v1", "strategies.dayparting:Dayparting")
+register("exclusion-v1", "strategies.exclusion:Exclusion")
+register("adjacent-skills-v1", "strategies.adjacent_skills:AdjacentSkills")
 
 __all__ = ["Strategy", "list_strategies", "make", "register"]

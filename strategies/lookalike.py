@@ -1,0 +1,57 @@
+"""Lookalike audiences seeded with the employer's own staff."""
+
+from __future__ import annotations
+
+from sim.campaign import AdSet, TargetingSpec
+from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+
+
+class Lookalike(Strategy):
+    """Lookalike targeting — "a 2 % lookalike of our employees" in agency speak.
+
+    The employer uploads a list of current employees and past hires; the platform
+    finds the ``percent`` % of its users most like them by everything it knows
+    (interests, age, sex, declared title) and the ad runs to those living in the
+    commuting area. It works when the staff share traits the platform can see — and it
+    copies the staff's demographics, which is why it is banned for job ads under the
+    employment special ad category (and retired on LinkedIn). Platforms whose policy
+    bans it are skipped; with none left the plan is empty.
+
+    Parameters
+    ----------
+    platforms : tuple of str
+    percent : float
+        Size of the lookalike audience, 1-10 % of the platform's users.
+    frequency_cap : int
+    """
+
+    id = "lookalike-v1"
+    description = "a lookalike of the employer's employees (not allowed for job ads under SAC)"
+
+    def __init__(
+        self, *, platforms=("facebook", "instagram", "snapchat"), percent=3.0, frequency_cap=8
+    ):
+        self.platforms = platforms
+        self.percent = percent
+        self.frequency_cap = frequency_cap
+
+    def plan(self) -> list[AdSet]:
+        infos = [
+            info
+            for info in platforms_in_play(self.brief_, tuple(self.platforms))
+            if "lookalike" in info.allowed_options
+        ]
+        budgets = split_budget(self.brief_.budget, len(infos))
+        return [
+            AdSet(
+                name=f"lookalike-{info.name}",
+                platform=info.name,
+                targeting=TargetingSpec(
+                    locations=(home_location(self.brief_, info),),
+                    lookalike_percent=self.percent,
+                ),
+                budget=budget,
+                frequency_cap=self.frequency_cap,
+            )
+            for info, budget in zip(infos, budgets, strict=True)
+        ]
