@@ -2,7 +2,7 @@
 
 Bad input — a malformed scenario, an unknown strategy, an impossible budget — prints
 one line naming the problem on standard error and exits with status 2; never a
-traceback.
+traceback. Runs already written to the results store are kept whatever happens next.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ from typing import Any
 from sim import geography, interests, occupations, platforms
 from sim.errors import RecruitsimError, ScenarioError
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+
+DEFAULT_SUITE = Path(__file__).resolve().parent.parent / "benchmarks" / "suite.toml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,25 +30,50 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parse_value(text: str) -> Any:
-    """A ``--set``/``--param`` value as TOML would read it (number, bool, list), else a string."""
+    """A value as TOML would read it (number, bool, list), else the text as a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
 
 
-def _pairs(items: list[str] | None, flag: str) -> dict[str, Any]:
-    out = {}
+def _split_values(text: str) -> list[str]:
+    """Split ``a,b,[c,d]`` at top-level commas (not inside brackets or quotes)."""
+    parts, depth, quote, current = [], 0, "", []
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _pairs(items: list[str] | None, flag: str, many: bool = False) -> dict[str, Any]:
+    """``KEY=VALUE`` items as a dict; with ``many``, each value is a list (comma-split)."""
+    out: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ScenarioError(flag, item, "expected KEY=VALUE")
-        out[key] = _parse_value(value)
+        if many:
+            out[key] = [_parse_value(v) for v in _split_values(value)]
+        else:
+            out[key] = _parse_value(value)
     return out
 
 
-def _load(path: str, args) -> Scenario:
-    overrides = _pairs(getattr(args, "set", None), "--set")
+def _load(path: str, args, fixed: dict[str, Any] | None = None) -> Scenario:
+    overrides = dict(fixed if fixed is not None else _pairs(getattr(args, "set", None), "--set"))
     if getattr(args, "population", None):
         overrides["population.size"] = args.population
     return load_scenario(path, overrides)
@@ -58,28 +84,70 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="recruitsim", description="Simulate and compare job-ad targeting strategies.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(q):
+    def common(q, replications: int):
         q.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-        q.add_argument("--replications", type=int, default=1, help="paired replications")
+        q.add_argument("--replications", type=int, default=replications,
+                       help=f"paired replications (default {replications})")  # fmt: skip
         q.add_argument("--population", type=int, help="number of simulated adults")
-        q.add_argument(
-            "--set", action="append", metavar="PATH=VALUE",
-            help="override a scenario field, e.g. --set budget.total=50000",
-        )  # fmt: skip
+
+    def grid(q):
+        q.add_argument("--strategies", default="all", help="comma-separated ids, or 'all'")
+        q.add_argument("--out", metavar="DIR", help="write the table and the report here")
+        q.add_argument("--db", metavar="PATH", default="results/results.db",
+                       help="results store (default results/results.db)")  # fmt: skip
+        q.add_argument("--baseline", help="strategy the report compares against (default broad)")
+        ex = q.add_mutually_exclusive_group()
+        ex.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+        ex.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
 
     r = sub.add_parser("run", help="run one strategy on one scenario")
     r.add_argument("scenario", help="scenario file or bundled scenario name")
     r.add_argument("--strategy", help="strategy id (default: the scenario's)")
     r.add_argument("--param", action="append", metavar="KEY=VALUE", help="strategy parameter")
     r.add_argument("--json", metavar="PATH", help="write the run summary JSON ('-': stdout)")
-    common(r)
+    r.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    common(r, 1)
 
     c = sub.add_parser("compare", help="compare strategies over paired replications")
     c.add_argument("scenarios", nargs="+", help="scenario files or bundled scenario names")
-    c.add_argument("--strategies", default="all", help="comma-separated ids, or 'all' built-ins")
-    c.add_argument("--out", metavar="DIR", help="write the table, runs and tidy CSV here")
-    common(c)
-    c.set_defaults(replications=5)
+    c.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    common(c, 5)
+    grid(c)
+
+    s = sub.add_parser("sweep", help="a grid over scenario fields and strategy parameters")
+    s.add_argument("scenarios", nargs="+", help="scenario files or bundled scenario names")
+    s.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=V1,V2,...",
+        help="sweep a scenario field over values, e.g. budget.total=10000,20000",
+    )
+    s.add_argument("--param", action="append", metavar="ID:KEY=V1,V2,...",
+                   help="sweep a strategy parameter, e.g. bandit:floor=0.05,0.1")  # fmt: skip
+    common(s, 5)
+    grid(s)
+
+    b = sub.add_parser("bench", help="run the standard benchmark suite")
+    b.add_argument("--suite", default=str(DEFAULT_SUITE), help="suite file (TOML)")
+    b.add_argument("--out", metavar="DIR", help="report folder (default results/<suite name>)")
+    b.add_argument("--db", metavar="PATH", default="results/results.db", help="results store")
+    b.add_argument("--replications", type=int, help="override the suite's replications")
+    ex = b.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    ex.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address")
+
+    rep = sub.add_parser("report", help="write a report from stored results")
+    rep.add_argument("--db", metavar="PATH", default="results/results.db", help="results store")
+    rep.add_argument("--out", metavar="DIR", required=True, help="report folder")
+    rep.add_argument("--scenario", action="append", help="only these scenarios")
+    rep.add_argument("--baseline", help="strategy to compare against")
+    rep.add_argument("--test", choices=["t", "wilcoxon"], default="t", help="paired test")
+
+    exp = sub.add_parser("export", help="export stored runs as a tidy table")
+    exp.add_argument("--db", metavar="PATH", default="results/results.db", help="results store")
+    fmt = exp.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--csv", metavar="PATH")
+    fmt.add_argument("--parquet", metavar="PATH")
 
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
@@ -92,30 +160,28 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
+                "report": _report, "export": _export, "list": _list}  # fmt: skip
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "compare":
-            return _compare(args)
-        return _list(args)
+        return commands[args.command](args)
     except RecruitsimError as exc:
         sys.stderr.write(f"recruitsim: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        sys.stderr.write("recruitsim: interrupted\n")
+        sys.stderr.write("recruitsim: interrupted; finished runs are kept in the results store\n")
         return 130
 
 
-def _check_replications(n: int) -> None:
-    if n < 1:
-        raise ScenarioError("--replications", "", f"expected an integer >= 1, got {n}")
+def _check_count(flag: str, n: int | None) -> None:
+    if n is not None and n < 1:
+        raise ScenarioError(flag, "", f"expected an integer >= 1, got {n}")
 
 
 def _run(args) -> int:
     import strategies
     from sim.model import run
 
-    _check_replications(args.replications)
+    _check_count("--replications", args.replications)
     scenario = _load(args.scenario, args)
     sid = args.strategy or scenario.strategy.id
     params = dict(scenario.strategy.params) if args.strategy is None else {}
@@ -149,60 +215,170 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.2%}"
 
 
-def _compare(args) -> int:
+def _strategy_ids(text: str) -> list[str]:
     import strategies
-    from sim.experiment import format_table, replicate, summarise
     from strategies.registry import builtin_ids, resolve_id
 
-    _check_replications(args.replications)
-    scenarios = [_load(s, args) for s in args.scenarios]
-    if args.strategies == "all":
-        ids = builtin_ids()
-    else:
-        ids = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if text == "all":
+        return builtin_ids()
+    ids = [s.strip() for s in text.split(",") if s.strip()]
+    out = []
     for sid in ids:
-        if ":" not in sid:
-            resolve_id(sid)
-        strategies.make(sid)
-    total = len(scenarios) * len(ids) * args.replications
-    start = time.perf_counter()
-    done = 0
+        out.append(sid if ":" in sid else resolve_id(sid))
+        strategies.make(sid)  # an unknown id or a broken reference fails here, before any run
+    return out
 
-    tty = sys.stderr.isatty()
 
-    def progress(res):
-        nonlocal done
-        done += 1
-        elapsed = time.perf_counter() - start
-        eta = elapsed / done * (total - done)
-        line = (
-            f"[{done}/{total}] {res.scenario} · {res.strategy} · rep {res.replication}"
-            f" · {elapsed:.0f}s elapsed, ~{eta:.0f}s left"
-        )
-        if tty:  # one line, rewritten in place
-            sys.stderr.write(f"\r{line}   ")
-        elif done == total or done % max(total // 10, 1) == 0:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
+def _strategy_params(items: list[str] | None, ids: list[str]) -> dict[str, list[dict]]:
+    """``ID:KEY=V1,V2`` items as {resolved id: [param dicts, the product of the values]}."""
+    from itertools import product
 
-    results = replicate(scenarios, ids, args.replications, seed=args.seed, progress=progress)
-    if tty:
-        sys.stderr.write("\n")
-    table = format_table(results)
+    from strategies.registry import resolve_id
+
+    per: dict[str, dict[str, list]] = {}
+    for item in items or []:
+        sid, sep, rest = item.partition(":")
+        if not sep or "=" not in rest:
+            raise ScenarioError("--param", item, "expected ID:KEY=V1,V2,...")
+        rid = sid if sid in ids else resolve_id(sid)
+        per.setdefault(rid, {}).update(_pairs([rest], "--param", many=True))
+    return {
+        sid: [dict(zip(values, combo, strict=True)) for combo in product(*values.values())]
+        for sid, values in per.items()
+    }
+
+
+def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | None) -> list[dict]:
+    from sim.experiment import make_executor, progress_printer, run_grid
+    from sim.stats import format_table
+    from sim.store import ResultsStore
+
+    _check_count("--workers", getattr(args, "workers", None))
+    executor = make_executor(getattr(args, "workers", None), getattr(args, "dask", None))
+    with ResultsStore(args.db) as store:
+        stored = sum(1 for s in specs if s.key in store)
+        if stored:
+            sys.stderr.write(f"{stored} of {len(specs)} runs already in {args.db}; skipping them\n")
+        try:
+            records = run_grid(specs, store, executor, progress_printer())
+        finally:
+            executor.close()
+    table = format_table(records)
     print(table)
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
+        from sim.report import write_report
+
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.txt").write_text(table + "\n", encoding="utf-8")
-        (out / "runs.json").write_text(
-            json.dumps([r.to_dict() for r in results], indent=1) + "\n", encoding="utf-8"
+        html = write_report(records, out, title=title, baseline=baseline)
+        print(f"wrote {out / 'compare.txt'} and the report {html}")
+    return records
+
+
+def _compare(args) -> int:
+    from sim.experiment import expand_grid
+
+    _check_count("--replications", args.replications)
+    scenarios = [_load(s, args) for s in args.scenarios]
+    ids = _strategy_ids(args.strategies)
+    specs = expand_grid(scenarios, ids, args.replications, seed=args.seed)
+    title = "Strategy comparison: " + ", ".join(s.name for s in scenarios)
+    _execute_grid(args, specs, title, Path(args.out) if args.out else None, args.baseline)
+    return 0
+
+
+def _sweep(args) -> int:
+    from sim.experiment import expand_grid
+
+    _check_count("--replications", args.replications)
+    sweep = _pairs(args.set, "--set", many=True)
+    fixed = {k: v[0] for k, v in sweep.items() if len(v) == 1}
+    swept = {k: v for k, v in sweep.items() if len(v) > 1}
+    scenarios = [_load(s, args, fixed) for s in args.scenarios]
+    ids = _strategy_ids(args.strategies)
+    params = _strategy_params(args.param, ids)
+    specs = expand_grid(scenarios, ids, args.replications, seed=args.seed, sweep=swept,
+                        params=params)  # fmt: skip
+    title = "Sweep: " + ", ".join(s.name for s in scenarios)
+    _execute_grid(args, specs, title, Path(args.out) if args.out else None, args.baseline)
+    return 0
+
+
+def load_suite(path: str | Path) -> dict:
+    """Read a benchmark suite file (TOML): name, scenarios, strategies, replications."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError(str(path), "", f"cannot read suite: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
+    known = {"name", "description", "scenarios", "strategies", "replications", "seed",
+             "overrides", "baseline"}  # fmt: skip
+    from sim.errors import did_you_mean
+
+    for key in data:
+        if key not in known:
+            raise ScenarioError(str(path), key, "unknown key" + did_you_mean(key, known))
+    for key, kind in (("name", str), ("scenarios", list), ("replications", int)):
+        if not isinstance(data.get(key), kind):
+            raise ScenarioError(str(path), key, f"expected {kind.__name__}, got {data.get(key)!r}")
+    return data
+
+
+def _bench(args) -> int:
+    from sim.experiment import expand_grid
+
+    suite = load_suite(args.suite)
+    replications = args.replications or suite["replications"]
+    _check_count("--replications", replications)
+    overrides = suite.get("overrides", {})
+    scenarios = [load_scenario(s, overrides) for s in suite["scenarios"]]
+    strategies_field = suite.get("strategies", "all")
+    ids = _strategy_ids(strategies_field if isinstance(strategies_field, str)
+                        else ",".join(strategies_field))  # fmt: skip
+    specs = expand_grid(scenarios, ids, replications, seed=suite.get("seed"))
+    out = Path(args.out or Path("results") / suite["name"])
+    args.baseline = suite.get("baseline")
+    _execute_grid(args, specs, suite.get("description") or f"Benchmark suite: {suite['name']}",
+                  out, args.baseline)  # fmt: skip
+    return 0
+
+
+def _report(args) -> int:
+    from sim.report import write_report
+    from sim.store import ResultsStore
+
+    if not Path(args.db).is_file():
+        raise ScenarioError(args.db, "", "no such results store")
+    from sim.experiment import code_fingerprint
+
+    with ResultsStore(args.db) as store:
+        records = store.records()
+    current = [r for r in records if r["manifest"].get("code_fingerprint") == code_fingerprint()]
+    if current and len(current) < len(records):
+        sys.stderr.write(
+            f"reporting the {len(current)} runs made by this version of the code "
+            f"({len(records) - len(current)} older runs left out)\n"
         )
-        rows = summarise(results)
-        with open(out / "summary.csv", "w", encoding="utf-8") as fh:
-            fh.write("scenario,strategy,metric,mean,ci_low,ci_high,n\n")
-            for row in rows:
-                fh.write(",".join("" if v is None else str(v) for v in row.values()) + "\n")
-        print(f"wrote {out / 'compare.txt'}, {out / 'runs.json'}, {out / 'summary.csv'}")
+        records = current
+    if args.scenario:
+        records = [r for r in records if r["scenario"] in set(args.scenario)]
+    if not records:
+        raise ScenarioError(args.db, "", "no stored runs to report on")
+    html = write_report(records, Path(args.out), baseline=args.baseline, test=args.test)
+    print(f"wrote {html}")
+    return 0
+
+
+def _export(args) -> int:
+    from sim.store import ResultsStore
+
+    if not Path(args.db).is_file():
+        raise ScenarioError(args.db, "", "no such results store")
+    with ResultsStore(args.db) as store:
+        path = store.export_csv(args.csv) if args.csv else store.export_parquet(args.parquet)
+    print(f"wrote {path}")
     return 0
 
 
@@ -211,7 +387,7 @@ def _list(args) -> int:
         from strategies import list_strategies
 
         for entry in list_strategies():
-            print(f"{entry.id:22s} {entry.description}")
+            print(f"{entry.id:24s} {entry.description}")
     elif args.what == "scenarios":
         for path in sorted(SCENARIO_DIR.glob("*.toml")):
             s = load_scenario(path)

@@ -1,36 +1,360 @@
-"""Replications with common random numbers, and summaries with confidence intervals.
+"""Experiments: grids of runs with common random numbers, executors, resume.
 
-In replication *r* every strategy meets the same population and the same random
-streams (see :func:`sim.model.run_seeds`), so differences between strategies are
-paired. Ratios (CPC, cost per qualified application, ...) are computed per
-replication and then summarised; replications where a ratio is undefined are left out
-of its mean and counted in ``n``.
+A grid is scenarios x swept field values x strategies x parameter values x
+replications. Each cell is a :class:`RunSpec`; :func:`execute` turns one into a run
+record (summary, delivery breakdown, manifest). In replication *r* every strategy meets
+the same population and the same random streams (see :func:`sim.model.run_seeds`), so
+differences between strategies are paired — whatever executor runs the cell, since the
+seeds depend only on (seed, replication).
+
+Executors share one small interface (:meth:`Executor.map_unordered`): serial, local
+processes, or a Dask distributed cluster. :func:`run_grid` skips the cells already in
+the results store and writes every finished run at once, so an interrupted sweep
+resumes where it stopped.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from sim.model import RunResult, run, run_seeds
-from sim.population import generate
-from sim.scenario import Scenario
+from sim.population import Population, generate
+from sim.scenario import Scenario, replace_path, to_dict
+from sim.stats import TABLE_METRICS, Estimate, format_table, summarise
 
-TABLE_METRICS = (
-    ("reach", "reach", "{:,.0f}"),
-    ("relevance", "relevance", "{:.2%}"),
-    ("ctr", "CTR", "{:.2%}"),
-    ("cpc", "CPC", "{:,.1f}"),
-    ("applications", "apps", "{:,.1f}"),
-    ("qualified_applications", "qual. apps", "{:,.1f}"),
-    ("cost_per_qualified_application", "cost/qual. app", "{:,.0f}"),
-    ("wasted_spend_share", "wasted spend", "{:.1%}"),
-    ("spend", "spend", "{:,.0f}"),
-)
+__all__ = [
+    "TABLE_METRICS",
+    "Estimate",
+    "RunSpec",
+    "execute",
+    "expand_grid",
+    "format_table",
+    "make_executor",
+    "replicate",
+    "run_grid",
+    "summarise",
+]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of a grid: everything needed to reproduce one run."""
+
+    scenario: Scenario
+    strategy: str
+    params: dict = field(default_factory=dict)
+    seed: int = 0
+    replication: int = 0
+    sweep: dict = field(default_factory=dict)  # swept field path -> value, for labels
+
+    @property
+    def label(self) -> str:
+        """The strategy as tables show it: its id, with the parameters given, if any."""
+        if not self.params:
+            return self.strategy
+        return f"{self.strategy}[{', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))}]"
+
+    @property
+    def key(self) -> str:
+        """Identity of the run: code, scenario content, strategy, params, seed, replication.
+
+        The code fingerprint makes a store never serve a run made by other model code.
+        """
+        blob = json.dumps(
+            [code_fingerprint(), self.scenario.content_hash, self.strategy, self.params,
+             self.seed, self.replication],
+            sort_keys=True,
+            default=str,
+        )  # fmt: skip
+        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def expand_grid(
+    scenarios: Iterable[Scenario],
+    strategies: Iterable[str],
+    replications: int,
+    seed: int | None = None,
+    sweep: dict[str, list] | None = None,
+    params: dict[str, list[dict]] | None = None,
+) -> list[RunSpec]:
+    """The cells of a grid, ordered scenario, swept values, replication, strategy.
+
+    Parameters
+    ----------
+    scenarios : iterable of Scenario
+    strategies : iterable of str
+        Strategy ids (resolved to their versioned form) or ``"module:Class"``.
+    replications : int
+    seed : int, optional
+        Root seed; each scenario's own seed by default.
+    sweep : dict, optional
+        Dotted scenario field path → list of values (their product is swept).
+    params : dict, optional
+        Strategy id → list of parameter dicts to try (default one empty dict).
+
+    Raises
+    ------
+    ScenarioError
+        A swept value is not valid for its field.
+    """
+    from strategies.registry import resolve_id
+
+    ids = [s if ":" in s else resolve_id(s) for s in strategies]
+    sweep = sweep or {}
+    paths = list(sweep)
+    cells = []
+    for base in scenarios:
+        for values in product(*(sweep[p] for p in paths)):
+            scenario = base
+            for path, value in zip(paths, values, strict=True):
+                scenario = replace_path(scenario, path, value)
+            root = base.seed if seed is None else seed
+            for r in range(replications):
+                for sid in ids:
+                    for p in (params or {}).get(sid, [{}]):
+                        cells.append(
+                            RunSpec(scenario, sid, dict(p), root, r,
+                                    dict(zip(paths, values, strict=True)))
+                        )  # fmt: skip
+    return cells
+
+
+_POPULATIONS: dict[tuple, Population] = {}
+
+
+def _population(scenario: Scenario, seed: int, replication: int) -> Population:
+    """A replication's population, cached per process (CRN makes it the same for all).
+
+    The cache keeps the last two populations: grids are ordered so that consecutive
+    cells share one.
+    """
+    key = (json.dumps(to_dict(scenario.population), sort_keys=True), seed, replication)
+    if key not in _POPULATIONS:
+        while len(_POPULATIONS) >= 2:
+            _POPULATIONS.pop(next(iter(_POPULATIONS)))
+        _POPULATIONS[key] = generate(scenario.population, run_seeds(seed, replication).population)
+    return _POPULATIONS[key]
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of the model's and the built-in strategies' source."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("sim", "strategies"):
+        for path in sorted((root / folder).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict:
+    import matplotlib
+    import mesa
+    import scipy
+    import simpy
+
+    import sim
+
+    return {
+        "recruitsim": sim.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "simpy": simpy.__version__,
+        "mesa": mesa.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def execute(spec: RunSpec) -> dict:
+    """Run one cell and return its record (JSON-ready): summary, delivery, manifest."""
+    import strategies
+
+    start = time.perf_counter()
+    pop = _population(spec.scenario, spec.seed, spec.replication)
+    strategy = strategies.make(spec.strategy, **spec.params)
+    result: RunResult = run(spec.scenario, strategy, spec.seed, spec.replication, pop)
+    seeds = run_seeds(spec.seed, spec.replication)
+    summary = result.to_dict()
+    record = {
+        "key": spec.key,
+        "scenario": spec.scenario.name,
+        "strategy": result.strategy,
+        "label": spec.label,
+        "params": result.params,
+        "seed": spec.seed,
+        "replication": spec.replication,
+        "sweep": spec.sweep,
+        "summary": summary,
+        "manifest": {
+            "scenario_hash": spec.scenario.content_hash,
+            "scenario": to_dict(spec.scenario),
+            "strategy": result.strategy,
+            "strategy_params": result.params,
+            "seed_entropy": seeds.root_entropy,
+            "spawn_keys": seeds.spawn_keys(),
+            "versions": _versions(),
+            "git_commit": _git_commit(),
+            "code_fingerprint": code_fingerprint(),
+            "wall_time_s": round(time.perf_counter() - start, 4),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    }
+    # Plain JSON types only, so a record is the same fresh, from a worker or from the store.
+    return json.loads(json.dumps(record))
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class Executor:
+    """Runs a function over items and yields ``(item, result)`` as results arrive."""
+
+    workers = 1
+
+    def map_unordered(self, fn: Callable, items: list) -> Iterator[tuple]:
+        """Yield ``(item, fn(item))`` for every item, in completion order."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers or connections."""
+
+
+class SerialExecutor(Executor):
+    """Everything in this process, in order."""
+
+    def map_unordered(self, fn, items):
+        for item in items:
+            yield item, fn(item)
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes (``concurrent.futures.ProcessPoolExecutor``)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+
+    def map_unordered(self, fn, items):
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            # Submit in order so workers take consecutive cells (and reuse populations).
+            futures = {pool.submit(fn, item): item for item in items}
+            try:
+                for fut in as_completed(futures):
+                    yield futures[fut], fut.result()
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster (``--dask tcp://host:8786``); needs ``distributed``.
+
+    Tasks are retried on another worker if theirs dies; the results store ignores an
+    identical record written twice.
+    """
+
+    def __init__(self, address) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            from sim.errors import RecruitsimError
+
+            raise RecruitsimError(
+                "--dask needs the distributed package: pip install 'recruitsim[dask]'"
+            ) from None
+        self._own = not hasattr(address, "submit")
+        self.client = Client(address) if self._own else address
+        self.workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+
+    def map_unordered(self, fn, items):
+        from distributed import as_completed
+
+        futures = [self.client.submit(fn, item, pure=False, retries=2) for item in items]
+        index = {fut.key: item for fut, item in zip(futures, items, strict=True)}
+        try:
+            for fut in as_completed(futures):
+                yield index[fut.key], fut.result()
+        finally:
+            for fut in futures:
+                fut.release()
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
+    """Serial for one worker, processes for several, Dask when an address is given."""
+    if dask:
+        return DaskExecutor(dask)
+    workers = workers or os.cpu_count() or 1
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+def run_grid(
+    specs: list[RunSpec],
+    store=None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int, dict], None] | None = None,
+) -> list[dict]:
+    """Run every cell not yet stored; return the records of all cells, in grid order.
+
+    Parameters
+    ----------
+    specs : list of RunSpec
+    store : ResultsStore, optional
+        Finished runs are written here at once; cells already stored are skipped.
+    executor : Executor, optional
+        Serial by default.
+    progress : callable, optional
+        Called as ``progress(done, total, record)`` after each finished run.
+    """
+    executor = executor or SerialExecutor()
+    done_keys = store.keys() if store is not None else set()
+    todo = [s for s in specs if s.key not in done_keys]
+    fresh: dict[str, dict] = {}
+    total = len(todo)
+    for n, (spec, record) in enumerate(executor.map_unordered(execute, todo), start=1):
+        if store is not None:
+            store.write(record)
+        fresh[spec.key] = record
+        if progress is not None:
+            progress(n, total, record)
+    stored = {}
+    if store is not None:
+        stored = {r["key"]: r for r in store.records([s.key for s in specs])}
+    return [fresh.get(s.key) or stored[s.key] for s in specs]
 
 
 def replicate(
@@ -43,25 +367,10 @@ def replicate(
 ) -> list[RunResult]:
     """Run every strategy on every scenario for ``replications`` paired replications.
 
-    Parameters
-    ----------
-    scenarios : iterable of Scenario
-    strategy_ids : iterable of str
-        Registry ids or ``"module:Class"`` references.
-    replications : int
-    seed : int, optional
-        Root seed; each scenario's own ``seed`` by default.
-    params : dict, optional
-        Strategy id → keyword parameters.
-    progress : callable, optional
-        Called with each finished :class:`RunResult`.
-
-    Returns
-    -------
-    list of RunResult
-        Ordered by scenario, replication, strategy.
+    The in-memory counterpart of :func:`run_grid` for scripts: no store, serial, and the
+    full :class:`RunResult` objects back, ordered by scenario, replication, strategy.
     """
-    import strategies  # the registry; imported here so sim does not depend on it at import
+    import strategies
 
     strategy_ids = list(strategy_ids)
     params = params or {}
@@ -79,74 +388,25 @@ def replicate(
     return results
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """Mean and 95 % t-interval of one metric over replications."""
+def progress_printer(stream=None) -> Callable[[int, int, dict], None]:
+    """A progress bar with ETA for :func:`run_grid` (one line on a terminal, else 10 lines)."""
+    stream = stream or sys.stderr
+    tty = stream.isatty()
+    start = time.perf_counter()
 
-    mean: float | None
-    low: float | None
-    high: float | None
-    n: int
+    def show(done: int, total: int, record: dict) -> None:
+        elapsed = time.perf_counter() - start
+        eta = elapsed / done * (total - done)
+        width = 24
+        bar = "#" * round(width * done / total) + "." * (width - round(width * done / total))
+        line = (
+            f"[{bar}] {done}/{total} {record['scenario']} · {record['strategy']} · "
+            f"rep {record['replication']} · {elapsed:.0f}s, ~{eta:.0f}s left"
+        )
+        if tty:
+            stream.write(f"\r{line}   " + ("\n" if done == total else ""))
+        elif done == total or done % max(total // 10, 1) == 0:
+            stream.write(line + "\n")
+        stream.flush()
 
-    @classmethod
-    def of(cls, values: Iterable[float | None], level: float = 0.95) -> Estimate:
-        """The estimate from per-replication values (``None`` values are left out)."""
-        x = np.array([v for v in values if v is not None], dtype=float)
-        if x.size == 0:
-            return cls(None, None, None, 0)
-        mean = float(x.mean())
-        if x.size == 1:
-            return cls(mean, None, None, 1)
-        half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-        return cls(mean, mean - half, mean + half, int(x.size))
-
-
-def summarise(results: list[RunResult], metrics: Iterable[str] | None = None) -> list[dict]:
-    """Tidy summary: one row per (scenario, strategy, metric) with mean, CI and n."""
-    metrics = list(metrics or [m for m, _, _ in TABLE_METRICS])
-    groups: dict[tuple[str, str], list[RunResult]] = {}
-    for res in results:
-        groups.setdefault((res.scenario, res.strategy), []).append(res)
-    rows = []
-    for (scenario, strategy), runs in groups.items():
-        for metric in metrics:
-            est = Estimate.of(r.metrics[metric] for r in runs)
-            rows.append(
-                dict(scenario=scenario, strategy=strategy, metric=metric, mean=est.mean,
-                     ci_low=est.low, ci_high=est.high, n=est.n)
-            )  # fmt: skip
-    return rows
-
-
-def format_table(results: list[RunResult]) -> str:
-    """A plain-text table per scenario: mean ± 95 % CI half-width of the main metrics."""
-    rows = summarise(results)
-    out = []
-    for scenario in dict.fromkeys(r["scenario"] for r in rows):
-        mine = [r for r in rows if r["scenario"] == scenario]
-        strategies = list(dict.fromkeys(r["strategy"] for r in mine))
-        reps = max(r["n"] for r in mine)
-        header = ["strategy", *[label for _, label, _ in TABLE_METRICS]]
-        lines = []
-        for s in strategies:
-            cells = [s]
-            for metric, _, fmt in TABLE_METRICS:
-                row = next(r for r in mine if r["strategy"] == s and r["metric"] == metric)
-                cells.append(_cell(row, fmt))
-            lines.append(cells)
-        widths = [max(len(str(c)) for c in col) for col in zip(header, *lines, strict=True)]
-        out.append(f"{scenario}: mean ± 95% CI half-width over {reps} paired replications")
-        out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-        for cells in lines:
-            out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
-        out.append("")
-    return "\n".join(out)
-
-
-def _cell(row: dict, fmt: str) -> str:
-    if row["mean"] is None:
-        return "—"
-    text = fmt.format(row["mean"])
-    if row["ci_low"] is not None:
-        text += " ±" + fmt.format((row["ci_high"] - row["ci_low"]) / 2)
-    return text
+    return show

@@ -211,6 +211,7 @@ class RunResult:
     by_platform: dict[str, dict]
     params: dict = field(default_factory=dict)
     wall_time_s: float = 0.0
+    delivery: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The run summary JSON object (DESIGN.md contract) with the series added."""
@@ -225,6 +226,7 @@ class RunResult:
             "metrics": self.metrics,
             "daily": self.daily,
             "by_platform": self.by_platform,
+            "delivery": self.delivery,
         }
 
 
@@ -275,4 +277,32 @@ def run(
         by_platform=by_group(log, truth, platforms, pop.weight),
         params=strategy.get_params() if hasattr(strategy, "get_params") else {},
         wall_time_s=time.perf_counter() - start,
+        delivery=delivery_by_group(log, pop, model.qualified),
     )
+
+
+def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict:
+    """People reached and qualified people in the population, by sex and age band.
+
+    Returns
+    -------
+    dict
+        ``{"age_bands": [...], "reach": {"male": [...], "female": [...]},
+        "qualified": {"male": [...], "female": [...]}}``, counts in real people.
+    """
+    reached = np.unique(log["person"])
+    bands = len(occupations.AGE_BANDS)
+
+    def table(idx: np.ndarray) -> dict:
+        cell = pop.gender[idx].astype(np.int64) * bands + pop.age_band[idx]
+        counts = np.bincount(cell, minlength=2 * bands) * pop.weight
+        return {
+            "male": [round(float(c)) for c in counts[:bands]],
+            "female": [round(float(c)) for c in counts[bands:]],
+        }
+
+    return {
+        "age_bands": list(occupations.AGE_BAND_LABELS),
+        "reach": table(reached),
+        "qualified": table(np.flatnonzero(qualified)),
+    }
