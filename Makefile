@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench report lint format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "recruitsim needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -16,7 +16,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/recruitsim compare scenarios/electrician-bergen.toml --strategies all --replications 5 --out results/default
+	$(BIN)/recruitsim compare electrician-bergen --strategies all --replications 8 --out results/default
+
+report: $(STAMP)
+	$(BIN)/recruitsim bench --suite benchmarks/suite.toml --out results/standard
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
