@@ -177,11 +177,17 @@ def _check_count(flag: str, n: int | None) -> None:
         raise ScenarioError(flag, "", f"expected an integer >= 1, got {n}")
 
 
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:
+        raise ScenarioError("--seed", "", f"expected an integer >= 0, got {seed}")
+
+
 def _run(args) -> int:
     import strategies
     from sim.model import run
 
     _check_count("--replications", args.replications)
+    _check_seed(args.seed)
     scenario = _load(args.scenario, args)
     sid = args.strategy or scenario.strategy.id
     params = dict(scenario.strategy.params) if args.strategy is None else {}
@@ -270,8 +276,11 @@ def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | Non
 
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.txt").write_text(table + "\n", encoding="utf-8")
+        (out / "runs.json").write_text(
+            json.dumps([r["summary"] for r in records], indent=1) + "\n", encoding="utf-8"
+        )
         html = write_report(records, out, title=title, baseline=baseline)
-        print(f"wrote {out / 'compare.txt'} and the report {html}")
+        print(f"wrote {out / 'compare.txt'}, {out / 'runs.json'} and the report {html}")
     return records
 
 
@@ -279,6 +288,7 @@ def _compare(args) -> int:
     from sim.experiment import expand_grid
 
     _check_count("--replications", args.replications)
+    _check_seed(args.seed)
     scenarios = [_load(s, args) for s in args.scenarios]
     ids = _strategy_ids(args.strategies)
     specs = expand_grid(scenarios, ids, args.replications, seed=args.seed)
@@ -291,6 +301,7 @@ def _sweep(args) -> int:
     from sim.experiment import expand_grid
 
     _check_count("--replications", args.replications)
+    _check_seed(args.seed)
     sweep = _pairs(args.set, "--set", many=True)
     fixed = {k: v[0] for k, v in sweep.items() if len(v) == 1}
     swept = {k: v for k, v in sweep.items() if len(v) > 1}

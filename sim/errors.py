@@ -51,6 +51,22 @@ class PolicyError(RecruitsimError):
     """A targeting spec breaks the platform's advertising policy."""
 
 
+class StrategyError(RecruitsimError):
+    """A strategy broke its contract or could not be built."""
+
+
+class UnknownParameterError(UnknownNameError):
+    """A strategy was given a keyword parameter it does not take."""
+
+    def __init__(self, strategy: str, name: str, known: Iterable[str]) -> None:
+        known = list(known)
+        hint = did_you_mean(name, known)
+        if not hint.startswith("; did"):
+            hint = f"; it takes {', '.join(map(repr, known))}" if known else "; it takes none"
+        self.kind, self.name = "parameter", name
+        RecruitsimError.__init__(self, f"strategy {strategy!r} has no parameter {name!r}{hint}")
+
+
 class BudgetError(RecruitsimError):
     """A budget is impossible (negative, zero where spend is required, over the total)."""
 
@@ -66,6 +82,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
         The valid names.
     """
     known = sorted(set(known))
+    if not known:
+        return ""
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"

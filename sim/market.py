@@ -447,7 +447,7 @@ class DeliveryEngine:
             ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
             won, price, who = won[ok], price[ok], who[ok]
             rank = _rank_within(who)
-        limit = min(st.budget_left, HOURLY_OVERSPEND * target)
+        limit = min(st.budget_left, HOURLY_OVERSPEND * target, self.budget_total - self.spend)
         paid = np.cumsum(price)
         keep = (paid - price) < limit  # the auction that crosses the limit still counts
         won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]

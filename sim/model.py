@@ -70,10 +70,7 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
     """
     v = scenario.vacancy
     occ = occupations.get(v.occupation)
-    profile = occupations.AGE_PROFILES[occ.age]
-    top = sorted(range(len(profile)), key=lambda i: -profile[i])[:3]
-    lo = min(occupations.AGE_BANDS[i][0] for i in top)
-    hi = max(min(occupations.AGE_BANDS[i][1], 67) for i in top)
+    lo, hi = typical_age(v.occupation)
     vacancy = VacancyBrief(
         occupation=v.occupation,
         occupation_name=occ.name,
@@ -124,6 +121,30 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         platforms=tuple(infos),
         ats_delay_days=scenario.campaign.ats_delay_days,
     )
+
+
+def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
+    """The narrowest run of age bands holding ``coverage`` of an occupation's workers.
+
+    Public knowledge (SSB publishes employment by occupation and age): the share of
+    workers in each band is the adult age distribution x the employment rate by age x
+    the occupation's age profile. The upper end is capped at 67, the retirement age.
+    """
+    from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE
+
+    profile = np.asarray(occupations.AGE_PROFILES[occupations.get(occupation).age])
+    mass = AGE_SHARES * LABOUR_BY_AGE[:, EMPLOYED] * profile
+    mass = mass / mass.sum()
+    best = (0, len(mass) - 1)
+    for width in range(1, len(mass) + 1):
+        windows = [(mass[i : i + width].sum(), i) for i in range(len(mass) - width + 1)]
+        top, start = max(windows)
+        if top >= coverage:
+            best = (start, start + width - 1)
+            break
+    lo = occupations.AGE_BANDS[best[0]][0]
+    hi = min(occupations.AGE_BANDS[best[1]][1], 67)
+    return lo, hi
 
 
 class RecruitingModel(mesa.Model):

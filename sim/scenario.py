@@ -258,13 +258,29 @@ class OptimiserSpec:
     )
 
 
+class FrozenParams(dict):
+    """A read-only, hashable dict (strategy parameters inside a frozen scenario)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("scenario strategy parameters are read-only; use replace_path()")
+
+    __setitem__ = __delitem__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def __reduce__(self):
+        return (FrozenParams, (dict(self),))
+
+
 @dataclass(frozen=True)
 class StrategySpec:
     """The strategy the scenario runs by default and its parameters."""
 
     id: str = _f("broad-v1", doc="strategy id (recruitsim list strategies)")
     params: dict[str, Scalar | tuple[Scalar, ...]] = _f(
-        {}, doc="keyword parameters passed to the strategy"
+        FrozenParams(), doc="keyword parameters passed to the strategy"
     )
 
 
@@ -340,6 +356,10 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         raise ScenarioError(source, "", f"not valid TOML: {exc}") from None
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot read file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            source, "", f"expected UTF-8 text, got byte {exc.object[exc.start]:#x} at {exc.start}"
+        ) from None
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value, source)
     return scenario_from_dict(data, source)
@@ -483,7 +503,9 @@ def _build(tp: Any, value: Any, path: str, source: str) -> Any:
         if not isinstance(value, dict):
             raise ScenarioError(source, path, f"expected a table, got {_describe(value)}")
         _, val_tp = get_args(tp)
-        return {str(k): _build(val_tp, v, _join(path, k), source) for k, v in value.items()}
+        return FrozenParams(
+            {str(k): _build(val_tp, v, _join(path, k), source) for k, v in value.items()}
+        )
     if origin in (types.UnionType, typing.Union):
         for option in get_args(tp):
             try:

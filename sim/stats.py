@@ -176,8 +176,9 @@ def ranking(summary: list[dict], metric: str) -> list[dict]:
     """Rank strategies on ``metric`` per (scenario, sweep), with ties where CIs overlap.
 
     A strategy's rank is one plus the number of strategies whose whole interval is better
-    than its whole interval; strategies whose intervals overlap share ranks. Rows without
-    a mean come last. Lower is better for costs and waste, higher for everything else.
+    than its whole interval; strategies whose intervals overlap share ranks. A value from a
+    single replication has no interval and is tied with every other. Rows without a mean
+    come last. Lower is better for costs and waste, higher for everything else.
     """
     lower = metric in LOWER_IS_BETTER
     out = []
@@ -186,10 +187,10 @@ def ranking(summary: list[dict], metric: str) -> list[dict]:
         mine = [r for r in rows if (r["scenario"], r["sweep"]) == cell]
         known = [r for r in mine if r["mean"] is not None]
 
-        def bounds(r):
-            lo = r["ci_low"] if r["ci_low"] is not None else r["mean"]
-            hi = r["ci_high"] if r["ci_high"] is not None else r["mean"]
-            return lo, hi
+        def bounds(r):  # a single replication has no interval: it neither beats nor loses
+            if r["ci_low"] is None:
+                return -math.inf, math.inf
+            return r["ci_low"], r["ci_high"]
 
         for r in known:
             lo, hi = bounds(r)

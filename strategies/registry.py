@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from sim.errors import UnknownNameError
+from sim.errors import StrategyError, UnknownNameError, UnknownParameterError
 
 ENTRY_POINT_GROUP = "recruitsim.strategies"
 _VERSIONED = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*?)-v(?P<version>\d+)$")
@@ -84,10 +84,14 @@ def resolve_id(id: str) -> str:
 def make(id: str, **params):
     """A new strategy instance from an id (``broad``, ``broad-v1``) or ``"module:Class"``."""
     cls = load_reference(id) if ":" in id else REGISTRY[resolve_id(id)].load()
+    names = cls._param_names() if hasattr(cls, "_param_names") else None
+    for key in params:
+        if names is not None and key not in names:
+            raise UnknownParameterError(id, key, names)
     try:
         return cls(**params)
     except TypeError as exc:
-        raise UnknownNameError("strategy parameter", f"{id}: {exc}", []) from None
+        raise StrategyError(f"strategy {id!r}: {exc}") from None
 
 
 def list_strategies() -> list[StrategyEntry]:
