@@ -12,10 +12,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+import strategies
 from sim import behavior, geography, occupations
 from sim.model import run
 from sim.platforms import PLATFORMS
-from sim.population import ACTIVE, CLOSED, EMPLOYED, OPEN_PASSIVE
+from sim.population import ACTIVE, CLOSED, EMPLOYED, OPEN_PASSIVE, qualified_mask
 from sim.scenario import Creative, load_scenario
 
 CTR = PLATFORMS["facebook"].link_ctr
@@ -60,7 +61,9 @@ def test_click_probability_is_higher_for_active_than_closed(vestland, vestland_p
         s: _with(vestland_pop, search_state=np.full(n, s, dtype=np.uint8))
         for s in (CLOSED, OPEN_PASSIVE, ACTIVE)
     }
-    p = {s: behavior.click_probability(pop, employed, v, v.creative, CTR) for s, pop in pops.items()}
+    p = {
+        s: behavior.click_probability(pop, employed, v, v.creative, CTR) for s, pop in pops.items()
+    }
     assert np.all(p[ACTIVE] >= p[OPEN_PASSIVE]) and np.all(p[OPEN_PASSIVE] >= p[CLOSED])
     assert p[ACTIVE].mean() > 2 * p[CLOSED].mean()
 
@@ -123,8 +126,6 @@ def test_apply_probability_is_higher_when_qualified(vestland, vestland_pop, empl
     assert np.all(p_yes > p_no)
     # Without an explicit mask it uses the ground truth qualification rule.
     p = behavior.apply_probability(vestland_pop, employed, v)
-    from sim.population import qualified_mask
-
     q = qualified_mask(vestland_pop, v)[employed]
     np.testing.assert_allclose(p[q], p_yes[q])
     np.testing.assert_allclose(p[~q], p_no[~q])
@@ -150,13 +151,12 @@ def test_r8_neutral_broad_facebook_ad_lands_in_the_benchmark_bands():
         {"population.size": 100_000, "campaign.days": 14, "budget.total": 15_000},
     )
     assert scenario.vacancy.creative == Creative()  # neutral
-    import strategies
-
     impressions = clicks = applications = 0
     frequencies = []
     for rep in range(4):
-        m = run(scenario, strategies.make("broad", platforms=("facebook",)), seed=11,
-                replication=rep).metrics  # fmt: skip
+        m = run(
+            scenario, strategies.make("broad", platforms=("facebook",)), seed=11, replication=rep
+        ).metrics
         impressions += m["impressions"]
         clicks += m["clicks"]
         applications += m["applications"]

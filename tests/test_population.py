@@ -106,9 +106,10 @@ def test_size_field_sets_the_number_of_people(tiny):
     assert target_size(spec) == 1234
     for name, arr in _arrays(pop).items():
         assert arr.shape[-1] == 1234 or arr.shape[0] == 1234, name
-    real_adults = sum(
-        p.population for p in geography.PLACES if p.region == "Vestland"
-    ) * geography.ADULT_SHARE
+    real_adults = (
+        sum(p.population for p in geography.PLACES if p.region == "Vestland")
+        * geography.ADULT_SHARE
+    )
     assert pop.weight == pytest.approx(real_adults / 1234)
 
 
@@ -117,9 +118,9 @@ def test_scale_sets_the_number_of_people(tiny, region, scale):
     s = replace_path(tiny, "population.size", 0)
     s = replace_path(s, "population.regions", [region])
     spec = replace_path(s, "population.scale", scale).population
-    real_adults = sum(
-        p.population for p in geography.PLACES if p.region == region
-    ) * geography.ADULT_SHARE
+    real_adults = (
+        sum(p.population for p in geography.PLACES if p.region == region) * geography.ADULT_SHARE
+    )
     expected = round(real_adults * scale)
     assert target_size(spec) == expected
     pop = generate(spec, np.random.SeedSequence(0))
@@ -155,14 +156,18 @@ def test_search_state_shares_among_employed_match_the_spec(vestland, vestland_po
     employed = pop.labour == EMPLOYED
     n = int(employed.sum())
     states = pop.search_state[employed]
-    for state, share in ((ACTIVE, spec.active), (OPEN_PASSIVE, spec.open_passive),
-                         (CLOSED, spec.closed)):  # fmt: skip
+    for state, share in (
+        (ACTIVE, spec.active),
+        (OPEN_PASSIVE, spec.open_passive),
+        (CLOSED, spec.closed),
+    ):
         _share_close(int((states == state).sum()), n, share)
 
 
 def test_search_state_shares_follow_a_custom_spec(vestland):
-    s = replace_path(vestland, "population.search_state", {"active": 0.5, "open_passive": 0.3,
-                                                           "closed": 0.2})  # fmt: skip
+    s = replace_path(
+        vestland, "population.search_state", {"active": 0.5, "open_passive": 0.3, "closed": 0.2}
+    )
     s = replace_path(s, "population.size", 40_000)
     pop = generate(s.population, np.random.SeedSequence(9))
     states = pop.search_state[pop.labour == EMPLOYED]
@@ -287,7 +292,8 @@ def _manual_qualified(pop, vacancy):
     target = occupations.occupation_index(vacancy.occupation)
     ok = pop.occupation == target
     if vacancy.accept_adjacent:
-        adj = [occupations.occupation_index(a) for a in occupations.get(vacancy.occupation).adjacent]
+        names = occupations.get(vacancy.occupation).adjacent
+        adj = [occupations.occupation_index(a) for a in names]
         ok |= np.isin(pop.occupation, adj)
     return (
         ok

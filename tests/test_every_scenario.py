@@ -1,0 +1,35 @@
+"""Every scenario file shipped in scenarios/ loads and runs (cut down to a quick size)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import DESIGN_METRIC_KEYS, SCENARIO_FILES, nan_paths
+
+import strategies
+from sim.model import run
+from sim.scenario import load_scenario
+
+QUICK = {"population.size": 8000, "campaign.days": 2}
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_scenario_runs_with_its_default_strategy(path):
+    full = load_scenario(path)
+    scenario = load_scenario(path, QUICK)
+    assert scenario.vacancy == full.vacancy and scenario.platforms == full.platforms
+    strategy = strategies.make(scenario.strategy.id, **scenario.strategy.params)
+    result = run(scenario, strategy)
+    m = result.metrics
+    assert result.population == 8000 and result.days == 2 and len(result.daily) == 2
+    assert set(m) == set(DESIGN_METRIC_KEYS)
+    assert m["impressions"] > 0, "the default strategy should deliver something"
+    assert 0 < m["spend"] <= scenario.budget.total * 1.05
+    assert m["qualified_by_gender"]["male"] + m["qualified_by_gender"]["female"] > 0
+    assert not nan_paths(result.to_dict())
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_there_are_scenario_files():
+    assert len(SCENARIO_FILES) >= 5

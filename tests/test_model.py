@@ -1,0 +1,103 @@
+"""The model wiring (sim/model.py): seeds, the brief, a day's step, the run summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import DESIGN_METRIC_KEYS, SUMMARY_KEYS
+
+import strategies
+from sim import occupations
+from sim.model import COMPONENTS, RecruitingModel, make_brief, run, run_seeds
+from sim.population import EMPLOYED, generate
+from sim.scenario import load_scenario
+
+
+def test_run_seeds_give_distinct_streams_per_component_and_replication():
+    a, b = run_seeds(1, 0), run_seeds(1, 1)
+    draws = [np.random.default_rng(getattr(a, c)).random() for c in COMPONENTS]
+    assert len(set(draws)) == len(COMPONENTS)
+    assert (
+        np.random.default_rng(a.population).random() != np.random.default_rng(b.population).random()
+    )
+    again = run_seeds(1, 0)
+    assert np.random.default_rng(again.market).random() == np.random.default_rng(a.market).random()
+    keys = a.spawn_keys()
+    assert set(keys) == set(COMPONENTS)
+    assert len({tuple(k) for k in keys.values()}) == len(COMPONENTS)
+    assert a.replication == 0 and b.replication == 1
+
+
+def test_a_step_is_one_day(tiny):
+    model = RecruitingModel(tiny, strategies.make("broad"), run_seeds(1, 0))
+    model.step()
+    assert model.day == 1 and len(model.reports) == 1
+    assert model.env.now == 24
+    assert model.reports[0].day == 0 and model.reports[0].days_left == tiny.campaign.days - 1
+    model.run()
+    assert model.day == tiny.campaign.days and not model.running
+    assert len(model.reports) == tiny.campaign.days
+
+
+def test_run_summary_has_the_contract_keys(tiny):
+    result = run(tiny, strategies.make("broad"), seed=5)
+    data = result.to_dict()
+    assert set(SUMMARY_KEYS) <= set(data)
+    assert set(data["metrics"]) == set(DESIGN_METRIC_KEYS)
+    assert data["population"] == 20_000 and data["days"] == 7 and data["currency"] == "NOK"
+    assert data["strategy"] == "broad-v1" and data["seed"] == 5
+    assert len(data["daily"]) == 7
+    assert set(data["by_platform"]) <= {"facebook", "instagram"}
+    assert result.params == strategies.make("broad").get_params()
+
+
+def test_the_brief_describes_the_vacancy_and_platforms(tiny, tiny_pop):
+    brief = make_brief(tiny, tiny_pop)
+    v = brief.vacancy
+    assert v.occupation == "electrician" and v.location == "Bergen"
+    assert v.female_share == occupations.get("electrician").female
+    assert "electrical engineering" in v.typical_interests
+    assert brief.budget == tiny.budget.total and brief.days == tiny.campaign.days
+    assert [p.name for p in brief.platforms] == [p.name for p in tiny.platforms]
+    fb = brief.platform("facebook")
+    assert fb.policy == "employment" and "gender" not in fb.allowed_options
+    assert fb.min_radius_km == 24.0
+    assert not fb.job_title_catalogue and brief.platform("linkedin").job_title_catalogue
+    assert sum(fb.audience_by_age.values()) > 0
+    assert all(v % 1000 == 0 for v in fb.audience_by_age.values())  # survey rounding
+
+
+@pytest.mark.parametrize(
+    "occupation", ["shop-assistant", "cashier", "waiter", "truck-driver", "electrician", "nurse"]
+)
+def test_typical_age_covers_where_the_occupations_workers_are(occupation):
+    """The brief's ``typical_age`` is "the age range where most of them are".
+
+    Every age band the range reaches into should hold a real share of the occupation's
+    workers: a range that runs into ages where almost nobody works in the occupation is
+    not typical of it, and the demographic strategy targets it as given.
+    """
+    scenario = load_scenario(
+        "tiny",
+        {
+            "population.size": 200_000,
+            "population.regions": ["Norway"],
+            "vacancy.occupation": occupation,
+            "vacancy.location": "Oslo",
+        },
+    )
+    pop = generate(scenario.population, np.random.SeedSequence(3))
+    lo, hi = make_brief(scenario, pop).vacancy.typical_age
+    workers = (pop.occupation == occupations.occupation_index(occupation)) & (
+        pop.labour == EMPLOYED
+    )
+    counts = np.bincount(pop.age_band[workers], minlength=len(occupations.AGE_BANDS))
+    shares = counts / counts.sum()
+    in_range = (pop.age[workers] >= lo) & (pop.age[workers] <= hi)
+    assert in_range.mean() >= 0.5  # most of them
+    for band, (b_lo, b_hi) in enumerate(occupations.AGE_BANDS):
+        if b_lo <= hi and b_hi >= lo:  # the range reaches into this band
+            assert shares[band] >= 0.08, (
+                f"typical_age {lo}-{hi} reaches into {b_lo}-{b_hi}, which holds only "
+                f"{shares[band]:.1%} of employed {occupation}s"
+            )
