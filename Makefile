@@ -16,7 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/recruitsim compare electrician-bergen --strategies all --replications 8 --out results/default
+	$(BIN)/recruitsim compare electrician-bergen --strategies all --replications 6 --out results/default
 
 report: $(STAMP)
 	$(BIN)/recruitsim bench --suite benchmarks/suite.toml --out results/standard

@@ -160,8 +160,9 @@ def check_pickles(strategy, ctx: CheckContext) -> None:
 
 def check_deterministic(strategy, ctx: CheckContext) -> None:
     """The same rng seed and inputs give the same plans."""
-    first = _drive(_fresh(strategy), ctx, seed=7)
-    second = _drive(_fresh(strategy), ctx, seed=7)
+    one, two = _fresh(strategy), _fresh(strategy)  # both alive: no reused id()s
+    first = _drive(one, ctx, seed=7)
+    second = _drive(two, ctx, seed=7)
     if first != second:
         raise CheckFailure(
             f"{type(strategy).__name__} is not deterministic: two runs with the same rng "
@@ -179,13 +180,14 @@ def check_valid_ad_sets(strategy, ctx: CheckContext) -> None:
         if plan is None:
             continue
         where = "plan()" if step == 0 else f"update() after day {step - 1}"
+        for a in plan:
+            if not isinstance(a, AdSet):
+                raise CheckFailure(f"{where}: expected AdSet objects, got {type(a).__name__}")
         names = [a.name for a in plan]
         if len(set(names)) != len(names):
             raise CheckFailure(f"{where}: ad set names must be unique, got {names}")
         total = 0.0
         for a in plan:
-            if not isinstance(a, AdSet):
-                raise CheckFailure(f"{where}: expected AdSet objects, got {type(a).__name__}")
             if a.platform not in policies:
                 raise CheckFailure(
                     f"{where}: ad set {a.name!r} uses platform {a.platform!r}, which is not in "
@@ -321,8 +323,8 @@ def check_strategy(strategy, context: CheckContext | None = None) -> None:
     """
     ctx = context or default_context()
     for check in CHECKS:
-        try:
-            check.run(strategy, ctx)
+        try:  # each check gets its own copy: a strategy that mutates its inputs can't spoil it
+            check.run(strategy, copy.deepcopy(ctx))
         except CheckFailure as exc:
             raise CheckFailure(f"[{check.name}] {exc}") from None
 
@@ -338,4 +340,4 @@ def pytest_params(strategy) -> list:
 
 
 def _run_one(check: Check, strategy) -> None:
-    check.run(strategy, default_context())
+    check.run(strategy, copy.deepcopy(default_context()))

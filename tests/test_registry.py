@@ -1,0 +1,198 @@
+"""The strategy registry (strategies/registry.py): ids, references, entry points, listing."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+
+import strategies
+from sim.errors import RecruitsimError, UnknownNameError
+from strategies import registry
+from strategies.broad import Broad
+from strategies.registry import REGISTRY, StrategyEntry, list_strategies, make, resolve_id
+from tests.fixtures.readme_strategy import TwoInterests
+
+PLUGIN_DIR = Path(__file__).parent / "fixtures" / "plugin_pkg"
+README_REF = "tests.fixtures.readme_strategy:TwoInterests"
+
+
+@pytest.fixture
+def clean_registry():
+    """Put the registry (and its entry-point cache) back as it was after the test."""
+    saved, loaded = dict(REGISTRY), registry._entry_points_loaded
+    yield REGISTRY
+    REGISTRY.clear()
+    REGISTRY.update(saved)
+    registry._entry_points_loaded = loaded
+
+
+@pytest.fixture
+def plugin_installed(monkeypatch, clean_registry):
+    """The fixture plugin distribution on sys.path and the entry points not read yet."""
+    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
+    registry._entry_points_loaded = False
+    return clean_registry
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def test_bare_name_resolves_to_the_newest_version(clean_registry):
+    assert resolve_id("broad") == "broad-v1"
+    strategies.register("broad-v2", README_REF)
+    strategies.register("broad-v10", "strategies.broad:Broad")
+    assert resolve_id("broad") == "broad-v10"  # by number, not by text
+    assert isinstance(make("broad"), Broad)
+    assert isinstance(make("broad-v2"), TwoInterests)
+    assert isinstance(make("broad-v1"), Broad)
+
+
+def test_versioned_id_makes_that_version_with_parameters():
+    strategy = make("broad-v1", frequency_cap=3, platforms=("instagram",))
+    assert isinstance(strategy, Broad)
+    assert strategy.get_params() == {"platforms": ("instagram",), "frequency_cap": 3}
+
+
+@pytest.mark.parametrize(
+    ("wrong", "suggestion"),
+    [("brod", "broad"), ("baandit", "bandit"), ("lookalike-v2", "lookalike-v1")],
+)
+def test_unknown_id_says_did_you_mean(wrong, suggestion):
+    with pytest.raises(UnknownNameError, match="did you mean") as info:
+        make(wrong)
+    assert f"'{suggestion}'" in str(info.value)
+    assert repr(wrong) in str(info.value)
+
+
+def test_unknown_parameter_names_the_strategy():
+    with pytest.raises(RecruitsimError, match="'broad'") as info:
+        make("broad", budget_share=0.5)
+    assert "budget_share" in str(info.value)
+
+
+# --------------------------------------------------------------------------- references
+
+
+def test_module_class_reference_needs_no_registration():
+    strategy = make(README_REF, radius_km=30.0)
+    assert isinstance(strategy, TwoInterests)
+    assert strategy.radius_km == 30.0
+    assert README_REF not in REGISTRY
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["tests.fixtures.readme_strategy:Nope", "tests.fixtures.no_such_module:TwoInterests"],
+)
+def test_bad_module_class_reference_is_an_unknown_name(ref):
+    with pytest.raises(UnknownNameError, match="strategy reference"):
+        make(ref)
+
+
+def test_register_a_fixture_and_list_it(clean_registry):
+    strategies.register("fixture-v1", README_REF)
+    assert isinstance(make("fixture"), TwoInterests)
+    assert isinstance(make("fixture-v1"), TwoInterests)
+    listed = {entry.id: entry for entry in list_strategies()}
+    assert listed["fixture-v1"].entry_point == README_REF
+    assert listed["fixture-v1"].description == TwoInterests.description  # from the class
+    assert "fixture-v1" not in registry.builtin_ids()
+
+
+def test_register_keeps_a_given_description(clean_registry):
+    strategies.register("fixture-v1", README_REF, "described at registration")
+    listed = {entry.id: entry for entry in list_strategies()}
+    assert listed["fixture-v1"].description == "described at registration"
+
+
+@pytest.mark.parametrize(
+    "bad_id", ["fixture", "fixture-v", "Fixture-v1", "fixture-v1.0", "fixture_v1", "-v1", ""]
+)
+def test_register_refuses_an_unversioned_id(bad_id, clean_registry):
+    with pytest.raises(ValueError, match="name-v1") as info:
+        strategies.register(bad_id, README_REF)
+    assert repr(bad_id) in str(info.value)
+    assert bad_id not in REGISTRY
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def test_entry_point_strategy_is_listed_and_made(plugin_installed):
+    assert "fixture-plugin-v1" not in REGISTRY
+    listed = {entry.id: entry for entry in list_strategies()}
+    assert listed["fixture-plugin-v1"].entry_point == "recruitsim_fixture_plugin:JobBoardOnly"
+    assert listed["fixture-plugin-v1"].description.startswith("fixture plugin")
+    strategy = make("fixture-plugin")
+    assert type(strategy).__name__ == "JobBoardOnly"
+    assert type(strategy).__module__ == "recruitsim_fixture_plugin"
+    assert make("fixture-plugin-v1", frequency_cap=2).frequency_cap == 2
+
+
+def test_entry_points_cannot_replace_a_builtin(plugin_installed):
+    list_strategies()
+    assert REGISTRY["broad-v1"].entry_point == "strategies.broad:Broad"
+    assert isinstance(make("broad-v1"), Broad)
+
+
+def test_entry_points_without_a_version_are_ignored(plugin_installed):
+    ids = [entry.id for entry in list_strategies()]
+    assert "fixture-unversioned" not in ids
+    with pytest.raises(UnknownNameError):
+        make("fixture-unversioned")
+
+
+def test_a_plugin_that_cannot_be_imported_does_not_break_the_listing(plugin_installed):
+    listed = {entry.id: entry for entry in list_strategies()}
+    assert listed["fixture-missing-v1"].description == "(could not be imported)"
+    assert listed["fixture-plugin-v1"].description.startswith("fixture plugin")
+    with pytest.raises(UnknownNameError, match="recruitsim_fixture_plugin_not_installed"):
+        make("fixture-missing-v1")
+
+
+def test_entry_points_are_read_once(plugin_installed, monkeypatch):
+    list_strategies()
+    calls = []
+    monkeypatch.setattr(registry, "entry_points", lambda **kw: calls.append(kw) or [])
+    list_strategies()
+    resolve_id("broad")
+    assert calls == []
+
+
+def test_plugin_entry_is_a_frozen_spec(plugin_installed):
+    list_strategies()
+    entry = REGISTRY["fixture-plugin-v1"]
+    assert isinstance(entry, StrategyEntry)
+    with pytest.raises(AttributeError):
+        entry.id = "other-v1"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_lists_every_strategy_with_a_one_line_description():
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "list", "strategies"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    lines = out.splitlines()
+    rows = [
+        re.fullmatch(r"(?P<id>[a-z0-9-]+-v\d+)\s+(?P<description>\S.*)", line) for line in lines
+    ]
+    assert all(rows), [line for line, row in zip(lines, rows, strict=True) if not row]
+    ids = [row["id"] for row in rows]
+    assert len(ids) >= 12
+    assert set(registry.builtin_ids()) <= set(ids)
+    assert len(ids) == len(set(ids))
+    for row in rows:
+        assert row["description"] != "(could not be imported)", row["id"]
+        assert len(row["description"]) > 15, row["id"]
