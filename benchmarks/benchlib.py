@@ -169,9 +169,10 @@ def measure_in_subprocess(
 
     The child draws the population (timed as ``generate_s``), then runs the ``broad``
     strategy on it (``run_s``): the same work as one ``model.run`` without a population,
-    timed in two parts. ``peak_rss_bytes`` is the child's ``ru_maxrss`` at the end
-    (interpreter, imports, population, delivery and metrics); ``import_rss_bytes`` and
-    ``generate_rss_bytes`` are the peaks after the imports and after generation.
+    timed in two parts (wall clock, and CPU time as ``*_cpu_s``). ``peak_rss_bytes`` is
+    the child's ``ru_maxrss`` at the end (interpreter, imports, population, delivery and
+    metrics); ``import_rss_bytes`` and ``generate_rss_bytes`` are the peaks after the
+    imports and after generation.
     ``vm_hwm_bytes`` is the kernel's high-water mark of the child's own address space
     (``VmHWM`` in ``/proc/self/status``, Linux only), a cross-check.
 
@@ -215,12 +216,12 @@ def _child(arg: str) -> None:
     spec = json.loads(arg)
     import_rss = peak_rss_bytes()
     sc = scenario(spec["scenario"], spec["overrides"])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pop = generate(sc)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     generate_rss = peak_rss_bytes()
     result = run(sc, pop)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     out = {
         "scenario": sc.name,
         "overrides": spec["overrides"],
@@ -229,6 +230,8 @@ def _child(arg: str) -> None:
         "generate_s": t1 - t0,
         "run_s": t2 - t1,
         "total_s": t2 - t0,
+        "generate_cpu_s": c1 - c0,
+        "run_cpu_s": c2 - c1,
         "impressions": result.metrics["impressions"],
         "spent_share": spent_share(result, sc),
         "import_rss_bytes": import_rss,

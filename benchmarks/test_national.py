@@ -46,4 +46,6 @@ def test_national_peak_rss(benchmark, derived, sizes):
         population_mib=out["population_bytes"] / MB,
         child_generate_s=out["generate_s"],
         child_run_s=out["run_s"],
+        child_generate_cpu_s=out["generate_cpu_s"],
+        child_run_cpu_s=out["run_cpu_s"],
     )

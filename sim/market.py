@@ -236,6 +236,7 @@ class DeliveryEngine:
         self.days = scenario.campaign.days
         self.applied = np.zeros(pop.size, dtype=bool)
         self.clicked = np.zeros(pop.size, dtype=bool)
+        self._applications: list[np.ndarray] = []  # the ATS: (hour, ad set, qualified) columns
         self.log = ImpressionLog()
         self.price_mult = segment_multipliers(scenario.market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
@@ -428,8 +429,7 @@ class DeliveryEngine:
         n = min(int(n_avail), n_max)
         if n == 0:
             return
-        local = np.searchsorted(st.cum_rate, rng.random(n) * st.cum_rate[-1], side="right")
-        local = np.minimum(local, st.audience.size - 1)
+        local = _draw_members(st.cum_rate, rng.random(n) * st.cum_rate[-1])
         z = rng.standard_normal((2, n))
         competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
         clearing = np.maximum(competing, FLOOR_SHARE * median)
@@ -484,6 +484,11 @@ class DeliveryEngine:
             applied[:] = False
             applied[idx[first]] = True
             self.applied[person[applied]] = True
+            k_apps = int(applied.sum())
+            self._applications.append(
+                np.stack([np.full(k_apps, hour), np.full(k_apps, st.key),
+                          self.qualified[person[applied]].astype(np.int64)])
+            )  # fmt: skip
         np.add.at(st.freq, person, 1)
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
@@ -509,9 +514,11 @@ class DeliveryEngine:
 
     def report(self, day: int) -> DeliveryReport:
         """What the advertiser sees after ``day``: the ads manager plus the ATS."""
-        log = self.log.arrays()
+        apps = np.hstack(self._applications) if self._applications else np.zeros((3, 0), int)
+        self._applications = [apps]
+        hour, adset, qualified = apps
         now = (day + 1) * 24
-        screened = log["hour"] < now - 24 * self.scenario.campaign.ats_delay_days
+        screened = hour < now - 24 * self.scenario.campaign.ats_delay_days
         reports = []
 
         def w(count) -> int:  # simulated people -> real people
@@ -519,8 +526,7 @@ class DeliveryEngine:
 
         for name in self._order:
             st = self._states[name]
-            mine = log["adset"] == st.key
-            apps = mine & log["applied"]
+            mine = adset == st.key
             reports.append(
                 AdSetReport(
                     name=name,
@@ -536,10 +542,8 @@ class DeliveryEngine:
                         "male": w(st.impressions_by_gender[0]),
                         "female": w(st.impressions_by_gender[1]),
                     },
-                    applications=w(apps.sum()),
-                    qualified_applications=w(
-                        (apps & screened & self.qualified[log["person"]]).sum()
-                    ),
+                    applications=w(mine.sum()),
+                    qualified_applications=w((mine & screened & (qualified == 1)).sum()),
                 )
             )
         return DeliveryReport(
@@ -548,6 +552,18 @@ class DeliveryEngine:
             budget_left=max(self.budget_total - self.spend, 0.0) * self.weight,
             ad_sets=tuple(reports),
         )
+
+
+def _draw_members(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Members hit by points ``u`` on the cumulative weights ``cum``, in the order of ``u``.
+
+    The points are looked up in sorted order (cache-friendly on large audiences) and put
+    back in their arrival order; the result is the same as a plain ``searchsorted``.
+    """
+    order = np.argsort(u)
+    hit = np.empty(u.size, dtype=np.int64)
+    hit[order] = np.searchsorted(cum, u[order], side="right")
+    return np.minimum(hit, cum.size - 1)
 
 
 def _rank_within(who: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from sim import occupations
 from sim.campaign import CampaignBrief, PlatformInfo, VacancyBrief
 from sim.interests import TOPIC_NAMES
 from sim.market import DeliveryEngine
-from sim.metrics import Truth, by_group, daily, summarize
+from sim.metrics import Truth, by_group, daily, distinct, summarize
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate, qualified_mask
 from sim.scenario import Scenario
@@ -284,7 +284,15 @@ def run(
     log = model.engine.log.arrays()
     pop = model.population
     truth = Truth(model.qualified, pop.gender, pop.search_state)
-    platforms = np.array(model.engine.ad_set_platforms() or ["none"])[log["adset"]]
+    platform_names = sorted(set(model.engine.ad_set_platforms()))
+    platform_of_adset = np.array(
+        [platform_names.index(p) for p in model.engine.ad_set_platforms()] or [0]
+    )
+    platform_codes = platform_of_adset[log["adset"]]
+    metrics = summarize(log, truth, weight=pop.weight)
+    series = daily(log, truth, scenario.campaign.days, pop.weight)
+    per_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
+    delivery = delivery_by_group(log, pop, model.qualified)
     return RunResult(
         scenario=scenario.name,
         strategy=getattr(strategy, "id", type(strategy).__name__),
@@ -293,12 +301,12 @@ def run(
         population=pop.size,
         days=scenario.campaign.days,
         currency=scenario.budget.currency,
-        metrics=summarize(log, truth, weight=pop.weight),
-        daily=daily(log, truth, scenario.campaign.days, pop.weight),
-        by_platform=by_group(log, truth, platforms, pop.weight),
+        metrics=metrics,
+        daily=series,
+        by_platform=per_platform,
         params=strategy.get_params() if hasattr(strategy, "get_params") else {},
         wall_time_s=time.perf_counter() - start,
-        delivery=delivery_by_group(log, pop, model.qualified),
+        delivery=delivery,
     )
 
 
@@ -311,7 +319,7 @@ def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict
         ``{"age_bands": [...], "reach": {"male": [...], "female": [...]},
         "qualified": {"male": [...], "female": [...]}}``, counts in real people.
     """
-    reached = np.unique(log["person"])
+    reached = distinct(log["person"], pop.size)
     bands = len(occupations.AGE_BANDS)
 
     def table(idx: np.ndarray) -> dict:

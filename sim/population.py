@@ -321,28 +321,37 @@ def _draw_rows(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> np
 
 
 def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.ndarray:
-    """Sessions per day on each platform, shape (n_platforms, n), 0 without an account."""
+    """Sessions per day on each platform, shape (n_platforms, n), 0 without an account.
+
+    Account probability and session rate depend only on (age band, sex, education,
+    search state): 168 combinations, tabulated once per platform and looked up per person.
+    """
+    n_age, n_edu = len(AGE_SHARES), len(occupations.EDUCATION_LEVELS)
+    band, sex, edu, state = np.meshgrid(
+        np.arange(n_age), np.arange(2), np.arange(n_edu), np.arange(3), indexing="ij"
+    )
+    band, sex, edu, state = band.ravel(), sex.ravel(), edu.ravel(), state.ravel()
+    combo = ((age_band.astype(np.int64) * 2 + gender) * n_edu + education) * 3 + search_state
     out = np.zeros((len(PLATFORM_NAMES), n), dtype=np.float32)
-    intensity = SESSION_INTENSITY_BY_AGE[age_band]
     for j, name in enumerate(PLATFORM_NAMES):
         p = PLATFORMS[name]
-        prob = np.asarray(p.account_by_age)[age_band]
+        prob = np.asarray(p.account_by_age)[band]
         odds = prob / np.maximum(1 - prob, 1e-9)
-        odds = odds * np.where(
-            gender == 1, np.sqrt(p.female_account_odds), 1 / np.sqrt(p.female_account_odds)
-        )
-        odds = odds * np.asarray(p.education_account_odds)[education]
+        odds = odds * np.where(sex == 1, np.sqrt(p.female_account_odds),
+                               1 / np.sqrt(p.female_account_odds))  # fmt: skip
+        odds = odds * np.asarray(p.education_account_odds)[edu]
         prob = odds / (1 + odds)
-        rate = p.sessions_per_day * intensity
+        rate = p.sessions_per_day * SESSION_INTENSITY_BY_AGE[band]
         if name == "jobboard":
-            prob = prob * JOBBOARD_USER_BY_STATE[search_state]
-            rate = p.sessions_per_day * JOBBOARD_RATE_BY_STATE[search_state]
+            prob = prob * JOBBOARD_USER_BY_STATE[state]
+            rate = p.sessions_per_day * JOBBOARD_RATE_BY_STATE[state]
         elif name == "linkedin":
-            rate = rate * LINKEDIN_RATE_BY_STATE[search_state]
-        has = np.flatnonzero(rng.random(n) < prob)
+            rate = rate * LINKEDIN_RATE_BY_STATE[state]
+        prob_of = prob.astype(np.float32)[combo]
+        has = np.flatnonzero(rng.random(n, dtype=np.float32) < prob_of)
         heavy = rng.standard_gamma(SESSION_HETEROGENEITY_SHAPE, size=has.size, dtype=np.float32)
-        rate = np.broadcast_to(np.asarray(rate, dtype=np.float32), (n,))
-        out[j, has] = rate[has] * heavy * np.float32(1 / SESSION_HETEROGENEITY_SHAPE)
+        scale = (rate / SESSION_HETEROGENEITY_SHAPE).astype(np.float32)
+        out[j, has] = scale[combo[has]] * heavy
     return out
 
 

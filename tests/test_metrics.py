@@ -177,9 +177,9 @@ def test_daily_series_splits_by_day():
 
 
 def test_by_group_partitions_the_log():
-    labels = np.array(["facebook", "facebook", "facebook", "linkedin", "linkedin", "linkedin"])
-    groups = by_group(LOG, TRUTH, labels)
-    assert set(groups) == {"facebook", "linkedin"}
+    codes = np.array([0, 0, 0, 2, 2, 2])
+    groups = by_group(LOG, TRUTH, codes, ["facebook", "instagram", "linkedin"])
+    assert set(groups) == {"facebook", "linkedin"}  # a group without impressions is left out
     assert sum(g["impressions"] for g in groups.values()) == 6
     assert groups["facebook"]["reach"] == 2 and groups["linkedin"]["reach"] == 2
     assert groups["linkedin"]["spend"] == pytest.approx(1.6)
