@@ -9,7 +9,8 @@ Ground truth, computed per person for one ad set (its platform, vacancy and crea
 
 with :math:`c_p` the platform's baseline link CTR, :math:`a` the creative's appeal,
 :math:`R_i` the person's relevance to the vacancy (occupation match, adjacent
-occupation, real interests, distance, salary), :math:`S` the search-state multiplier,
+occupation, real interests, distance, salary, and the pull of jobs dominated by one's
+own sex), :math:`S` the search-state multiplier,
 :math:`C_i` the creative's image affinity for the person's sex, :math:`\\pi_i` personal
 click-proneness and :math:`F(n) = \\max(n^{-\\beta}, f_0)` fatigue at the n-th exposure
 (calibration.md §6: β ≈ 0.3-0.5, floor ≈ 30 %).
@@ -62,6 +63,7 @@ class ResponseModel:
     search_state: tuple[float, float, float] = (0.3, 1.0, 2.0)  # closed, open, active
     repeat_click: float = 0.25  # someone who already clicked the ad rarely clicks again
     image_affinity: float = 1.2  # log-multiplier at full image signal for the matching sex
+    gender_typing: float = 1.0  # appeal of jobs dominated by one's own sex (gender_typing)
     fatigue_beta: float = 0.4
     fatigue_floor: float = 0.3
     apply_full: float = 0.08
@@ -128,7 +130,27 @@ def relevance_multiplier(
     interest_mult = model.interest**overlap
     dist = distance_km(pop, vacancy.location, idx)
     dist_mult = np.maximum(np.exp(-dist / model.distance_scale_km), model.distance_floor)
-    return occ_mult * interest_mult * dist_mult * np.exp(model.salary * vacancy.salary)
+    typing = gender_typing(vacancy.occupation, pop.gender[idx], model)
+    return occ_mult * interest_mult * dist_mult * typing * np.exp(model.salary * vacancy.salary)
+
+
+def gender_typing(
+    occupation: str, gender: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE
+) -> np.ndarray:
+    """How much more a job ad appeals to people of the sex that dominates the occupation.
+
+    ``exp(g * (own-sex share of the occupation - 1/2))``: people are more drawn to jobs
+    where people like them work (occupational segregation shows in job-seeking
+    preferences; the direction is that of Gaucher, Friesen & Kay 2011, J. Pers. Soc.
+    Psychol. 101(1) — recalled, unverified; the strength ``g`` is an estimate).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape like ``gender``
+    """
+    female = occupations.get(occupation).female
+    own = np.where(gender == 1, female, 1.0 - female)
+    return np.exp(model.gender_typing * (own - 0.5))
 
 
 def click_probability(

@@ -137,6 +137,10 @@ class DeliveryOptimiser:
         return (value / mean if mean > 0 else np.ones(idx.size)).astype(np.float32)
 
 
+def _empty(dtype) -> np.ndarray:
+    return np.zeros(0, dtype=dtype)
+
+
 @dataclass(eq=False)
 class _AdSetState:
     """An ad set being delivered: its audience and running counters."""
@@ -148,22 +152,17 @@ class _AdSetState:
     freq: np.ndarray  # uint16 (n,): impressions each person has had from this ad set
     budget_left: float
     lam: float
-    audience: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # int32 (k,)
-    cum_rate: np.ndarray = field(
-        default_factory=lambda: np.zeros(0)
-    )  # float64 (k,), cumulative opportunities per day
-    value: np.ndarray = field(
-        default_factory=lambda: np.zeros(0)
-    )  # float32 (k,), the optimiser's predicted value
-    price_mult: np.ndarray = field(
-        default_factory=lambda: np.zeros(0)
-    )  # float32 (k,), competitors' segment multiplier
-    p_click: np.ndarray = field(
-        default_factory=lambda: np.zeros(0)
-    )  # float32 (k,), first-exposure click probability
-    p_apply: np.ndarray = field(
-        default_factory=lambda: np.zeros(0)
-    )  # float32 (k,), apply probability after a click
+    # Per audience member, shape (k,); set by DeliveryEngine._resolve.
+    audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
+    cum_rate: np.ndarray = field(default_factory=lambda: _empty(np.float64))  # opportunities
+    value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
+    price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
+    p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
+    p_apply: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # after a click
+    gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))
+    # Variance reduction: bid multipliers by sex and the audience's share of women.
+    group_mult: np.ndarray = field(default_factory=lambda: np.ones(2))
+    target_female: float = 0.5
     status: str = "active"
     day_budget: float = 0.0
     spent_today: float = 0.0
@@ -374,6 +373,8 @@ class DeliveryEngine:
         st.cum_rate = np.cumsum(rate)
         st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
         st.price_mult = self.price_mult[audience]
+        st.gender = view.gender[audience]
+        st.target_female = float(st.gender.mean()) if audience.size else 0.5
         st.p_click = behavior.click_probability(
             self.pop, audience, vacancy, creative, platform.link_ctr
         ).astype(np.float32)
@@ -437,6 +438,8 @@ class DeliveryEngine:
         if st.objective != "reach" and self.scenario.optimiser.prediction_noise > 0:
             value = value * np.exp(self.scenario.optimiser.prediction_noise * z[1])
         bid = st.lam * value
+        if self.scenario.optimiser.variance_reduction:
+            bid = bid * st.group_mult[st.gender[local]]
         if a.bid_cap is not None:
             bid = np.minimum(bid, a.bid_cap)
         won = np.flatnonzero(bid > clearing)
@@ -457,10 +460,30 @@ class DeliveryEngine:
         st.budget_left -= spent
         st.spend += spent
         self.spend += spent
+        if self.scenario.optimiser.variance_reduction:
+            self._reduce_variance(st)
         # Pacing: move the bid multiplier toward the hour's target (damped).
         ratio = spent / target
         st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
         st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+
+    @staticmethod
+    def _reduce_variance(st: _AdSetState) -> None:
+        """Nudge the bid multipliers by sex so delivery tracks the eligible audience's mix.
+
+        Like Meta's Variance Reduction System (calibration.md §4-5): it compares the
+        shares of impressions delivered so far with the audience's shares and raises the
+        bids for the under-served group (damped, bounded). It costs reach at a fixed
+        budget because the under-served group is usually the dearer one.
+        """
+        delivered = np.asarray(st.impressions_by_gender, dtype=float)
+        if delivered.sum() < 50:
+            return
+        share = delivered / delivered.sum()
+        target = np.array([1 - st.target_female, st.target_female])
+        step = np.clip((target / np.maximum(share, 1e-3)) ** 0.5, 0.8, 1.25)
+        st.group_mult = np.clip(st.group_mult * step, 0.2, 5.0)
+        st.group_mult /= st.group_mult.max()
 
     def _respond(self, st, hour, who, rank, price) -> None:
         """People's response to the impressions just bought; log and count them."""

@@ -256,6 +256,11 @@ class OptimiserSpec:
     prediction_noise: float = _f(
         0.3, doc="log-normal sigma of per-impression prediction error", unit="log-sd", min=0.0
     )
+    variance_reduction: bool = _f(
+        False,
+        doc="a variance-reduction controller (like Meta's VRS) steers each ad set's delivery "
+        "by sex toward its eligible audience's mix",
+    )
 
 
 class FrozenParams(dict):

@@ -19,7 +19,9 @@ from sim.report import BUDGET_USE_MIN, SKEW_BAND, findings, write_report
 from sim.scenario import load_scenario
 from sim.stats import Estimate, summarise
 
-SMALL = {"population.size": 8000, "campaign.days": 5}
+# A retail vacancy with many qualified people, so every replication has applications.
+SCENARIO = "store-manager-oslo"
+SMALL = {"population.size": 40000, "campaign.days": 5, "budget.total": 2000}
 STRATEGIES = ["broad", "interest", "job-title"]
 CPQA = "cost_per_qualified_application"
 TABLES = ("runs.csv", "summary.csv", "paired.csv", "ranking.csv")
@@ -27,8 +29,8 @@ TABLES = ("runs.csv", "summary.csv", "paired.csv", "ranking.csv")
 
 @pytest.fixture(scope="module")
 def records() -> list[dict]:
-    """3 strategies x 3 paired replications of a small ``tiny``."""
-    return run_grid(expand_grid([load_scenario("tiny", SMALL)], STRATEGIES, replications=3))
+    """3 strategies x 3 paired replications of a small store-manager campaign."""
+    return run_grid(expand_grid([load_scenario(SCENARIO, SMALL)], STRATEGIES, replications=3))
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +233,7 @@ def test_an_overlapping_lead_is_not_called_clear(records):
         records, {"job-title-v1": [10.0, 50.0, 90.0], "interest-v1": [60.0, 20.0, 95.0]}
     )
     ((title, sentences),) = findings(recs)
-    assert title == "tiny"
+    assert title == SCENARIO
     assert sentences[0].startswith("job-title-v1 was the cheapest")
     assert sentences[1].startswith("The lead is not statistically clear")
     assert "Holm-adjusted p = " in sentences[1]
@@ -239,7 +241,7 @@ def test_an_overlapping_lead_is_not_called_clear(records):
 
 def test_parameter_variants_of_one_strategy_are_kept_apart():
     grid = expand_grid(
-        [load_scenario("tiny", SMALL)],
+        [load_scenario(SCENARIO, SMALL)],
         ["interest"],
         replications=2,
         params={"interest-v1": [{"max_interests": 1}, {"max_interests": 3}]},
@@ -257,7 +259,7 @@ def test_parameter_variants_of_one_strategy_are_kept_apart():
 def test_sweep_cells_get_their_own_tables_and_figures(tmp_path):
     recs = run_grid(
         expand_grid(
-            [load_scenario("tiny", SMALL)],
+            [load_scenario(SCENARIO, SMALL)],
             ["broad", "job-title"],
             replications=2,
             sweep={"budget.total": [500, 3000]},
@@ -269,7 +271,7 @@ def test_sweep_cells_get_their_own_tables_and_figures(tmp_path):
     assert {r["baseline"] for r in read_csv(tmp_path / "paired.csv")} == {"job-title-v1"}
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     for label in ("budget.total=500", "budget.total=3000"):
-        assert f"### tiny [{label}]" in section(md, "Findings")
+        assert f"### {SCENARIO} [{label}]" in section(md, "Findings")
     assert "Wilcoxon signed-rank, Holm-adjusted" in md
     assert len(pngs(tmp_path)) == 10
     hashes = {r["manifest"]["scenario_hash"] for r in recs}
@@ -281,7 +283,7 @@ def test_sweep_cells_get_their_own_tables_and_figures(tmp_path):
 def test_a_long_sweep_is_plotted_along_the_swept_value(tmp_path):
     recs = run_grid(
         expand_grid(
-            [load_scenario("tiny", SMALL)],
+            [load_scenario(SCENARIO, SMALL)],
             ["broad", "job-title"],
             replications=2,
             sweep={"budget.total": [250, 500, 1000, 2000, 4000]},

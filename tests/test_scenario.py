@@ -209,7 +209,7 @@ def test_every_bundled_scenario_loads(path):
     assert scenario.vacancy.occupation in occupations.OCCUPATION_IDS
     assert scenario.budget.total > 0
     # By name (as the CLI does) gives the same scenario as by path.
-    assert load_scenario(path.stem) == scenario
+    assert load_scenario(str(path.relative_to(REPO / "scenarios").with_suffix(""))) == scenario
 
 
 def test_bundled_scenarios_exist():
