@@ -66,6 +66,15 @@ class ResponseModel:
     gender_typing: float = 1.0  # appeal of jobs dominated by one's own sex (gender_typing)
     fatigue_beta: float = 0.4
     fatigue_floor: float = 0.3
+    fatigue_recovery_days: float = 7.0  # half-life of remembered exposures (estimate)
+    wear_out: float = 0.05  # creative appeal 1/(1 + w x impressions per audience member)
+    brand_click: float = 0.4  # an employer-branding ad invites fewer clicks (estimate)
+    brand_apply: float = 0.2  # ... and a click on it rarely ends in an application (estimate)
+    awareness_gain: float = 0.1  # awareness added per job-ad impression (of what is left)
+    awareness_gain_brand: float = 0.35  # ... per employer-branding impression
+    awareness_half_life_days: float = 14.0
+    awareness_click: float = 0.5  # click multiplier 1 + k x awareness
+    awareness_apply: float = 0.5  # apply multiplier 1 + k x awareness
     apply_full: float = 0.08
     apply_short: float = 0.2
     apply_state: tuple[float, float, float] = (0.3, 0.8, 1.4)
@@ -160,9 +169,14 @@ def click_probability(
     creative: Creative,
     link_ctr: float,
     model: ResponseModel = DEFAULT_RESPONSE,
+    search_state: np.ndarray | None = None,
 ) -> np.ndarray:
-    """First-exposure click probability of people ``idx`` for an ad, shape (k,)."""
-    state = np.asarray(model.search_state)[pop.search_state[idx]]
+    """First-exposure click probability of people ``idx`` for an ad, shape (k,).
+
+    ``search_state`` (shape (k,)) replaces the people's states from the population.
+    """
+    states = pop.search_state[idx] if search_state is None else search_state
+    state = np.asarray(model.search_state)[states]
     p = (
         link_ctr
         * creative.appeal
@@ -171,12 +185,18 @@ def click_probability(
         * image_multiplier(creative, pop.gender[idx], model)
         * pop.propensity[idx]
     )
+    if creative.message == "employer-brand":
+        p = p * model.brand_click
     return np.minimum(p, 0.5)
 
 
 def fatigue(exposure: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
-    """Share of the first-exposure click probability left at exposure number ``n`` (>= 1)."""
-    return np.maximum(np.power(exposure, -model.fatigue_beta), model.fatigue_floor)
+    """Share of the first-exposure click probability left at exposure number ``n`` (>= 1).
+
+    ``n`` may be fractional: remembered exposures fade (see ``fatigue_recovery_days``).
+    """
+    return np.maximum(np.power(np.maximum(exposure, 1.0), -model.fatigue_beta),
+                      model.fatigue_floor)  # fmt: skip
 
 
 def apply_probability(
@@ -185,11 +205,13 @@ def apply_probability(
     vacancy: VacancySpec,
     model: ResponseModel = DEFAULT_RESPONSE,
     qualified: np.ndarray | None = None,
+    search_state: np.ndarray | None = None,
 ) -> np.ndarray:
     """Probability that people ``idx`` apply after clicking, shape (k,)."""
     if qualified is None:
         qualified = qualified_mask(pop, vacancy)
     base = model.apply_short if vacancy.apply_flow == "short-form" else model.apply_full
-    state = np.asarray(model.apply_state)[pop.search_state[idx]]
+    states = pop.search_state[idx] if search_state is None else search_state
+    state = np.asarray(model.apply_state)[states]
     fit = np.where(qualified[idx], model.apply_qualified, model.apply_unqualified)
     return np.minimum(base * state * fit * np.exp(model.apply_salary * vacancy.salary), 0.9)

@@ -40,11 +40,16 @@ from sim import behavior, occupations
 from sim import interests as topics
 from sim.audience import AdvertiserData, PlatformView, resolve
 from sim.campaign import AdSet, AdSetReport, DeliveryReport
+from sim.dynamics import SearchDynamics
 from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.platforms import PIXEL_MATCH_RATE, PLATFORM_INDEX, PLATFORMS, Platform
-from sim.population import Population, distance_km
+from sim.population import OPEN_PASSIVE, Population, distance_km
 from sim.scenario import MarketSpec, Scenario
 
+RESPONSE = behavior.DEFAULT_RESPONSE
+CLICK_STATE = np.asarray(RESPONSE.search_state)
+APPLY_STATE = np.asarray(RESPONSE.apply_state)
+AIDED_AWARENESS = 0.3  # awareness from which a person recalls the employer when asked (estimate)
 FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
 HOUR_DEMAND_ELASTICITY = 0.3  # competitors' bids rise mildly with traffic (estimate)
 HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate)
@@ -127,7 +132,7 @@ class DeliveryOptimiser:
 
     def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
         """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
-        if objective == "reach" or idx.size == 0:
+        if objective in ("reach", "awareness") or idx.size == 0:
             return np.ones(idx.size, dtype=np.float32)
         table = self.click_table if objective == "clicks" else self.apply_table
         value = table[self.cells(idx)]
@@ -160,6 +165,11 @@ class _AdSetState:
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
     p_apply: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # after a click
     gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))
+    # Fatigue memory per person (allocated at first delivery): fading exposure count and
+    # the hour of the last exposure.
+    remembered: np.ndarray | None = None
+    last_seen: np.ndarray | None = None
+    brand: bool = False
     # Variance reduction: bid multipliers by sex and the audience's share of women.
     group_mult: np.ndarray = field(default_factory=lambda: np.ones(2))
     target_female: float = 0.5
@@ -253,6 +263,18 @@ class DeliveryEngine:
         self._organic = _organic_visit_weights(pop, scenario.vacancy)
         self._organic_rng = np.random.default_rng(advertiser_rng.integers(2**63))
         self.employee_seed = _employee_seed(pop, scenario, qualified, advertiser_rng)
+        # People change over the campaign: search states and labour status move (run-local
+        # copies), and exposure to the employer's ads builds awareness that fades.
+        spec = scenario.population
+        self.dynamics = SearchDynamics(
+            pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year,
+            np.random.default_rng(int(behaviour_rng.integers(2**63))),
+        )  # fmt: skip
+        self.awareness = np.zeros(pop.size, dtype=np.float32)
+        self.aided_awareness: list[float] = []  # share of the qualified aware, each day
+        # Called as on_applications(hour, people, qualified, search_state) for new ones.
+        self.on_applications = None
+        self.stopped = False  # the vacancy is filled and the campaign stopped
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -321,7 +343,7 @@ class DeliveryEngine:
             )
         if any(not 0 <= h <= 23 for h in a.hours):
             raise PolicyError(f"ad set {a.name!r}: hours must be 0-23, got {a.hours}")
-        if a.objective not in (None, "reach", "clicks", "applications"):
+        if a.objective not in (None, "reach", "awareness", "clicks", "applications"):
             raise PolicyError(f"ad set {a.name!r}: unknown objective {a.objective!r}")
 
     def advertiser_data(self, platform: str) -> AdvertiserData:
@@ -375,12 +397,18 @@ class DeliveryEngine:
         st.price_mult = self.price_mult[audience]
         st.gender = view.gender[audience]
         st.target_female = float(st.gender.mean()) if audience.size else 0.5
+        # Computed for an open-passive person; the current search state is applied at
+        # impression time (states change during the campaign).
+        neutral = np.full(audience.size, OPEN_PASSIVE, dtype=np.uint8)
         st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, platform.link_ctr
+            self.pop, audience, vacancy, creative, platform.link_ctr, search_state=neutral
         ).astype(np.float32)
         st.p_apply = behavior.apply_probability(
-            self.pop, audience, vacancy, qualified=self.qualified
+            self.pop, audience, vacancy, qualified=self.qualified, search_state=neutral
         ).astype(np.float32)
+        st.brand = creative.message == "employer-brand"
+        if st.brand:  # no vacancy in the ad: a click rarely ends in an application
+            st.p_apply = st.p_apply * np.float32(RESPONSE.brand_apply)
 
     # ----------------------------------------------------------------- delivery
     def start_day(self, day: int) -> None:
@@ -389,6 +417,9 @@ class DeliveryEngine:
         Each ad set's budget for the day is what it has left spread over the days left.
         """
         self._organic_visits()
+        if day > 0:
+            self.dynamics.step_day()
+            self.awareness *= np.float32(0.5 ** (1 / RESPONSE.awareness_half_life_days))
         days_left = self.days - day
         for st in self._active:
             if st.adset.targeting.custom_audience is not None and day > 0:
@@ -408,6 +439,8 @@ class DeliveryEngine:
 
     def deliver_hour(self, hour: int) -> None:
         """Run every active ad set's auctions for absolute hour ``hour``."""
+        if self.stopped:
+            return
         for st in self._active:
             if st.budget_left > 0 and st.audience.size:
                 self._deliver(st, hour)
@@ -435,7 +468,8 @@ class DeliveryEngine:
         competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
         clearing = np.maximum(competing, FLOOR_SHARE * median)
         value = st.value[local]
-        if st.objective != "reach" and self.scenario.optimiser.prediction_noise > 0:
+        noisy = st.objective not in ("reach", "awareness")
+        if noisy and self.scenario.optimiser.prediction_noise > 0:
             value = value * np.exp(self.scenario.optimiser.prediction_noise * z[1])
         bid = st.lam * value
         if self.scenario.optimiser.variance_reduction:
@@ -493,14 +527,40 @@ class DeliveryEngine:
         rng = self.behaviour_rng
         person = st.audience[who]
         before = st.freq[person].astype(np.int64)
-        exposure = before + rank + 1
+        if st.remembered is None:
+            st.remembered = np.zeros(self.pop.size, dtype=np.float32)
+            st.last_seen = np.zeros(self.pop.size, dtype=np.int32)
+        # Fatigue: exposures are remembered but fade (half-life fatigue_recovery_days).
+        fade = 0.5 ** ((hour - st.last_seen[person]) / (24 * RESPONSE.fatigue_recovery_days))
+        memory = st.remembered[person] * fade + rank
+        st.remembered[person] = memory + 1
+        st.last_seen[person] = hour
+        # The creative wears out as the audience has seen it more.
+        wear = 1 / (1 + RESPONSE.wear_out * st.impressions / max(st.audience.size, 1))
+        state = self.dynamics.search_state[person]
+        aware = self.awareness[person]
         u = rng.random((2, k))
-        p = st.p_click[who] * behavior.fatigue(exposure)
-        p = np.where(self.clicked[person], p * behavior.DEFAULT_RESPONSE.repeat_click, p)
+        p = (
+            st.p_click[who]
+            * (CLICK_STATE[state] / CLICK_STATE[OPEN_PASSIVE])
+            * behavior.fatigue(memory + 1)
+            * wear
+            * (1 + RESPONSE.awareness_click * aware)
+        )
+        p = np.where(self.clicked[person], p * RESPONSE.repeat_click, p)
+        p = np.minimum(p, 0.5)
+        gain = RESPONSE.awareness_gain_brand if st.brand else RESPONSE.awareness_gain
+        self.awareness[person] = aware + np.float32(gain) * (1 - aware)
         clicked = u[0] < p
         self.clicked[person[clicked]] = True
         self.visited[person[clicked]] = True  # a click lands on the career site
-        applied = clicked & (u[1] < st.p_apply[who]) & ~self.applied[person]
+        p_apply = np.minimum(
+            st.p_apply[who]
+            * (APPLY_STATE[state] / APPLY_STATE[OPEN_PASSIVE])
+            * (1 + RESPONSE.awareness_apply * aware),
+            0.9,
+        )
+        applied = clicked & (u[1] < p_apply) & ~self.applied[person]
         if applied.any():  # a person applies once, at their first applying click
             idx = np.flatnonzero(applied)
             _, first = np.unique(person[idx], return_index=True)
@@ -508,6 +568,9 @@ class DeliveryEngine:
             applied[idx[first]] = True
             self.applied[person[applied]] = True
             k_apps = int(applied.sum())
+            if self.on_applications is not None:  # the recruiting pipeline takes them
+                self.on_applications(hour, person[applied], self.qualified[person[applied]],
+                                     state[applied])  # fmt: skip
             self._applications.append(
                 np.stack([np.full(k_apps, hour), np.full(k_apps, st.key),
                           self.qualified[person[applied]].astype(np.int64)])
@@ -534,6 +597,12 @@ class DeliveryEngine:
     def ad_set_platforms(self) -> list[str]:
         """Platform of every ad set in :attr:`ad_set_names` order."""
         return [self._states[name].adset.platform for name in self._order]
+
+    def end_day(self, day: int) -> None:
+        """Record the day's aided awareness among the qualified (share with awareness >= 0.3)."""
+        q = self.qualified
+        aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
+        self.aided_awareness.append(aware / max(int(q.sum()), 1))
 
     def report(self, day: int) -> DeliveryReport:
         """What the advertiser sees after ``day``: the ads manager plus the ATS."""

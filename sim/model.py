@@ -25,6 +25,7 @@ from sim.campaign import CampaignBrief, PlatformInfo, VacancyBrief
 from sim.interests import TOPIC_NAMES
 from sim.market import DeliveryEngine
 from sim.metrics import Truth, by_group, daily, distinct, summarize
+from sim.pipeline import HiringPipeline
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate, qualified_mask
 from sim.scenario import Scenario
@@ -183,15 +184,30 @@ class RecruitingModel(mesa.Model):
         self.brief = make_brief(scenario, self.population)
         self.day = 0
         self.reports = []
+        self.env = simpy.Environment()
+        spec = scenario.pipeline
+        self.pipeline = HiringPipeline(
+            self.env, spec,
+            np.random.default_rng(
+                np.random.SeedSequence(seeds.pipeline.entropy,
+                                       spawn_key=(*seeds.pipeline.spawn_key, 0))
+            ),
+            hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
+            on_filled=self._filled, weight=self.population.weight,
+        )  # fmt: skip
+        self.engine.on_applications = self.pipeline.submit
         strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
         self.engine.set_ad_sets(strategy.plan(), day=0)
-        self.env = simpy.Environment()
         self.env.process(self._clock())
 
+    def _filled(self, hour: float) -> None:
+        """The vacancy is filled: stop the campaign if the scenario says so."""
+        if self.scenario.pipeline.stop_when_filled:
+            self.engine.stopped = True
+
     def _clock(self):
-        """The SimPy process that delivers ads hour by hour."""
-        while True:
-            hour = int(self.env.now)
+        """The SimPy process that delivers ads hour by hour until the campaign ends."""
+        for hour in range(24 * self.scenario.campaign.days):
             if hour % 24 == 0:
                 self.engine.start_day(hour // 24)
             self.engine.deliver_hour(hour)
@@ -200,6 +216,7 @@ class RecruitingModel(mesa.Model):
     def step(self) -> None:
         """Advance one day: 24 hours of delivery, then the strategy's daily update."""
         self.env.run(until=(self.day + 1) * 24)
+        self.engine.end_day(self.day)
         report = self.engine.report(self.day)
         self.reports.append(report)
         self.day += 1
@@ -211,9 +228,11 @@ class RecruitingModel(mesa.Model):
             self.engine.set_ad_sets(revised, day=self.day)
 
     def run(self) -> None:
-        """Step until the campaign ends."""
+        """Step until the campaign ends, then let the hiring pipeline run its extra days."""
         while self.running:
             self.step()
+        end = 24 * (self.scenario.campaign.days + self.scenario.pipeline.extra_days)
+        self.env.run(until=end)
 
 
 @dataclass
@@ -233,6 +252,7 @@ class RunResult:
     params: dict = field(default_factory=dict)
     wall_time_s: float = 0.0
     delivery: dict = field(default_factory=dict)
+    pipeline: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The run summary JSON object (DESIGN.md contract) with the series added."""
@@ -248,6 +268,7 @@ class RunResult:
             "daily": self.daily,
             "by_platform": self.by_platform,
             "delivery": self.delivery,
+            "pipeline": self.pipeline,
         }
 
 
@@ -289,8 +310,31 @@ def run(
         [platform_names.index(p) for p in model.engine.ad_set_platforms()] or [0]
     )
     platform_codes = platform_of_adset[log["adset"]]
-    metrics = summarize(log, truth, weight=pop.weight)
+    horizon = scenario.campaign.days + scenario.pipeline.extra_days
+    spend = float(log["price"].sum()) * pop.weight
+    hiring = model.pipeline.metrics(spend, horizon)
+    for key in ("hires", "applications", "applications_screened", "interviews", "offers",
+                "offers_declined", "dropouts", "withdrawn", "in_pipeline"):  # fmt: skip
+        hiring[key] = round(hiring[key] * pop.weight)
+    # A sampled hire stands for `weight` people, but the vacancy closes at hires_wanted.
+    hiring["hires"] = min(hiring["hires"], scenario.vacancy.hires_wanted)
+    hiring["cost_per_hire"] = spend / hiring["hires"] if hiring["hires"] else None
+    hiring["dropouts_by_stage"] = {
+        k: round(v * pop.weight) for k, v in hiring["dropouts_by_stage"].items()
+    }
+    hiring["filled_day"] = (
+        None if model.pipeline.filled_hour is None else (model.pipeline.filled_hour / 24)
+    )
+    hiring["campaign_stopped_early"] = model.engine.stopped
+    hiring["search_state_events"] = {
+        k: round(v * pop.weight) for k, v in model.engine.dynamics.events.items()
+    }
+    metrics = summarize(log, truth, weight=pop.weight, hires=hiring["hires"],
+                        time_to_hire_days=hiring["time_to_hire_days"])  # fmt: skip
+    metrics["cost_per_hire"] = hiring["cost_per_hire"]
     series = daily(log, truth, scenario.campaign.days, pop.weight)
+    for row, aware in zip(series, model.engine.aided_awareness, strict=False):
+        row["aided_awareness_qualified"] = aware
     per_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
     delivery = delivery_by_group(log, pop, model.qualified)
     return RunResult(
@@ -307,6 +351,7 @@ def run(
         params=strategy.get_params() if hasattr(strategy, "get_params") else {},
         wall_time_s=time.perf_counter() - start,
         delivery=delivery,
+        pipeline=hiring,
     )
 
 

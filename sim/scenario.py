@@ -74,6 +74,22 @@ class PopulationSpec:
     search_state: SearchStateShares = _f(
         SearchStateShares(), doc="job-search state shares among the employed"
     )
+    state_change_per_day: float = _f(
+        1 / 90,
+        doc="daily probability that an employed person re-draws their job-search state from "
+        "the shares above (a state lasts about 90 days on average; estimate)",
+        unit="1/day",
+        min=0.0,
+        max=1.0,
+    )
+    layoffs_per_year: float = _f(
+        0.02,
+        doc="yearly probability that an employed person is laid off and starts looking "
+        "(estimate in line with AKU unemployment of about 4 %)",
+        unit="1/year",
+        min=0.0,
+        max=1.0,
+    )
     interest_miss_rate: float = _f(
         0.35,
         doc="share of a person's real interests a platform fails to infer",
@@ -117,8 +133,9 @@ class Creative:
     )
     message: str = _f(
         "job-ad",
-        doc="'job-ad' (a vacancy) or 'career-change' (invites people from other trades)",
-        choices=("job-ad", "career-change"),
+        doc="'job-ad' (a vacancy), 'career-change' (invites people from other trades) or "
+        "'employer-brand' (the employer, no vacancy: builds awareness, few clicks)",
+        choices=("job-ad", "career-change", "employer-brand"),
     )
     appeal: float = _f(
         1.0,
@@ -175,8 +192,8 @@ class CampaignSpec:
     days: int = _f(30, doc="campaign length", unit="days", min=1, max=365)
     objective: str = _f(
         "clicks",
-        doc="what the platform's delivery optimiser maximises",
-        choices=("reach", "clicks", "applications"),
+        doc="what the platform's delivery optimiser maximises ('awareness' buys reach)",
+        choices=("reach", "awareness", "clicks", "applications"),
     )
     ats_delay_days: int = _f(
         2,
@@ -280,6 +297,100 @@ class FrozenParams(dict):
 
 
 @dataclass(frozen=True)
+class PipelineSpec:
+    """The employer's hiring process: recruiter capacity, delays, candidates' patience."""
+
+    # Estimate: a small employer's vacancy has one recruiter or hiring manager.
+    recruiters: int = _f(
+        1, doc="recruiters screening applications (estimate)", unit="people", min=1, max=100
+    )
+    # Estimate: a recruiter's first skim of a CV takes seconds (Ladders eye-tracking
+    # study 2018: 7.4 s), but reading it, checking the ATS and replying takes longer.
+    screening_hours: float = _f(
+        0.5, doc="recruiter time to screen one application (estimate)", unit="hours", min=0.0,
+        max=24.0,
+    )  # fmt: skip
+    # Estimate: recruiters hold several vacancies at once and screen part of the day.
+    recruiter_hours_per_day: float = _f(
+        4.0,
+        doc="hours a recruiter spends on this vacancy per day (estimate)",
+        unit="hours/day",
+        min=0.1,
+        max=24.0,
+    )
+    # Estimates: vendors' surveys put a typical interview process at three to four weeks
+    # from application (Glassdoor Economic Research 2017: 23.7 days, US).
+    interview_delay_days: float = _f(
+        5.0,
+        doc="mean time from passing screening to the interview (exponential; estimate)",
+        unit="days",
+        min=0.0,
+    )
+    offer_delay_days: float = _f(
+        3.0,
+        doc="mean time from the interview to the offer (exponential; estimate)",
+        unit="days",
+        min=0.0,
+    )
+    interview_pass_rate: float = _f(
+        0.5,
+        doc="share of interviewed qualified candidates who get an offer (estimate)",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    # Estimate: the recruiters' rule of thumb that active candidates are off the market
+    # within about ten days; people not looking have no competing process to leave for.
+    patience_days_active: float = _f(
+        10.0,
+        doc="mean time an active job-seeker waits for the next step before dropping out "
+        "(exponential, counted from the application; estimate)",
+        unit="days",
+        min=0.1,
+    )
+    patience_days_passive: float = _f(
+        25.0,
+        doc="mean time an open-passive or closed candidate waits before dropping out "
+        "(exponential, counted from the application; estimate)",
+        unit="days",
+        min=0.1,
+    )
+    # Estimate: below the 70-90 % offer acceptance that ATS vendors report for all
+    # offers, because candidates reached by ads include people not looking to move.
+    acceptance: tuple[float, float, float] = _f(
+        (0.35, 0.55, 0.7),
+        doc="probability an offer at market salary is accepted, by search state "
+        "[closed, open-passive, active] (estimate)",
+        unit="share",
+    )
+    acceptance_salary: float = _f(
+        0.5,
+        doc="log-odds of accepting added per unit of salary attractiveness (estimate)",
+        unit="log-odds",
+        min=0.0,
+        max=5.0,
+    )
+    stop_when_filled: bool = _f(
+        True, doc="stop the campaign once the vacancy is filled (hires_wanted hired)"
+    )
+    extra_days: int = _f(
+        30,
+        doc="days the pipeline runs on after the campaign ends (interviews, offers)",
+        unit="days",
+        min=0,
+        max=365,
+    )
+
+    def __post_init__(self) -> None:
+        a = self.acceptance
+        if len(a) != 3 or not all(0.0 < x < 1.0 for x in a):
+            raise ValueError(
+                "acceptance: expected 3 probabilities in (0, 1) for [closed, open-passive, "
+                f"active], got {list(a)!r}"
+            )
+
+
+@dataclass(frozen=True)
 class StrategySpec:
     """The strategy the scenario runs by default and its parameters."""
 
@@ -312,6 +423,7 @@ class Scenario:
     campaign: CampaignSpec = _f(CampaignSpec(), doc="length and objective")
     market: MarketSpec = _f(MarketSpec(), doc="auction and competition")
     optimiser: OptimiserSpec = _f(OptimiserSpec(), doc="delivery optimiser")
+    pipeline: PipelineSpec = _f(PipelineSpec(), doc="the hiring process after the campaign")
     strategy: StrategySpec = _f(StrategySpec(), doc="default strategy")
     seed: int = _f(20261125, doc="default root seed", min=0)
 

@@ -142,7 +142,7 @@ BAD_FILES = [
         "bad-choice-objective",
         _edit('objective = "clicks"', 'objective = "clik"'),
         "campaign.objective",
-        ["reach | clicks | applications", "'clik'", "did you mean 'clicks'"],
+        ["reach | awareness | clicks | applications", "'clik'", "did you mean 'clicks'"],
     ),
     (
         "bad-choice-platform",

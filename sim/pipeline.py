@@ -1,0 +1,377 @@
+"""The hiring pipeline: screening, interviews, offers and hires on the SimPy clock.
+
+Applications arrive from the delivery engine hour by hour (:meth:`HiringPipeline.submit`).
+Each one becomes a SimPy process that walks the stages a recruiter would name:
+
+1. **Screening.** The application queues (first come, first served) for a recruiter, a
+   :class:`simpy.Resource` with ``recruiters`` places. A screening costs
+   ``screening_hours`` of recruiter time; recruiters give the vacancy only
+   ``recruiter_hours_per_day`` a day, so one screening holds a recruiter for
+   ``screening_hours * 24 / recruiter_hours_per_day`` calendar hours. Unqualified
+   applicants are rejected after screening; their recruiter hours are the waste that
+   bad targeting causes.
+2. **Interview.** A qualified applicant is interviewed after an exponential delay with
+   mean ``interview_delay_days``; a share ``interview_pass_rate`` gets an offer.
+3. **Offer.** The offer comes after an exponential delay with mean ``offer_delay_days``
+   and is accepted with probability
+
+   .. math:: p = \\operatorname{logistic}\\big(\\operatorname{logit}(a_s) + \\beta\\, w\\big)
+
+   where :math:`a_s` is ``acceptance[s]`` for the candidate's search state *s* (closed,
+   open-passive, active), :math:`\\beta` is ``acceptance_salary`` and :math:`w` the
+   vacancy's salary attractiveness in [-1, 1]. A hire is counted at acceptance.
+
+**Drop-outs.** Every applicant has a patience drawn once at application, exponential
+with mean ``patience_days_active`` for active job-seekers (they have other options) and
+``patience_days_passive`` otherwise. The patience is a deadline counted from the
+application: whoever is still waiting for the next step (screening, interview or offer)
+when it passes drops out at that stage. A step that has begun (a screening in progress)
+is finished first.
+
+**Filling the vacancy.** When the hires reach ``hires_wanted`` the vacancy is filled: the
+hour is recorded, ``on_filled(hour)`` is called once, and everyone still in the pipeline
+(and every later applicant) is *withdrawn*, which is not a drop-out. Whether the campaign
+then stops (``stop_when_filled``) and how long the pipeline runs on after the campaign
+(``extra_days``) are the caller's business; both are in :class:`PipelineSpec`.
+
+**Randomness.** All draws come from the generator passed in, one batch per
+:meth:`~HiringPipeline.submit` call in the order applications are submitted, and every
+draw an application may need is made at submission. The same inputs therefore give the
+same outcome, and two runs fed the same applications from the same seed share their
+candidates' patience, delays and decisions (common random numbers), whatever the
+recruiter capacity.
+
+**Sampled populations.** The caller submits simulated people. Each stands for
+``weight`` real applicants (``Population.weight``): a screening holds a recruiter
+``weight`` times as long, so queues are as long as the real recruiters' queues, and
+a hire counts as ``weight`` real hires towards ``hires_wanted`` (real people). Counts in
+:meth:`~HiringPipeline.metrics` are in simulated people and the caller scales them;
+recruiter hours and ``cost_per_hire`` are already real.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+
+import numpy as np
+import simpy
+
+from sim.population import ACTIVE
+from sim.scenario import PipelineSpec
+
+STAGES = ("screening", "interview", "offer")
+
+# Outcome codes of an application (``PENDING`` while it is still in the pipeline).
+PENDING, SCREENED_OUT, DROPPED, REJECTED, DECLINED, HIRED, WITHDRAWN = range(7)
+
+
+def acceptance_probability(
+    spec: PipelineSpec, search_state: np.ndarray, salary: float
+) -> np.ndarray:
+    """Probability that candidates accept an offer.
+
+    .. math:: p = 1 / (1 + e^{-(\\operatorname{logit}(a_s) + \\beta w)})
+
+    Parameters
+    ----------
+    spec : PipelineSpec
+    search_state : ndarray of int, shape (n,)
+        ``CLOSED``, ``OPEN_PASSIVE`` or ``ACTIVE`` (``sim.population``).
+    salary : float
+        Salary attractiveness, -1 well below market to +1 well above.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+    """
+    a = np.asarray(spec.acceptance, dtype=float)[np.asarray(search_state, dtype=np.intp)]
+    return 1.0 / (1.0 + np.exp(-(np.log(a / (1.0 - a)) + spec.acceptance_salary * salary)))
+
+
+class HiringPipeline:
+    """One vacancy's hiring process running on a SimPy environment.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The simulation clock, in hours; hour 0 is the start of the campaign.
+    spec : PipelineSpec
+    rng : numpy.random.Generator
+        The pipeline's own stream.
+    hires_wanted : int
+        Real people to hire; the vacancy is filled when the hires reach it.
+    salary : float
+        The vacancy's salary attractiveness in [-1, 1] (``VacancySpec.salary``).
+    on_filled : callable, optional
+        Called once with the hour the vacancy is filled (e.g. to stop the campaign).
+    weight : float
+        Real applicants each submitted (simulated) application stands for.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: PipelineSpec,
+        rng: np.random.Generator,
+        hires_wanted: int,
+        salary: float,
+        on_filled: Callable[[float], None] | None = None,
+        weight: float = 1.0,
+    ) -> None:
+        if hires_wanted < 1:
+            raise ValueError(f"hires_wanted must be >= 1, got {hires_wanted!r}")
+        if not weight > 0:
+            raise ValueError(f"weight must be > 0, got {weight!r}")
+        self.env = env
+        self.spec = spec
+        self.rng = rng
+        self.hires_wanted = hires_wanted
+        self.salary = salary
+        self.on_filled = on_filled
+        self.weight = weight
+        self.recruiters_ = simpy.Resource(env, capacity=spec.recruiters)
+        self.closed_ = env.event()  # succeeds when the vacancy is filled
+        self.filled_hour_: float | None = None
+        self.hires_ = 0
+        # One row per application (lists grow with submissions; the metrics read arrays).
+        self._rec: dict[str, list] = {
+            k: []
+            for k in (
+                "person", "qualified", "state", "applied", "screened", "interviewed",
+                "offered", "outcome", "outcome_hour", "stage",
+            )
+        }  # fmt: skip
+
+    # ----------------------------------------------------------------- input
+    @property
+    def screening_duration(self) -> float:
+        """Calendar hours one application holds a recruiter (scaled by ``weight``)."""
+        s = self.spec
+        return self.weight * s.screening_hours * 24.0 / s.recruiter_hours_per_day
+
+    @property
+    def filled_hour(self) -> float | None:
+        """The hour the vacancy was filled, or None while it is open."""
+        return self.filled_hour_
+
+    def submit(
+        self,
+        hour: float,
+        people: np.ndarray,
+        qualified: np.ndarray,
+        search_state: np.ndarray,
+    ) -> None:
+        """Take one hour's new applications into the pipeline.
+
+        All the random numbers the applications may need are drawn here, in one call
+        per kind for the batch, in submission order.
+
+        Parameters
+        ----------
+        hour : float
+            Hour the applications were made (normally ``env.now``); patience counts
+            from it.
+        people : ndarray of int, shape (k,)
+            Applicants' row numbers in the population.
+        qualified : ndarray of bool, shape (k,)
+            Whether each applicant meets the vacancy's requirements (ground truth).
+        search_state : ndarray of int, shape (k,)
+            Each applicant's job-search state (``sim.population`` codes).
+        """
+        people = np.asarray(people)
+        qualified = np.asarray(qualified, dtype=bool)
+        state = np.asarray(search_state, dtype=np.intp)
+        k = people.size
+        if qualified.shape != (k,) or state.shape != (k,) or people.shape != (k,):
+            raise ValueError(
+                "people, qualified and search_state must be 1-d arrays of equal length, got "
+                f"shapes {people.shape}, {qualified.shape}, {state.shape}"
+            )
+        if k == 0:
+            return
+        s = self.spec
+        # Rows: patience, interview delay, offer delay (unit-mean exponentials).
+        expo = self.rng.standard_exponential((3, k))
+        # Rows: interview pass, offer acceptance (uniforms).
+        u = self.rng.random((2, k))
+        mean_patience = np.where(state == ACTIVE, s.patience_days_active, s.patience_days_passive)
+        patience = expo[0] * mean_patience * 24.0
+        to_interview = expo[1] * s.interview_delay_days * 24.0
+        to_offer = expo[2] * s.offer_delay_days * 24.0
+        passes = u[0] < s.interview_pass_rate
+        accepts = u[1] < acceptance_probability(s, state, self.salary)
+        start = len(self._rec["person"])
+        rec = self._rec
+        rec["person"].extend(people.tolist())
+        rec["qualified"].extend(qualified.tolist())
+        rec["state"].extend(state.tolist())
+        rec["applied"].extend([float(hour)] * k)
+        for key in ("screened", "interviewed", "offered", "outcome_hour"):
+            rec[key].extend([math.nan] * k)
+        rec["outcome"].extend([PENDING] * k)
+        rec["stage"].extend([-1] * k)
+        for j in range(k):
+            self.env.process(
+                self._candidate(
+                    start + j,
+                    float(hour) + float(patience[j]),
+                    bool(qualified[j]),
+                    float(to_interview[j]),
+                    float(to_offer[j]),
+                    bool(passes[j]),
+                    bool(accepts[j]),
+                )
+            )
+
+    # ----------------------------------------------------------------- process
+    def _candidate(
+        self,
+        i: int,
+        deadline: float,
+        qualified: bool,
+        to_interview: float,
+        to_offer: float,
+        passes: bool,
+        accepts: bool,
+    ) -> Generator[simpy.Event, object, None]:
+        """The SimPy process of application ``i``."""
+        env = self.env
+        rec = self._rec
+        arrival = rec["applied"][i]
+        if arrival > env.now:
+            yield env.timeout(arrival - env.now)
+        if self.closed_.triggered:
+            return self._end(i, WITHDRAWN)
+        # Screening: queue for a recruiter until the patience runs out or the job is filled.
+        with self.recruiters_.request() as req:
+            got = yield req | env.timeout(max(deadline - env.now, 0.0)) | self.closed_
+            if self.closed_.triggered:
+                return self._end(i, WITHDRAWN)
+            if req not in got:
+                return self._end(i, DROPPED, 0)
+            yield env.timeout(self.screening_duration)
+        rec["screened"][i] = float(env.now)
+        if not qualified:
+            return self._end(i, SCREENED_OUT)
+        # Interview and offer: each comes after its delay unless patience or the job runs out.
+        for stage, delay, key in ((1, to_interview, "interviewed"), (2, to_offer, "offered")):
+            due = env.now + delay
+            yield env.timeout(max(min(due, deadline) - env.now, 0.0)) | self.closed_
+            if self.closed_.triggered:
+                return self._end(i, WITHDRAWN)
+            if due > deadline:
+                return self._end(i, DROPPED, stage)
+            rec[key][i] = float(env.now)
+            if stage == 1 and not passes:
+                return self._end(i, REJECTED)
+        if not accepts:
+            return self._end(i, DECLINED)
+        self._end(i, HIRED)
+        self.hires_ += 1
+        if self.hires_ * self.weight >= self.hires_wanted - 1e-6:  # weights are not exact
+            self.filled_hour_ = float(env.now)
+            self.closed_.succeed(self.filled_hour_)
+            if self.on_filled is not None:
+                self.on_filled(self.filled_hour_)
+
+    def _end(self, i: int, outcome: int, stage: int = -1) -> None:
+        """Record application ``i``'s outcome (and drop-out stage) at the current hour."""
+        self._rec["outcome"][i] = outcome
+        self._rec["outcome_hour"][i] = float(self.env.now)
+        self._rec["stage"][i] = stage
+
+    # ----------------------------------------------------------------- output
+    def records(self) -> dict[str, np.ndarray]:
+        """Every application's path as arrays, shape (n,), in submission order.
+
+        Keys ``person``, ``qualified``, ``state``; the hours ``applied``, ``screened``,
+        ``interviewed``, ``offered`` and ``outcome_hour`` (NaN where not reached); the
+        ``outcome`` code (``PENDING`` ... ``WITHDRAWN``) and the drop-out ``stage``
+        (index into :data:`STAGES`, -1 if not dropped).
+        """
+        return {k: np.asarray(v) for k, v in self._rec.items()}
+
+    def metrics(self, spend: float, days: int) -> dict:
+        """The pipeline's outcome as seen ``days`` days after the campaign started.
+
+        Only events up to hour ``24 * days`` count; later ones are still in the pipeline.
+
+        Parameters
+        ----------
+        spend : float
+            Money spent on the campaign (currency).
+        days : int
+            Observation horizon in days from the start of the campaign.
+
+        Returns
+        -------
+        dict
+            Counts in simulated people (the caller multiplies by the weight):
+            ``hires``, ``applications_screened``, ``interviews``, ``offers``,
+            ``offers_declined``, ``dropouts``, ``dropouts_by_stage`` (``screening``,
+            ``interview``, ``offer``), ``withdrawn`` and ``in_pipeline``. Real values:
+            ``cost_per_hire`` = spend / (hires x weight); ``recruiter_hours`` and
+            ``recruiter_hours_unqualified`` = screenings x ``screening_hours`` x weight;
+            ``time_to_hire_days`` = filled hour / 24 (days from campaign start until the
+            vacancy was filled); ``mean_days_to_hire``, the mean days from application to
+            acceptance. The ratios and times are None when there is no hire (or the
+            vacancy is not filled by then).
+        """
+        return pipeline_metrics(
+            self.records(),
+            spend=spend,
+            horizon_hours=24.0 * days,
+            filled_hour=self.filled_hour_,
+            screening_hours=self.spec.screening_hours,
+            weight=self.weight,
+        )
+
+
+def pipeline_metrics(
+    records: dict[str, np.ndarray],
+    *,
+    spend: float,
+    horizon_hours: float,
+    filled_hour: float | None,
+    screening_hours: float,
+    weight: float = 1.0,
+) -> dict:
+    """Summarise application records up to ``horizon_hours`` (see :meth:`HiringPipeline.metrics`).
+
+    With :math:`T` the horizon and :math:`t_i` application *i*'s outcome hour,
+    ``hires`` = #{i : outcome_i = HIRED, t_i <= T}, ``dropouts_by_stage[s]`` =
+    #{i : outcome_i = DROPPED, stage_i = s, t_i <= T}, ``recruiter_hours`` =
+    #{i : screened_i <= T} x screening_hours x weight.
+    """
+    done = records["outcome_hour"] <= horizon_hours  # NaN (pending) compares False
+    outcome = np.where(done, records["outcome"], PENDING)
+    screened = records["screened"] <= horizon_hours
+    qualified = records["qualified"].astype(bool)
+    hired = outcome == HIRED
+    dropped = outcome == DROPPED
+    hires = int(hired.sum())
+    by_stage = {
+        name: int((dropped & (records["stage"] == s)).sum()) for s, name in enumerate(STAGES)
+    }
+    filled = filled_hour if filled_hour is not None and filled_hour <= horizon_hours else None
+    waits = (records["outcome_hour"][hired] - records["applied"][hired]) / 24.0
+    return {
+        "hires": hires,
+        "cost_per_hire": spend / (hires * weight) if hires else None,
+        "time_to_hire_days": filled / 24.0 if filled is not None else None,
+        "mean_days_to_hire": float(waits.mean()) if hires else None,
+        "applications": int(records["applied"].size),
+        "applications_screened": int(screened.sum()),
+        "recruiter_hours": float(screened.sum() * screening_hours * weight),
+        "recruiter_hours_unqualified": float(
+            (screened & ~qualified).sum() * screening_hours * weight
+        ),
+        "interviews": int((records["interviewed"] <= horizon_hours).sum()),
+        "offers": int((records["offered"] <= horizon_hours).sum()),
+        "offers_declined": int((outcome == DECLINED).sum()),
+        "dropouts": int(dropped.sum()),
+        "dropouts_by_stage": by_stage,
+        "withdrawn": int((outcome == WITHDRAWN).sum()),
+        "in_pipeline": int((outcome == PENDING).sum()),
+    }
