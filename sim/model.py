@@ -232,7 +232,8 @@ class RecruitingModel(mesa.Model):
         while self.running:
             self.step()
         end = 24 * (self.scenario.campaign.days + self.scenario.pipeline.extra_days)
-        self.env.run(until=end)
+        if end > self.env.now:
+            self.env.run(until=end)
 
 
 @dataclass

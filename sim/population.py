@@ -179,7 +179,12 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     -------
     Population
     """
-    main_seed, *view_seeds = seed.spawn(1 + len(PLATFORM_NAMES))
+    # Children by explicit spawn keys (not seed.spawn(), which counts the children already
+    # made): the same SeedSequence always gives the same population.
+    main_seed, *view_seeds = (
+        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
+        for i in range(1 + len(PLATFORM_NAMES))
+    )
     rng = np.random.default_rng(main_seed)
     n = target_size(spec)
     place_idx = geography.places_in(spec.regions)

@@ -107,3 +107,17 @@ def test_identical_plans_give_identical_results_in_a_replication(tiny):
     demographic = run(tiny, strategies.make("demographic"), seed=9)
     assert broad.metrics == demographic.metrics
     assert broad.daily == demographic.daily
+
+
+def test_reusing_a_seed_sequence_gives_the_same_population():
+    """generate() must not depend on how many children the SeedSequence already made."""
+    import numpy as np
+
+    from sim.population import generate
+    from sim.scenario import PopulationSpec
+
+    seed = np.random.SeedSequence(123)
+    first = generate(PopulationSpec(size=2000), seed)
+    second = generate(PopulationSpec(size=2000), seed)
+    assert np.array_equal(first.occupation, second.occupation)
+    assert np.array_equal(first.sessions, second.sessions)
