@@ -97,7 +97,11 @@ class AdSet:
     hours : tuple of int
         Hours of the day (0-23) the ad set runs; empty means all day.
     objective : str, optional
-        ``reach``, ``clicks`` or ``applications``; defaults to the campaign's.
+        ``reach``, ``awareness``, ``clicks`` or ``applications``; defaults to the
+        campaign's.
+    end_day : int, optional
+        The ad set stops before this campaign day (its budget is paced to end then);
+        it runs to the end of the campaign by default.
     """
 
     name: str
@@ -109,6 +113,7 @@ class AdSet:
     frequency_cap: int | None = None
     hours: tuple[int, ...] = ()
     objective: str | None = None
+    end_day: int | None = None
 
 
 @dataclass(frozen=True)

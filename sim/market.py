@@ -274,6 +274,11 @@ class DeliveryEngine:
         self.aided_awareness: list[float] = []  # share of the qualified aware, each day
         # Called as on_applications(hour, people, qualified, search_state) for new ones.
         self.on_applications = None
+        # Organic reach: employees share the post to their networks; referrals.
+        self._organic_rng = np.random.default_rng(int(advertiser_rng.integers(2**63)))
+        self.organic = {"sharers": 0, "exposed": 0, "referred": 0, "clicks": 0,
+                        "applications": 0, "qualified_applications": 0}  # fmt: skip
+        self.organic_exposed = np.zeros(0, dtype=np.int32)
         self.stopped = False  # the vacancy is filled and the campaign stopped
 
     # ----------------------------------------------------------------- ad sets
@@ -417,14 +422,16 @@ class DeliveryEngine:
         Each ad set's budget for the day is what it has left spread over the days left.
         """
         self._organic_visits()
+        if self.scenario.organic.sharing and day == self.scenario.organic.share_day:
+            self._share_organically(24 * day)
         if day > 0:
             self.dynamics.step_day()
             self.awareness *= np.float32(0.5 ** (1 / RESPONSE.awareness_half_life_days))
-        days_left = self.days - day
         for st in self._active:
             if st.adset.targeting.custom_audience is not None and day > 0:
                 self._resolve(st)
-            st.day_budget = st.budget_left / max(days_left, 1)
+            end = self.days if st.adset.end_day is None else min(st.adset.end_day, self.days)
+            st.day_budget = st.budget_left / (end - day) if end > day else 0.0
             st.spent_today = 0.0
 
     def _organic_visits(self) -> None:
@@ -500,6 +507,47 @@ class DeliveryEngine:
         ratio = spent / target
         st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
         st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+
+    def _share_organically(self, hour: int) -> None:
+        """Employees share the job post; their contacts see it and some click and apply.
+
+        A shared post is seen like an ad on Facebook (the same click model, at no cost);
+        referred people are contacted personally and apply ``referral_apply_lift`` times as
+        often. Organic applications go to the recruiting pipeline like paid ones.
+        """
+        from sim.network import choose_sharers, organic_exposures, referrals
+
+        spec, rng = self.scenario.organic, self._organic_rng
+        graph = self.pop.social_graph(spec)
+        staff = self.employee_seed
+        sharers = choose_sharers(staff, rng, spec)
+        exposed = organic_exposures(graph, sharers, rng, spec, exclude=staff)
+        referred = referrals(graph, sharers, self.qualified, rng, spec, exclude=staff)
+        vacancy = self.scenario.vacancy
+        state = self.dynamics.search_state
+        p_click = behavior.click_probability(
+            self.pop, exposed, vacancy, vacancy.creative, PLATFORMS["facebook"].link_ctr,
+            search_state=state[exposed],
+        )  # fmt: skip
+        clicked = exposed[rng.random(exposed.size) < p_click]
+        candidates = np.union1d(clicked, referred).astype(np.int64)
+        p_apply = behavior.apply_probability(
+            self.pop, candidates, vacancy, qualified=self.qualified,
+            search_state=state[candidates],
+        )  # fmt: skip
+        lifted = np.minimum(p_apply * spec.referral_apply_lift, 0.9)
+        p_apply = np.where(np.isin(candidates, referred), lifted, p_apply)
+        applied = candidates[(rng.random(candidates.size) < p_apply) & ~self.applied[candidates]]
+        self.applied[applied] = True
+        self.visited[clicked] = True
+        self.organic_exposed = exposed
+        if applied.size and self.on_applications is not None:
+            self.on_applications(hour, applied, self.qualified[applied], state[applied])
+        self.organic.update(
+            sharers=int(sharers.size), exposed=int(exposed.size), referred=int(referred.size),
+            clicks=int(clicked.size), applications=int(applied.size),
+            qualified_applications=int(self.qualified[applied].sum()),
+        )  # fmt: skip
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:

@@ -327,6 +327,13 @@ def run(
         None if model.pipeline.filled_hour is None else (model.pipeline.filled_hour / 24)
     )
     hiring["campaign_stopped_early"] = model.engine.stopped
+    organic = dict(model.engine.organic)
+    for key in organic:
+        organic[key] = round(organic[key] * pop.weight)
+    paid = summarize(log, truth)["applications"]  # simulated people, like the organic counts
+    both = paid + model.engine.organic["applications"]
+    organic["share_of_applications"] = model.engine.organic["applications"] / both if both else None
+    hiring["organic"] = organic
     hiring["search_state_events"] = {
         k: round(v * pop.weight) for k, v in model.engine.dynamics.events.items()
     }

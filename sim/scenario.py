@@ -391,6 +391,67 @@ class PipelineSpec:
 
 
 @dataclass(frozen=True)
+class OrganicSpec:
+    """Employees sharing the job post to their social networks, and referrals."""
+
+    sharing: bool = _f(
+        False, doc="employees share the job post to their networks (the 'organic-sharing' option)"
+    )
+    # Estimate: a sparse network of close and professional ties; people have hundreds of
+    # connections but a post reaches few of them (feed_reach).
+    contacts: int = _f(
+        12, doc="mean number of contacts per person (estimate)", unit="people", min=0, max=500
+    )
+    # Estimates: occupational and local/age homophily (direction after McPherson,
+    # Smith-Lovin & Cook 2001, Annu. Rev. Sociol. 27 — recalled, strengths are estimates).
+    same_occupation: float = _f(
+        0.3,
+        doc="share of a person's ties drawn among people of the same occupation (estimate)",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    same_place_age: float = _f(
+        0.5,
+        doc="share of a person's ties drawn among people of the same place and age band (estimate)",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    share_probability: float = _f(
+        0.3,
+        doc="share of the employer's staff who share the post (estimate)",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    share_day: int = _f(
+        0, doc="campaign day on which the post is shared", unit="day", min=0, max=365
+    )
+    feed_reach: float = _f(
+        0.35,
+        doc="chance that a sharer's contact sees the shared post in their feed (estimate)",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    referral_probability: float = _f(
+        0.15,
+        doc="chance that a sharer personally refers each qualified contact (estimate)",
+        unit="share",
+        min=0.0,
+        max=1.0,
+    )
+    referral_apply_lift: float = _f(
+        3.0,
+        doc="how many times more often a referred person applies than after a click (estimate)",
+        unit="factor",
+        min=1.0,
+        max=20.0,
+    )
+
+
+@dataclass(frozen=True)
 class StrategySpec:
     """The strategy the scenario runs by default and its parameters."""
 
@@ -424,6 +485,9 @@ class Scenario:
     market: MarketSpec = _f(MarketSpec(), doc="auction and competition")
     optimiser: OptimiserSpec = _f(OptimiserSpec(), doc="delivery optimiser")
     pipeline: PipelineSpec = _f(PipelineSpec(), doc="the hiring process after the campaign")
+    organic: OrganicSpec = _f(
+        OrganicSpec(), doc="employees sharing the post to their networks, and referrals"
+    )
     strategy: StrategySpec = _f(StrategySpec(), doc="default strategy")
     seed: int = _f(20261125, doc="default root seed", min=0)
 
@@ -716,6 +780,14 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
         raise ScenarioError(source, "platforms", "expected at least one platform, got none")
     if len(set(names)) != len(names):
         raise ScenarioError(source, "platforms", f"a platform is listed twice: {names}")
+    o = s.organic
+    if o.same_occupation + o.same_place_age > 1 + 1e-9:
+        raise ScenarioError(
+            source,
+            "organic",
+            "expected same_occupation + same_place_age <= 1, got "
+            f"{o.same_occupation + o.same_place_age:g}",
+        )
     for i, seg in enumerate(s.market.segments):
         if seg.age_min > seg.age_max:
             raise ScenarioError(

@@ -30,6 +30,8 @@ TABLE_METRICS = (
     ("qualified_applications", "qual. apps", "{:,.1f}"),
     ("cost_per_qualified_application", "cost/qual. app", "{:,.0f}"),
     ("wasted_spend_share", "wasted spend", "{:.1%}"),
+    ("hires", "hires", "{:,.1f}"),
+    ("cost_per_hire", "cost/hire", "{:,.0f}"),
     ("spend", "spend", "{:,.0f}"),
 )
 LOWER_IS_BETTER = frozenset(

@@ -27,5 +27,6 @@ register("bandit-v1", "strategies.bandit:Bandit")
 register("dayparting-v1", "strategies.dayparting:Dayparting")
 register("exclusion-v1", "strategies.exclusion:Exclusion")
 register("adjacent-skills-v1", "strategies.adjacent_skills:AdjacentSkills")
+register("branding-then-hire-v1", "strategies.branding:BrandingThenHire")
 
 __all__ = ["Strategy", "list_strategies", "make", "register"]

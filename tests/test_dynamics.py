@@ -141,3 +141,24 @@ def test_halving_recruiter_capacity_slows_hiring_in_the_simulation():
             out.append((r.pipeline["dropouts"], r.metrics["time_to_hire_days"] or 40.0))
     assert np.mean([d for d, _ in slow]) > np.mean([d for d, _ in fast])
     assert np.mean([t for _, t in slow]) >= np.mean([t for _, t in fast])
+
+
+def test_organic_sharing_brings_applications_from_the_trade():
+    """Employees' shares reach mostly their own trade; organic applications are counted."""
+    over = {"population.size": 80000, "campaign.days": 3, "pipeline.extra_days": 0,
+            "organic.sharing": True, "organic.share_probability": 1.0}  # fmt: skip
+    scenario = load_scenario("store-manager-oslo", over)
+    model = RecruitingModel(scenario, strategies.make("broad"), run_seeds(3, 0))
+    model.run()
+    exposed = model.engine.organic_exposed
+    pop = model.population
+    target = pop.occupation == pop.occupation[model.engine.employee_seed[0]]
+    assert exposed.size > 20
+    assert target[exposed].mean() > 5 * target.mean()
+    result = run(scenario, strategies.make("broad"), seed=3)
+    organic = result.pipeline["organic"]
+    assert organic["sharers"] > 0 and organic["exposed"] > 0
+    assert 0 <= organic["share_of_applications"] <= 1
+    off = run(load_scenario("store-manager-oslo", {**over, "organic.sharing": False}),
+              strategies.make("broad"), seed=3)  # fmt: skip
+    assert off.pipeline["organic"]["applications"] == 0
