@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", metavar="PATH")
     fmt.add_argument("--parquet", metavar="PATH")
 
+    val = sub.add_parser("validate", help="reproduce the published studies of skewed delivery")
+    val.add_argument("--replications", type=int, default=8,
+                     help="replications per study cell (default 8)")  # fmt: skip
+    val.add_argument("--out", metavar="DIR", default="results/validation",
+                     help="report folder (default results/validation)")  # fmt: skip
+    val.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    val.add_argument("--seed", type=int, help="root seed (default: each scenario's)")
+
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
         "what", nargs="?", default="strategies",
@@ -161,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
-                "report": _report, "export": _export, "list": _list}  # fmt: skip
+                "report": _report, "export": _export, "list": _list,
+                "validate": _validate}  # fmt: skip
     try:
         return commands[args.command](args)
     except RecruitsimError as exc:
@@ -390,6 +399,29 @@ def _export(args) -> int:
     with ResultsStore(args.db) as store:
         path = store.export_csv(args.csv) if args.csv else store.export_parquet(args.parquet)
     print(f"wrote {path}")
+    return 0
+
+
+def _validate(args) -> int:
+    import time
+
+    from sim.validation import run_studies, write_validation_report
+
+    _check_count("--replications", args.replications)
+    _check_count("--workers", args.workers)
+    _check_seed(args.seed)
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(total // 10, 1) == 0:
+            sys.stderr.write(f"validate: {done}/{total} runs, {time.perf_counter() - start:.0f}s\n")
+
+    findings = run_studies(replications=args.replications, workers=args.workers,
+                           seed=args.seed, progress=progress)  # fmt: skip
+    for f in findings:
+        print(f"{f.study.id:14s} {f.verdict:8s} {f.study.title}")
+    md = write_validation_report(findings, Path(args.out))
+    print(f"wrote {md} and {md.with_suffix('.html')} ({time.perf_counter() - start:.0f}s)")
     return 0
 
 

@@ -565,7 +565,7 @@ class DeliveryEngine:
         target = np.array([1 - st.target_female, st.target_female])
         step = np.clip((target / np.maximum(share, 1e-3)) ** 0.5, 0.8, 1.25)
         st.group_mult = np.clip(st.group_mult * step, 0.2, 5.0)
-        st.group_mult /= st.group_mult.max()
+        st.group_mult /= float(target @ st.group_mult)  # the audience-weighted bid stays put
 
     def _respond(self, st, hour, who, rank, price) -> None:
         """People's response to the impressions just bought; log and count them."""

@@ -1,0 +1,172 @@
+"""The published studies of skewed job-ad delivery, reproduced as mechanisms.
+
+Each study is checked for **direction and band** where the model reaches the published
+band, for the **ablation** (removing the cause removes the effect) and for the
+**reversal** (flipping the cause flips the effect). Bands the model does not reach (see
+``results/validation/report.md``) are tested for direction only, and the tests assert
+that the report says so.
+
+Every study runs once per session with 6 replications (about 15 s in all). The root seed
+can be changed with ``RECRUITSIM_VALIDATION_SEED`` to check that the tests do not
+depend on it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sim import validation as v
+
+SEED = int(os.environ.get("RECRUITSIM_VALIDATION_SEED", "20261125"))
+REPLICATIONS = 6
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def findings() -> dict[str, v.Finding]:
+    """Every study's finding, by study id."""
+    return {f.study.id: f for f in v.run_studies(replications=REPLICATIONS, seed=SEED)}
+
+
+def check(finding: v.Finding, start: str) -> v.Check:
+    """The finding's check whose name starts with ``start``."""
+    (match,) = [c for c in finding.checks if c.name.startswith(start)]
+    return match
+
+
+def table(finding: v.Finding, variant: str) -> dict[str, float]:
+    """Mean per-point quantity of one variant."""
+    return {label: row[variant].mean for label, row in finding.table}
+
+
+# --------------------------------------------------------------------------- R1
+
+
+def test_budget_skew_men_share_falls_as_budget_rises(findings):
+    f = findings["R1-budget"]
+    assert check(f, "Pearson").passed and check(f, "monotone").passed
+    shares = list(table(f, "baseline").values())
+    small = sum(shares[:3]) / 3
+    assert small > 0.55, "small budgets buy mostly the cheaper men"
+    assert small - shares[-1] > 0.08
+
+
+def test_budget_skew_ablation_no_premium_no_trend(findings):
+    f = findings["R1-budget"]
+    shares = list(table(f, "ablation").values())
+    assert max(shares) - min(shares) < 0.04
+    assert f.ablation_passed
+
+
+def test_budget_skew_reversal_men_priced_higher(findings):
+    f = findings["R1-budget"]
+    shares = list(table(f, "reversal").values())
+    small = sum(shares[:3]) / 3
+    assert small < 0.45 and shares[-1] - small > 0.08
+    assert f.reversal_passed
+
+
+def test_budget_skew_cannot_go_below_the_audience_mix(findings):
+    # The paper's < 45 % men at $50/day is out of reach of cost-minimising delivery:
+    # the report must say so rather than pass it.
+    assert not check(findings["R1-budget"], "share of men at the largest").passed
+
+
+# --------------------------------------------------------------------------- R2
+
+
+def test_creative_skew_follows_the_image(findings):
+    f = findings["R2-creative"]
+    shares = table(f, "baseline")
+    assert check(f, "bodybuilding").passed  # >= 75 % men
+    assert shares["male-stereotyped"] >= 0.75
+    assert 1 - shares["female-stereotyped"] > 0.80  # direction; the 90 % band is reported
+    assert abs(shares["neutral"] - 0.5) < 0.05
+
+
+def test_creative_skew_ablation_optimiser_ignores_image(findings):
+    f = findings["R2-creative"]
+    ablated, base = table(f, "ablation"), table(f, "baseline")
+    for image in ("male-stereotyped", "female-stereotyped"):
+        assert abs(ablated[image] - base["neutral"]) < 0.03
+    assert f.ablation_passed
+
+
+# --------------------------------------------------------------------------- R3
+
+
+def test_job_category_skew_follows_the_workforce(findings):
+    f = findings["R3-jobs"]
+    women = table(f, "baseline")
+    assert check(f, "lumber-worker").passed and women["lumber-worker"] <= 0.20
+    for job in ("nurse", "kindergarten-teacher", "admin-secretary", "cashier"):
+        assert women[job] > 0.55, job
+    for job in ("lumber-worker", "software-developer", "janitor"):
+        assert women[job] < 0.40, job
+    assert f.reversal_passed  # the skew flips with the workforce's sex
+
+
+def test_job_category_ablation_without_demographics(findings):
+    f = findings["R3-jobs"]
+    base, ablated = table(f, "baseline"), table(f, "ablation")
+    assert f.ablation_passed
+    assert abs(ablated["lumber-worker"] - ablated["nurse"]) < 0.5 * abs(
+        base["lumber-worker"] - base["nurse"]
+    )
+
+
+# --------------------------------------------------------------------------- R4
+
+
+def test_paired_audit_facebook_gap_linkedin_none(findings):
+    f = findings["R4-audit"]
+    assert f.passed
+    for job in v.R4_PAIRS:
+        assert check(f, f"{job}: Facebook").passed
+        assert check(f, f"{job}: LinkedIn").passed
+
+
+def test_paired_audit_ablation_removes_the_gap(findings):
+    f = findings["R4-audit"]
+    assert f.ablation_passed
+    for job in v.R4_PAIRS:
+        rows = table(f, "ablation")
+        assert abs(rows[f"{job} / woman"] - rows[f"{job} / man"]) < 0.02
+
+
+# --------------------------------------------------------------------------- R5
+
+
+def test_crowding_out_men_get_more_impressions(findings):
+    f = findings["R5-crowding"]
+    assert check(f, "impressions per man").passed
+    assert table(f, "baseline")["—"] > 0.10
+
+
+def test_crowding_out_ablation_and_reversal(findings):
+    f = findings["R5-crowding"]
+    assert abs(table(f, "ablation")["—"]) < 0.08 and f.ablation_passed
+    assert table(f, "reversal")["—"] < -0.10 and f.reversal_passed
+
+
+# --------------------------------------------------------------------------- R7
+
+
+def test_special_ad_category_keeps_the_skew_variance_reduction_removes_it(findings):
+    f = findings["R7-policy"]
+    assert check(f, "special ad category alone").passed
+    assert check(f, "with variance reduction").passed
+    sac, vrs = table(f, "baseline"), table(f, "vrs")
+    assert sum(vrs.values()) < 0.5 * sum(sac.values())
+
+
+# --------------------------------------------------------------------------- R8
+
+
+def test_sanity_bands(findings):
+    f = findings["R8-sanity"]
+    failed = [c.name for c in f.checks if not c.passed]
+    assert not failed
