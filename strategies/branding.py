@@ -11,7 +11,8 @@ from strategies.base import Strategy, home_location, platforms_in_play, split_bu
 class BrandingThenHire(Strategy):
     """Employer branding, then recruitment — "build the brand, then advertise the job".
 
-    For the first ``branding_days`` the ads show the employer, not the vacancy (an
+    For the first ``branding_days`` (two thirds of a shorter campaign) the ads show the
+    employer, not the vacancy (an
     employer-branding creative, objective awareness) to everyone in the commuting area;
     then the rest of the budget runs ordinary job ads. Branding buys few clicks but
     leaves awareness that fades slowly and makes the later job ad's viewers likelier to
@@ -38,9 +39,15 @@ class BrandingThenHire(Strategy):
         self.platforms = platforms
         self.frequency_cap = frequency_cap
 
+    def reset(self, rng, brief) -> None:
+        super().reset(rng, brief)
+        # A campaign shorter than the branding period brands for its first two thirds.
+        days = self.branding_days
+        self.switch_day_ = days if days < brief.days else (2 * brief.days) // 3
+
     def plan(self) -> list[AdSet]:
         brief = self.brief_
-        if min(self.branding_days, brief.days) <= 0:
+        if self.switch_day_ <= 0:
             return self._job_ads(brief.budget)
         infos = platforms_in_play(brief, tuple(self.platforms))
         budgets = split_budget(brief.budget * self.branding_share, len(infos))
@@ -53,7 +60,7 @@ class BrandingThenHire(Strategy):
                 budget,
                 creative=brand,
                 objective="awareness",
-                end_day=self.branding_days,
+                end_day=self.switch_day_,
                 frequency_cap=self.frequency_cap,
             )
             for info, budget in zip(infos, budgets, strict=True)
@@ -74,6 +81,6 @@ class BrandingThenHire(Strategy):
 
     def update(self, report):
         """From the switch day on, job ads get everything that is left."""
-        if report.day + 1 != self.branding_days:
+        if report.day + 1 != self.switch_day_:
             return None
         return self._job_ads(report.budget_left)
