@@ -137,10 +137,14 @@ def relevance_multiplier(
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
     overlap = pop.interests[idx[:, None], topics].mean(axis=1) if topics else np.zeros(idx.size)
     interest_mult = model.interest**overlap
-    dist = distance_km(pop, vacancy.location, idx)
-    dist_mult = np.maximum(np.exp(-dist / model.distance_scale_km), model.distance_floor)
+    dist_mult = distance_multiplier(distance_km(pop, vacancy.location, idx), model)
     typing = gender_typing(vacancy.occupation, pop.gender[idx], model)
     return occ_mult * interest_mult * dist_mult * typing * np.exp(model.salary * vacancy.salary)
+
+
+def distance_multiplier(km: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
+    """How much a job ad's appeal falls with the distance from home to the job, shape like km."""
+    return np.maximum(np.exp(-np.asarray(km) / model.distance_scale_km), model.distance_floor)
 
 
 def gender_typing(

@@ -5,15 +5,19 @@ state from the calibrated shares, so the shares stay where they are without camp
 while individuals come and go (a reversible chain whose stationary distribution is the
 calibration). Life events happen as events at their yearly rates: layoffs make an
 employed person unemployed (and active); the unemployed find work again at the rate that
-keeps unemployment where it was. Everything acts on run-local copies: the population
-itself (shared by all strategies of a replication) is never changed.
+keeps unemployment where it was; students of 20 and over graduate and start looking;
+people move to a new home in the simulated regions (which changes their distance to the
+job, so their interest in it and whether they qualify). Everything acts on run-local
+copies: the population itself (shared by all strategies of a replication) is never
+changed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.population import ACTIVE, EMPLOYED, UNEMPLOYED, Population
+from sim import geography
+from sim.population import ACTIVE, EMPLOYED, STUDENT, UNEMPLOYED, Population
 
 
 class SearchDynamics:
@@ -36,19 +40,37 @@ class SearchDynamics:
         The run's current states (copies of the population's).
     """
 
-    def __init__(self, pop: Population, shares, state_change_per_day: float,
-                 layoffs_per_year: float, rng: np.random.Generator) -> None:  # fmt: skip
+    def __init__(
+        self,
+        pop: Population,
+        shares,
+        state_change_per_day: float,
+        layoffs_per_year: float,
+        rng: np.random.Generator,
+        moves_per_year: float = 0.0,
+        graduations_per_year: float = 0.0,
+    ) -> None:
+        self.pop = pop
         self.search_state = pop.search_state.copy()
         self.labour = pop.labour.copy()
         self.rng = rng
         self.change = state_change_per_day
         self.layoff = layoffs_per_year / 365.0
+        self.move = moves_per_year / 365.0
+        self.graduate = graduations_per_year / 365.0
+        self.x_km: np.ndarray | None = None  # run-local homes, copied at the first move
+        self.y_km: np.ndarray | None = None
+        self.moved_today = np.zeros(0, dtype=np.int64)
+        places = geography.places_in(pop.spec.regions)
+        weights = np.array([geography.PLACES[i].population for i in places], dtype=float)
+        self._places, self._place_p = places, weights / weights.sum()
         employed = int((self.labour == EMPLOYED).sum())
         unemployed = int((self.labour == UNEMPLOYED).sum())
         # Inflow equals outflow: unemployed * exit = employed * layoff.
         self.exit = self.layoff * employed / unemployed if unemployed else 0.0
         self.cum = np.cumsum([shares.closed, shares.open_passive, shares.active])
-        self.events = {"state_changes": 0, "layoffs": 0, "hires_elsewhere": 0}
+        self.events = {"state_changes": 0, "layoffs": 0, "hires_elsewhere": 0, "moves": 0,
+                       "graduations": 0}  # fmt: skip
 
     def _pick(self, mask: np.ndarray, rate: float) -> np.ndarray:
         """A Poisson-thinned random subset of ``mask``'s people, each chosen with ``rate``."""
@@ -71,6 +93,26 @@ class SearchDynamics:
         self.search_state[laid_off] = ACTIVE
         self.labour[found] = EMPLOYED
         self.search_state[found] = self._draw_states(found.size)
+        # Graduation: students of 20 and over finish and start looking for work.
+        grads = self._pick((self.labour == STUDENT) & (self.pop.age >= 20), self.graduate)
+        self.labour[grads] = UNEMPLOYED
+        self.search_state[grads] = ACTIVE
+        # Moves: a new home somewhere in the simulated regions.
+        self.moved_today = self._pick(np.ones(self.labour.size, dtype=bool), self.move)
+        if self.moved_today.size:
+            if self.x_km is None:
+                self.x_km, self.y_km = self.pop.x_km.copy(), self.pop.y_km.copy()
+            k = self.moved_today.size
+            place = self._places[self.rng.choice(self._places.size, size=k, p=self._place_p)]
+            lat = np.array([geography.PLACES[i].lat for i in place])
+            lon = np.array([geography.PLACES[i].lon for i in place])
+            cx, cy = geography.to_km(lat, lon)
+            scatter = np.array([geography.PLACES[i].scatter_km for i in place]) / 1.5
+            jitter = self.rng.standard_normal((2, k))
+            self.x_km[self.moved_today] = cx + jitter[0] * scatter
+            self.y_km[self.moved_today] = cy + jitter[1] * scatter
         self.events["state_changes"] += int(movers.size)
         self.events["layoffs"] += int(laid_off.size)
         self.events["hires_elsewhere"] += int(found.size)
+        self.events["graduations"] += int(grads.size)
+        self.events["moves"] += int(self.moved_today.size)

@@ -36,14 +36,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import behavior, occupations
+from sim import behavior, geography, occupations
 from sim import interests as topics
 from sim.audience import AdvertiserData, PlatformView, resolve
 from sim.campaign import AdSet, AdSetReport, DeliveryReport
 from sim.dynamics import SearchDynamics
 from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.platforms import PIXEL_MATCH_RATE, PLATFORM_INDEX, PLATFORMS, Platform
-from sim.population import OPEN_PASSIVE, Population, distance_km
+from sim.population import OPEN_PASSIVE, Population, distance_km, qualified_mask
 from sim.scenario import MarketSpec, Scenario
 
 RESPONSE = behavior.DEFAULT_RESPONSE
@@ -269,7 +269,13 @@ class DeliveryEngine:
         self.dynamics = SearchDynamics(
             pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year,
             np.random.default_rng(int(behaviour_rng.integers(2**63))),
+            moves_per_year=spec.moves_per_year, graduations_per_year=spec.graduations_per_year,
         )  # fmt: skip
+        # Qualification as of now (people move); the ground truth the metrics use is the
+        # population at the campaign's start.
+        self.qualified = qualified.copy()
+        self._could_qualify = qualified_mask(pop, scenario.vacancy, ignore_distance=True)
+        self.move_factor = np.ones(pop.size, dtype=np.float32)  # relevance after a move
         self.awareness = np.zeros(pop.size, dtype=np.float32)
         self.aided_awareness: list[float] = []  # share of the qualified aware, each day
         # Called as on_applications(hour, people, qualified, search_state) for new ones.
@@ -426,6 +432,7 @@ class DeliveryEngine:
             self._share_organically(24 * day)
         if day > 0:
             self.dynamics.step_day()
+            self._apply_moves()
             self.awareness *= np.float32(0.5 ** (1 / RESPONSE.awareness_half_life_days))
         for st in self._active:
             if st.adset.targeting.custom_audience is not None and day > 0:
@@ -507,6 +514,20 @@ class DeliveryEngine:
         ratio = spent / target
         st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
         st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+
+    def _apply_moves(self) -> None:
+        """People who moved today: new distance to the job, so new relevance and fit."""
+        moved = self.dynamics.moved_today
+        if moved.size == 0:
+            return
+        v = self.scenario.vacancy
+        cx, cy = geography.centre_km(v.location)
+        new = np.hypot(self.dynamics.x_km[moved] - cx, self.dynamics.y_km[moved] - cy)
+        old = distance_km(self.pop, v.location, moved)
+        self.move_factor[moved] = behavior.distance_multiplier(new) / (
+            behavior.distance_multiplier(old)
+        )
+        self.qualified[moved] = self._could_qualify[moved] & (new <= v.max_distance_km)
 
     def _share_organically(self, hour: int) -> None:
         """Employees share the job post; their contacts see it and some click and apply.
@@ -590,6 +611,7 @@ class DeliveryEngine:
         u = rng.random((2, k))
         p = (
             st.p_click[who]
+            * self.move_factor[person]
             * (CLICK_STATE[state] / CLICK_STATE[OPEN_PASSIVE])
             * behavior.fatigue(memory + 1)
             * wear

@@ -413,13 +413,13 @@ def _declared_titles(rng, occupation, member, rates) -> np.ndarray:
     return title
 
 
-def qualified_mask(pop: Population, vacancy) -> np.ndarray:
+def qualified_mask(pop: Population, vacancy, ignore_distance: bool = False) -> np.ndarray:
     """Ground truth: who meets the vacancy's qualification rule.
 
     A person is qualified when they work (or last worked) in the occupation wanted — or
     an adjacent one if the vacancy accepts that — have at least the minimum years of
     experience, live within ``max_distance_km`` of the place of work and are in the
-    labour force.
+    labour force. With ``ignore_distance``, everything but the distance rule.
 
     Returns
     -------
@@ -430,13 +430,14 @@ def qualified_mask(pop: Population, vacancy) -> np.ndarray:
     if vacancy.accept_adjacent:
         adj = occupations.adjacency_matrix()[target]
         ok_occ |= (pop.occupation >= 0) & adj[np.maximum(pop.occupation, 0)]
-    dist = distance_km(pop, vacancy.location)
-    return (
+    ok = (
         ok_occ
         & (pop.experience >= vacancy.min_experience_years)
-        & (dist <= vacancy.max_distance_km)
         & ((pop.labour == EMPLOYED) | (pop.labour == UNEMPLOYED))
     )
+    if ignore_distance:
+        return ok
+    return ok & (distance_km(pop, vacancy.location) <= vacancy.max_distance_km)
 
 
 def distance_km(pop: Population, place: str, idx: np.ndarray | None = None) -> np.ndarray:

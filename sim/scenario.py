@@ -90,6 +90,22 @@ class PopulationSpec:
         min=0.0,
         max=1.0,
     )
+    moves_per_year: float = _f(
+        0.05,
+        doc="yearly probability that a person moves to a new home in the simulated regions "
+        "(estimate: moves between municipalities, SSB order of magnitude)",
+        unit="1/year",
+        min=0.0,
+        max=1.0,
+    )
+    graduations_per_year: float = _f(
+        0.25,
+        doc="yearly probability that a student aged 20 or over graduates and starts looking "
+        "for work (estimate)",
+        unit="1/year",
+        min=0.0,
+        max=1.0,
+    )
     interest_miss_rate: float = _f(
         0.35,
         doc="share of a person's real interests a platform fails to infer",

@@ -162,3 +162,29 @@ def test_organic_sharing_brings_applications_from_the_trade():
     off = run(load_scenario("store-manager-oslo", {**over, "organic.sharing": False}),
               strategies.make("broad"), seed=3)  # fmt: skip
     assert off.pipeline["organic"]["applications"] == 0
+
+
+def test_moves_change_distance_and_qualification_and_students_graduate(pop):
+    spec = PopulationSpec()
+    dyn = SearchDynamics(pop, spec.search_state, 0.0, 0.0, np.random.default_rng(4),
+                         moves_per_year=3.0, graduations_per_year=3.0)  # fmt: skip
+    students_before = (dyn.labour == 2).sum()
+    for _ in range(10):
+        dyn.step_day()
+    assert dyn.events["moves"] > 0.05 * pop.size
+    assert dyn.events["graduations"] > 0 and (dyn.labour == 2).sum() < students_before
+    moved = dyn.x_km != pop.x_km
+    assert moved.mean() > 0.05 and (pop.x_km == pop.x_km.copy()).all()
+
+
+def test_a_move_away_lowers_interest_and_can_end_qualification():
+    scenario = _scenario(**{"population.moves_per_year": 1.0, "campaign.days": 30})
+    model = RecruitingModel(scenario, strategies.make("broad"), run_seeds(2, 0))
+    model.run()
+    engine = model.engine
+    changed = engine.move_factor != 1
+    assert changed.any()
+    assert (engine.move_factor[changed] > 1).any() and (engine.move_factor[changed] < 1).any()
+    lost = model.qualified & ~engine.qualified
+    assert lost.any()  # qualified at the start, moved too far by now
+    assert not (engine.qualified & ~engine._could_qualify).any()
