@@ -260,8 +260,8 @@ class DeliveryEngine:
         advertiser_rng = np.random.default_rng(int(market_rng.integers(2**63)))
         self.visited = np.zeros(pop.size, dtype=bool)
         self._pixel_key = advertiser_rng.integers(0, 1000, size=pop.size, dtype=np.int16)
-        self._organic = _organic_visit_weights(pop, scenario.vacancy)
-        self._organic_rng = np.random.default_rng(advertiser_rng.integers(2**63))
+        self._visit_weights = _organic_visit_weights(pop, scenario.vacancy)
+        self._visit_rng = np.random.default_rng(advertiser_rng.integers(2**63))
         self.employee_seed = _employee_seed(pop, scenario, qualified, advertiser_rng)
         # People change over the campaign: search states and labour status move (run-local
         # copies), and exposure to the employer's ads builds awareness that fades.
@@ -281,7 +281,7 @@ class DeliveryEngine:
         # Called as on_applications(hour, people, qualified, search_state) for new ones.
         self.on_applications = None
         # Organic reach: employees share the post to their networks; referrals.
-        self._organic_rng = np.random.default_rng(int(advertiser_rng.integers(2**63)))
+        self._sharing_rng = np.random.default_rng(int(advertiser_rng.integers(2**63)))
         self.organic = {"sharers": 0, "exposed": 0, "referred": 0, "clicks": 0,
                         "applications": 0, "qualified_applications": 0}  # fmt: skip
         self.organic_exposed = np.zeros(0, dtype=np.int32)
@@ -443,12 +443,12 @@ class DeliveryEngine:
 
     def _organic_visits(self) -> None:
         """People who find the career site on their own today (a Poisson number)."""
-        total = self._organic[-1] if self._organic.size else 0.0
+        total = self._visit_weights[-1] if self._visit_weights.size else 0.0
         expected = self.scenario.campaign.organic_site_visitors / self.weight
         if total <= 0 or expected <= 0:
             return
-        k = self._organic_rng.poisson(expected)
-        who = np.searchsorted(self._organic, self._organic_rng.random(k) * total, side="right")
+        k = self._visit_rng.poisson(expected)
+        who = np.searchsorted(self._visit_weights, self._visit_rng.random(k) * total, side="right")
         self.visited[np.minimum(who, self.pop.size - 1)] = True
 
     def deliver_hour(self, hour: int) -> None:
@@ -538,7 +538,7 @@ class DeliveryEngine:
         """
         from sim.network import choose_sharers, organic_exposures, referrals
 
-        spec, rng = self.scenario.organic, self._organic_rng
+        spec, rng = self.scenario.organic, self._sharing_rng
         graph = self.pop.social_graph(spec)
         staff = self.employee_seed
         sharers = choose_sharers(staff, rng, spec)

@@ -26,7 +26,7 @@ from sim.interests import TOPIC_NAMES
 from sim.market import DeliveryEngine
 from sim.metrics import Truth, by_group, daily, distinct, summarize
 from sim.pipeline import HiringPipeline
-from sim.platforms import PLATFORMS
+from sim.platforms import PLATFORM_INDEX, PLATFORMS
 from sim.population import Population, generate, qualified_mask
 from sim.scenario import Scenario
 
@@ -90,7 +90,7 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
     infos = []
     for spec in scenario.platforms:
         p = PLATFORMS[spec.name]
-        users = pop.sessions[list(PLATFORMS).index(spec.name)] > 0
+        users = pop.sessions[PLATFORM_INDEX[spec.name]] > 0
         counts = np.bincount(pop.age_band[users], minlength=len(occupations.AGE_BANDS))
         by_age = {
             label: int(round(c * pop.weight, -3))
@@ -330,7 +330,7 @@ def run(
     organic = dict(model.engine.organic)
     for key in organic:
         organic[key] = round(organic[key] * pop.weight)
-    paid = summarize(log, truth)["applications"]  # simulated people, like the organic counts
+    paid = int(log["applied"].sum())  # simulated people, like the organic counts
     both = paid + model.engine.organic["applications"]
     organic["share_of_applications"] = model.engine.organic["applications"] / both if both else None
     hiring["organic"] = organic
