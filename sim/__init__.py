@@ -4,7 +4,7 @@ The public entry points:
 
 - :func:`sim.scenario.load_scenario` reads and validates a scenario file;
 - :func:`sim.model.run` runs one strategy on one scenario;
-- :func:`sim.experiment.replicate` runs paired replications of several strategies;
+- :func:`sim.lab.experiment.replicate` runs paired replications of several strategies;
 - :class:`sim.model.RecruitingModel` is the Mesa model behind a run.
 """
 

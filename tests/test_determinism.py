@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import strategies
-from sim.experiment import replicate
+from sim.lab.experiment import replicate
 from sim.model import run, run_seeds
 from sim.population import generate, qualified_mask
 from sim.scenario import replace_path

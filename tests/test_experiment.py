@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.experiment import (
+from sim.lab.experiment import (
     ProcessExecutor,
     SerialExecutor,
     expand_grid,
     run_grid,
 )
 from sim.scenario import load_scenario
-from sim.stats import format_table, summarise
-from sim.store import ResultsStore
+from sim.lab.stats import format_table, summarise
+from sim.lab.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def test_processes_give_identical_results(specs, serial):
 
 def test_dask_local_cluster_gives_identical_results(specs, serial):
     distributed = pytest.importorskip("distributed")
-    from sim.experiment import DaskExecutor
+    from sim.lab.experiment import DaskExecutor
 
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
@@ -94,7 +94,7 @@ def test_dask_local_cluster_gives_identical_results(specs, serial):
 
 def test_killed_dask_worker_loses_and_duplicates_nothing(tmp_path, serial):
     distributed = pytest.importorskip("distributed")
-    from sim.experiment import DaskExecutor
+    from sim.lab.experiment import DaskExecutor
 
     scenario = load_scenario("tiny", {"population.size": 30000, "campaign.days": 4})
     grid = expand_grid([scenario], ["broad", "interest", "job-title", "bandit"], 4)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from sim.stats import Estimate, holm, paired_differences, ranking, summarise
+from sim.lab.stats import Estimate, holm, paired_differences, ranking, summarise
 
 
 def _record(strategy, rep, **metrics):

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from sim.experiment import expand_grid, run_grid
+from sim.lab.experiment import expand_grid, run_grid
 from sim.scenario import load_scenario
-from sim.store import ResultsStore, StoreConflict
+from sim.lab.store import ResultsStore, StoreConflict
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim import validation as v
-from sim.cli import main
+from sim.lab import validation as v
+from sim.lab.cli import main
 from sim.errors import UnknownNameError
 from sim.scenario import load_scenario
 

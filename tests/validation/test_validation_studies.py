@@ -17,7 +17,7 @@ import os
 
 import pytest
 
-from sim import validation as v
+from sim.lab import validation as v
 
 SEED = int(os.environ.get("RECRUITSIM_VALIDATION_SEED", "20261125"))
 REPLICATIONS = 6

@@ -34,7 +34,7 @@ import numpy as np
 from sim.model import RunResult, run, run_seeds
 from sim.population import Population, generate
 from sim.scenario import Scenario, replace_path, to_dict
-from sim.stats import TABLE_METRICS, Estimate, format_table, summarise
+from sim.lab.stats import TABLE_METRICS, Estimate, format_table, summarise
 
 __all__ = [
     "TABLE_METRICS",
@@ -152,8 +152,13 @@ def _population(scenario: Scenario, seed: int, replication: int) -> Population:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the model's and the built-in strategies' source."""
-    root = Path(__file__).resolve().parent.parent
+    """SHA-256 (first 16 hex digits) of the model's and the built-in strategies' source.
+
+    Only the code that produces a run's numbers counts (``sim/*.py`` and
+    ``strategies/*.py``); the lab (reports, statistics, the CLI) does not, so editing a
+    report never invalidates stored runs.
+    """
+    root = Path(__file__).resolve().parent.parent.parent
     digest = hashlib.sha256()
     for folder in ("sim", "strategies"):
         for path in sorted((root / folder).glob("*.py")):

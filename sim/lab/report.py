@@ -1,16 +1,16 @@
 """The benchmark report: tidy tables, figures and a self-contained page from run records.
 
-:func:`write_report` takes the run records of a grid (what :func:`sim.experiment.run_grid`
-returns or :meth:`sim.store.ResultsStore.records` reads back) and writes into one folder:
+:func:`write_report` takes the run records of a grid (what :func:`sim.lab.experiment.run_grid`
+returns or :meth:`sim.lab.store.ResultsStore.records` reads back) and writes into one folder:
 
 ==================  ==================================================================
-``runs.csv``        one row per run (:func:`sim.store.tidy_runs`)
+``runs.csv``        one row per run (:func:`sim.lab.store.tidy_runs`)
 ``summary.csv``     mean and 95 % CI of every scalar metric per scenario, sweep cell and
-                    strategy (:func:`sim.stats.summarise`)
+                    strategy (:func:`sim.lab.stats.summarise`)
 ``paired.csv``      each strategy minus the baseline, paired by replication, with Holm-
-                    adjusted p-values (:func:`sim.stats.paired_differences`)
+                    adjusted p-values (:func:`sim.lab.stats.paired_differences`)
 ``ranking.csv``     ranks on cost per qualified application, ties where CIs overlap
-                    (:func:`sim.stats.ranking`)
+                    (:func:`sim.lab.stats.ranking`)
 ``figures/*.png``   five figures per scenario and sweep cell (or, for a long sweep, five
                     figures per scenario with the swept value on the x-axis)
 ``report.md``       findings, tables, figures (relative links) and the manifest
@@ -57,7 +57,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from sim.errors import RecruitsimError, UnknownNameError
 from sim.metrics import delivery_skew, ratio
-from sim.stats import (
+from sim.lab.stats import (
     LOWER_IS_BETTER,
     TABLE_METRICS,
     Estimate,
@@ -66,7 +66,7 @@ from sim.stats import (
     summarise,
     sweep_label,
 )
-from sim.store import tidy_runs
+from sim.lab.store import tidy_runs
 
 __all__ = ["ALPHA", "BUDGET_USE_MIN", "SKEW_BAND", "findings", "write_report"]
 
@@ -297,7 +297,7 @@ def _fmt(value: float | None, fmt: str) -> str:
 
 
 def _row(e: Estimate) -> dict:
-    """An :class:`~sim.stats.Estimate` as a row like those of :func:`sim.stats.summarise`."""
+    """An :class:`~sim.lab.stats.Estimate` as a row like those of :func:`sim.lab.stats.summarise`."""
     return {"mean": e.mean, "ci_low": e.low, "ci_high": e.high, "n": e.n}
 
 
@@ -365,7 +365,7 @@ class _Cell:
 
     @property
     def key(self) -> tuple[str, str]:
-        """``(scenario, sweep label)``, the cell key of :mod:`sim.stats` rows."""
+        """``(scenario, sweep label)``, the cell key of :mod:`sim.lab.stats` rows."""
         return self.scenario, self.label
 
     @property
@@ -462,7 +462,7 @@ def _prepare(records: Iterable[dict]) -> list[dict]:
     """Check the records, drop exact duplicates and give every run its strategy label.
 
     The label is the record's ``label`` (the strategy id with the parameters given, as
-    :class:`sim.experiment.RunSpec` makes it) — the name :mod:`sim.stats` groups by and
+    :class:`sim.lab.experiment.RunSpec` makes it) — the name :mod:`sim.lab.stats` groups by and
     the report shows. A record without one is labelled by its id, plus the parameters that
     vary when the same id was run with several parameter sets, so variants are never
     pooled into one mean.
@@ -1447,8 +1447,8 @@ def write_report(
     Parameters
     ----------
     records : list of dict
-        Run records (:func:`sim.experiment.execute`), e.g. from
-        :func:`sim.experiment.run_grid` or :meth:`sim.store.ResultsStore.records`.
+        Run records (:func:`sim.lab.experiment.execute`), e.g. from
+        :func:`sim.lab.experiment.run_grid` or :meth:`sim.lab.store.ResultsStore.records`.
     out_dir : str or Path
         Folder to write into (created). ``figures/`` inside it belongs to the report:
         PNG files there that this report does not write are removed.

@@ -18,7 +18,7 @@ from sim import geography, interests, occupations, platforms
 from sim.errors import RecruitsimError, ScenarioError
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 
-DEFAULT_SUITE = Path(__file__).resolve().parent.parent / "benchmarks" / "suite.toml"
+DEFAULT_SUITE = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "suite.toml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -264,9 +264,9 @@ def _strategy_params(items: list[str] | None, ids: list[str]) -> dict[str, list[
 
 
 def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | None) -> list[dict]:
-    from sim.experiment import make_executor, progress_printer, run_grid
-    from sim.stats import format_table
-    from sim.store import ResultsStore
+    from sim.lab.experiment import make_executor, progress_printer, run_grid
+    from sim.lab.stats import format_table
+    from sim.lab.store import ResultsStore
 
     _check_count("--workers", getattr(args, "workers", None))
     executor = make_executor(getattr(args, "workers", None), getattr(args, "dask", None))
@@ -281,7 +281,7 @@ def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | Non
     table = format_table(records)
     print(table)
     if out is not None:
-        from sim.report import write_report
+        from sim.lab.report import write_report
 
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.txt").write_text(table + "\n", encoding="utf-8")
@@ -294,7 +294,7 @@ def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | Non
 
 
 def _compare(args) -> int:
-    from sim.experiment import expand_grid
+    from sim.lab.experiment import expand_grid
 
     _check_count("--replications", args.replications)
     _check_seed(args.seed)
@@ -307,7 +307,7 @@ def _compare(args) -> int:
 
 
 def _sweep(args) -> int:
-    from sim.experiment import expand_grid
+    from sim.lab.experiment import expand_grid
 
     _check_count("--replications", args.replications)
     _check_seed(args.seed)
@@ -347,7 +347,7 @@ def load_suite(path: str | Path) -> dict:
 
 
 def _bench(args) -> int:
-    from sim.experiment import expand_grid
+    from sim.lab.experiment import expand_grid
 
     suite = load_suite(args.suite)
     replications = args.replications or suite["replications"]
@@ -366,12 +366,12 @@ def _bench(args) -> int:
 
 
 def _report(args) -> int:
-    from sim.report import write_report
-    from sim.store import ResultsStore
+    from sim.lab.report import write_report
+    from sim.lab.store import ResultsStore
 
     if not Path(args.db).is_file():
         raise ScenarioError(args.db, "", "no such results store")
-    from sim.experiment import code_fingerprint
+    from sim.lab.experiment import code_fingerprint
 
     with ResultsStore(args.db) as store:
         records = store.records()
@@ -392,7 +392,7 @@ def _report(args) -> int:
 
 
 def _export(args) -> int:
-    from sim.store import ResultsStore
+    from sim.lab.store import ResultsStore
 
     if not Path(args.db).is_file():
         raise ScenarioError(args.db, "", "no such results store")
@@ -405,7 +405,7 @@ def _export(args) -> int:
 def _validate(args) -> int:
     import time
 
-    from sim.validation import run_studies, write_validation_report
+    from sim.lab.validation import run_studies, write_validation_report
 
     _check_count("--replications", args.replications)
     _check_count("--workers", args.workers)

@@ -37,7 +37,7 @@ from sim.model import RecruitingModel, run_seeds
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario, replace_path
-from sim.stats import Estimate
+from sim.lab.stats import Estimate
 
 VALIDATION_DIR = SCENARIO_DIR / "validation"
 ACTIVE = 2  # search_state code of active job seekers
@@ -260,7 +260,7 @@ def run_studies(
     progress : callable, optional
         Called as ``progress(done, total)``.
     """
-    from sim.experiment import make_executor
+    from sim.lab.experiment import make_executor
 
     studies = list(STUDIES if studies is None else studies)
     jobs, where = [], []
@@ -1019,8 +1019,8 @@ def _mark(passed: bool | None) -> str:
 
 
 def validation_blocks(findings: Sequence[Finding], images: dict[str, bytes] | None = None):
-    """The report as blocks of :mod:`sim.report` (headings, tables, figures)."""
-    from sim.report import Bullets, Figure, Heading, Paragraph, Strong, Table
+    """The report as blocks of :mod:`sim.lab.report` (headings, tables, figures)."""
+    from sim.lab.report import Bullets, Figure, Heading, Paragraph, Strong, Table
 
     images = {} if images is None else images
     blocks: list = [
@@ -1114,7 +1114,7 @@ def write_validation_report(findings: Sequence[Finding], out_dir: str | Path) ->
     Path
         The Markdown report.
     """
-    from sim.report import to_html, to_markdown
+    from sim.lab.report import to_html, to_markdown
 
     out = Path(out_dir)
     images: dict[str, bytes] = {}
