@@ -65,8 +65,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import interests, occupations
+from sim.creative import Creative
 from sim.population import OPEN_PASSIVE, Population, distance_km, qualified_mask
-from sim.scenario import Creative, VacancySpec
+from sim.scenario import VacancySpec
 
 IMAGE_SIGNAL = {  # how strongly the image speaks to one sex: <0 men, >0 women
     "neutral": 0.0,

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from sim.scenario import Creative
+from sim.creative import Creative
 
 
 @dataclass(frozen=True)

@@ -778,8 +778,9 @@ def _evaluate_sanity(study: Study, cells: Cells) -> Finding:
         table=[],
         notes=[
             "Expected CTR at an exposure is the click probability each impression was "
-            "drawn with (person x fatigue x repeat-click damping), which is far less noisy "
-            "than the few realised clicks at exposure 4+.",
+            "drawn with (sim.behavior.impression_click_probability, recorded in the "
+            "impression log), which is far less noisy than the few realised clicks at "
+            "exposure 4+.",
         ],
     )
 
