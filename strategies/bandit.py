@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.campaign import AdSet, DeliveryReport, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play
+from strategies.base import Strategy, home_location, is_rejected, platforms_in_play
 
 
 class Bandit(Strategy):
@@ -101,10 +101,7 @@ class Bandit(Strategy):
             [by_name[n].qualified_applications if n in by_name else 0 for n, _, _ in self.arms_]
         )
         live = np.array(
-            [
-                not by_name[n].status.startswith("rejected") if n in by_name else False
-                for n, _, _ in self.arms_
-            ]
+            [not is_rejected(by_name[n]) if n in by_name else False for n, _, _ in self.arms_]
         )
         # Arms that could not spend their share yesterday (a small audience, a frequency cap)
         # get no more than they managed, so the budget is not parked where it cannot work.

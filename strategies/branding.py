@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from sim.campaign import AdSet
+from strategies.base import Strategy, ad_set_per_platform
 
 
 class BrandingThenHire(Strategy):
@@ -49,35 +49,21 @@ class BrandingThenHire(Strategy):
         brief = self.brief_
         if self.switch_day_ <= 0:
             return self._job_ads(brief.budget)
-        infos = platforms_in_play(brief, tuple(self.platforms))
-        budgets = split_budget(brief.budget * self.branding_share, len(infos))
-        brand = replace(brief.vacancy.creative, message="employer-brand")
-        return [
-            AdSet(
-                f"branding-{info.name}",
-                info.name,
-                TargetingSpec(locations=(home_location(brief, info),)),
-                budget,
-                creative=brand,
-                objective="awareness",
-                end_day=self.switch_day_,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+        return ad_set_per_platform(
+            brief,
+            self.platforms,
+            "branding",
+            budget=brief.budget * self.branding_share,
+            creative=replace(brief.vacancy.creative, message="employer-brand"),
+            objective="awareness",
+            end_day=self.switch_day_,
+            frequency_cap=self.frequency_cap,
+        )
 
     def _job_ads(self, budget: float) -> list[AdSet]:
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        return [
-            AdSet(
-                f"job-ad-{info.name}",
-                info.name,
-                TargetingSpec(locations=(home_location(self.brief_, info),)),
-                part,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, part in zip(infos, split_budget(budget, len(infos)), strict=True)
-        ]
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "job-ad", budget=budget, frequency_cap=self.frequency_cap
+        )
 
     def update(self, report):
         """From the switch day on, job ads get everything that is left."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from sim.campaign import AdSet
+from strategies.base import Strategy, ad_set_per_platform
 
 
 class Dayparting(Strategy):
@@ -32,22 +34,14 @@ class Dayparting(Strategy):
         self.frequency_cap = frequency_cap
 
     def plan(self) -> list[AdSet]:
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        budgets = split_budget(self.brief_.budget, len(infos))
-        out = []
-        for info, budget in zip(infos, budgets, strict=True):
-            profile = np.asarray(info.hour_profile or [1.0] * 24)
-            hours = tuple(
-                sorted(int(h) for h in np.argsort(-profile, kind="stable")[: self.n_hours])
-            )
-            out.append(
-                AdSet(
-                    name=f"dayparting-{info.name}",
-                    platform=info.name,
-                    targeting=TargetingSpec(locations=(home_location(self.brief_, info),)),
-                    budget=budget,
-                    frequency_cap=self.frequency_cap,
-                    hours=hours,
-                )
-            )
-        return out
+        ad_sets = ad_set_per_platform(
+            self.brief_, self.platforms, "dayparting", frequency_cap=self.frequency_cap
+        )
+        return [
+            replace(a, hours=self._busiest_hours(self.brief_.platform(a.platform))) for a in ad_sets
+        ]
+
+    def _busiest_hours(self, info) -> tuple[int, ...]:
+        """The ``n_hours`` hours of the platform's day with the most use, in clock order."""
+        profile = np.asarray(info.hour_profile or [1.0] * 24)
+        return tuple(sorted(int(h) for h in np.argsort(-profile, kind="stable")[: self.n_hours]))

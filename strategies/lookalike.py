@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import Strategy, ad_set_per_platform
 
 
 class Lookalike(Strategy):
@@ -36,22 +36,11 @@ class Lookalike(Strategy):
         self.frequency_cap = frequency_cap
 
     def plan(self) -> list[AdSet]:
-        infos = [
-            info
-            for info in platforms_in_play(self.brief_, tuple(self.platforms))
-            if "lookalike" in info.allowed_options
-        ]
-        budgets = split_budget(self.brief_.budget, len(infos))
-        return [
-            AdSet(
-                name=f"lookalike-{info.name}",
-                platform=info.name,
-                targeting=TargetingSpec(
-                    locations=(home_location(self.brief_, info),),
-                    lookalike_percent=self.percent,
-                ),
-                budget=budget,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+        def targeting(info, where):
+            if "lookalike" not in info.allowed_options:
+                return None
+            return TargetingSpec(locations=where, lookalike_percent=self.percent)
+
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "lookalike", targeting, frequency_cap=self.frequency_cap
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play
+from strategies.base import Strategy, home_location, is_active, platforms_in_play
 
 
 class Retargeting(Strategy):
@@ -73,7 +73,5 @@ class Retargeting(Strategy):
 
     def update(self, report):
         self.days_left_ = report.days_left
-        live = any(
-            r.name.startswith("retargeting-") and r.status == "active" for r in report.ad_sets
-        )
+        live = any(r.name.startswith("retargeting-") and is_active(r) for r in report.ad_sets)
         return self._plan(report.budget_left, retarget_live=live)

@@ -10,12 +10,20 @@ import numpy as np
 import pytest
 from helpers import REPO, SCENARIO_FILES, run_model, walk_objects
 
-from sim.campaign import AdSet, AdSetReport, CampaignBrief, DeliveryReport
+from sim.campaign import AdSet, AdSetReport, CampaignBrief, DeliveryReport, TargetingSpec
 from sim.errors import UnknownNameError
 from sim.model import make_brief
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import load_scenario, replace_path
+from strategies.base import (
+    ad_set_per_platform,
+    home_location,
+    is_active,
+    is_rejected,
+    split_budget,
+    status_state,
+)
 from strategies.broad import Broad
 from strategies.checks import check_strategy
 from strategies.registry import REGISTRY, builtin_ids, list_strategies, make, register, resolve_id
@@ -248,6 +256,77 @@ def test_job_title_moves_budget_from_rejected_ad_sets(briefs):
     assert revised[0].budget <= 1400.0 and revised[0].budget > 1300.0
     quiet = DeliveryReport(1, 5, 1300.0, (rep("job-title-jobboard", "jobboard", "active"),))
     assert strategy.update(quiet) is None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_ad_set_per_platform_is_one_home_ad_set_per_platform_in_play(briefs):
+    brief = briefs["electrician-bergen"]
+    offered = [p.name for p in brief.platforms]
+    wanted = ("myspace", *reversed(offered))  # order of preference; unknown ones skipped
+    plan = ad_set_per_platform(brief, wanted, "x", frequency_cap=5, objective="clicks")
+    assert [a.platform for a in plan] == list(reversed(offered))
+    assert [a.name for a in plan] == [f"x-{p}" for p in reversed(offered)]
+    for a in plan:
+        assert a.targeting == TargetingSpec(
+            locations=(home_location(brief, brief.platform(a.platform)),)
+        )
+        assert (a.frequency_cap, a.objective) == (5, "clicks")
+    assert [a.budget for a in plan] == split_budget(brief.budget, len(offered))
+    assert sum(a.budget for a in plan) <= brief.budget
+
+
+def test_ad_set_per_platform_splits_only_among_the_platforms_kept(briefs):
+    brief = briefs["electrician-bergen"]
+
+    def only_facebook(info, where):
+        if info.name != "facebook":
+            return None
+        return TargetingSpec(locations=where, interests=("cars",))
+
+    (fb,) = ad_set_per_platform(brief, ("facebook", "instagram"), "y", only_facebook, budget=99.999)
+    assert fb.budget == 99.99  # the whole of the given budget, in whole øre, rounded down
+    assert fb.targeting.interests == ("cars",)
+    assert ad_set_per_platform(brief, (), "z") == []
+
+
+class _TypedStatus:
+    """What the engine's typed ad-set status looks like: a ``.state`` and the old text."""
+
+    def __init__(self, state: str, why: str = "") -> None:
+        self.state = state
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.why}" if self.why else self.state
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("active", "active"),
+        ("paused", "paused"),
+        ("budget spent", "budget spent"),
+        ("rejected: audience of about 40 people is below Facebook's minimum of 100", "rejected"),
+        (_TypedStatus("active"), "active"),
+        (_TypedStatus("rejected", "audience too small"), "rejected"),
+        (_TypedStatus("budget spent"), "budget spent"),
+    ],
+)
+def test_status_accessors_read_both_the_text_and_a_typed_status(status, state):
+    report = AdSetReport("a", "facebook", status, 0, 0, 0, 0.0, {}, 0, 0)
+    assert status_state(report) == state
+    assert is_active(report) is (state == "active")
+    assert is_rejected(report) is (state == "rejected")
+
+
+def test_no_strategy_parses_the_status_text():
+    for path in sorted((REPO / "strategies").glob("*.py")):
+        if path.name == "base.py":  # the accessors live there
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert ".status" not in text, f"{path.name} reads report.status; use strategies.base"
 
 
 # --------------------------------------------------------------------------- ground truth
