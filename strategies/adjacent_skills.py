@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 from sim import occupations
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Boolean, Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class AdjacentSkills(Strategy):
@@ -28,6 +29,11 @@ class AdjacentSkills(Strategy):
 
     id = "adjacent-skills-v1"
     description = "adjacent occupations with a career-change creative (trainable roles)"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "include_own": [Boolean()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self,

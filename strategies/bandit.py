@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from sim.campaign import AdSet, DeliveryReport, TargetingSpec
-from strategies.base import Strategy, home_location, is_rejected, platforms_in_play
+from strategies.base import Interval, Strategy, home_location, is_rejected, platforms_in_play
 
 
 class Bandit(Strategy):
@@ -36,6 +38,13 @@ class Bandit(Strategy):
 
     id = "bandit-v1"
     description = "Thompson sampling across ad sets on cost per qualified application"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "prior_cost": [Interval(float, 0.0, None, closed="neither")],
+        "prior_strength": [Interval(float, 0.0, None, closed="neither")],
+        "floor": [Interval(float, 0.0, 1.0)],
+        "samples": [Interval(int, 1, None)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, prior_cost=2000.0, prior_strength=0.5, floor=0.05, samples=400, frequency_cap=8

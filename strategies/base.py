@@ -10,6 +10,11 @@ them each day from the :class:`~sim.campaign.DeliveryReport`:
 3. ``plan()`` returns the first list of :class:`~sim.campaign.AdSet`;
 4. ``update(report)`` returns a revised list, or ``None`` to keep the plan.
 
+Each strategy declares the type and range of its parameters in
+``parameter_constraints`` (the vocabulary is in :mod:`strategies.constraints`:
+:class:`Interval`, :class:`Options`, :class:`Boolean`, :func:`PlatformNames` ...);
+:func:`strategies.make` and :meth:`Strategy.reset` refuse a bad value with one line.
+
 A strategy sees only what an advertiser sees: the brief (the vacancy as written,
 public statistics, what each platform offers and allows) and the daily report.
 """
@@ -31,6 +36,46 @@ from sim.campaign import (
     PlatformInfo,
     TargetingSpec,
 )
+from strategies.constraints import (
+    OBJECTIVES,
+    Boolean,
+    Constraint,
+    InterestNames,
+    Interval,
+    InvalidParameterError,
+    Name,
+    Names,
+    Options,
+    PlatformName,
+    PlatformNames,
+    validate_params,
+)
+
+__all__ = [
+    "ACTIVE",
+    "BUDGET_SPENT",
+    "OBJECTIVES",
+    "PAUSED",
+    "REJECTED",
+    "Boolean",
+    "Constraint",
+    "InterestNames",
+    "Interval",
+    "InvalidParameterError",
+    "Name",
+    "Names",
+    "Options",
+    "PlatformName",
+    "PlatformNames",
+    "Strategy",
+    "ad_set_per_platform",
+    "home_location",
+    "is_active",
+    "is_rejected",
+    "platforms_in_play",
+    "split_budget",
+    "status_state",
+]
 
 
 class Strategy:
@@ -43,11 +88,33 @@ class Strategy:
 
     id: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: Parameter name -> list of constraints it may satisfy (see strategies.constraints).
+    parameter_constraints: ClassVar[dict[str, list]] = {}
 
     def reset(self, rng: np.random.Generator, brief: CampaignBrief) -> None:
-        """Start a campaign. Store what you need from ``brief`` in attributes ending in ``_``."""
+        """Start a campaign. Store what you need from ``brief`` in attributes ending in ``_``.
+
+        Raises
+        ------
+        InvalidParameterError
+            A parameter breaks its declared constraints.
+        """
+        self.validate_params()
         self.rng_ = rng
         self.brief_ = brief
+
+    def validate_params(self) -> None:
+        """Check the parameters against :attr:`parameter_constraints`.
+
+        Raises
+        ------
+        InvalidParameterError
+            At the first parameter whose value fits none of its constraints, naming the
+            strategy, the parameter, what was expected and what came.
+        """
+        validate_params(
+            self.id or type(self).__name__, self.get_params(), self.parameter_constraints
+        )
 
     def plan(self) -> list[AdSet]:
         """The ad sets to run from day 0."""
@@ -72,8 +139,11 @@ class Strategy:
         return {name: getattr(self, name) for name in self._param_names()}
 
     def clone(self) -> Strategy:
-        """A fresh, unreset strategy with the same parameters."""
-        return type(self)(**self.get_params())
+        """A fresh, unreset strategy with the same parameters (and the same id)."""
+        clone = type(self)(**self.get_params())
+        if "id" in vars(self):  # the registry's name for it (see strategies.make)
+            clone.id = self.id
+        return clone
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

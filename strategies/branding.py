@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 from sim.campaign import AdSet
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class BrandingThenHire(Strategy):
@@ -31,6 +32,12 @@ class BrandingThenHire(Strategy):
 
     id = "branding-then-hire-v1"
     description = "employer-branding ads first, then job ads with the rest of the budget"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "branding_days": [Interval(int, 0, None)],
+        "branding_share": [Interval(float, 0.0, 1.0)],
+        "platforms": [PlatformNames()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, branding_days=60, branding_share=0.5,
                  platforms=("facebook", "instagram"), frequency_cap=12):  # fmt: skip

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Broad(Strategy):
@@ -25,6 +27,10 @@ class Broad(Strategy):
 
     id = "broad-v1"
     description = "location only on the social platforms; let the platform find people"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), frequency_cap=8):
         self.platforms = platforms

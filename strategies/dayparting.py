@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 import numpy as np
 
 from sim.campaign import AdSet
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Dayparting(Strategy):
@@ -27,6 +28,11 @@ class Dayparting(Strategy):
 
     id = "dayparting-v1"
     description = "broad audience, ads only in the platform's busiest hours"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "n_hours": [Interval(int, 1, 24)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), n_hours=8, frequency_cap=8):
         self.platforms = platforms

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Demographic(Strategy):
@@ -27,6 +29,11 @@ class Demographic(Strategy):
 
     id = "demographic-v1"
     description = "the occupation's typical age band and majority sex, where policy allows"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "dominance": [Interval(float, 0.5, 1.0)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, platforms=("facebook", "instagram", "snapchat"), dominance=0.8, frequency_cap=8

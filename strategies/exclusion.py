@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import (
+    InterestNames,
+    Interval,
+    Options,
+    PlatformNames,
+    Strategy,
+    ad_set_per_platform,
+)
 
 
 class Exclusion(Strategy):
@@ -27,6 +36,12 @@ class Exclusion(Strategy):
 
     id = "exclusion-v1"
     description = "broad or interest audience minus students and retirees, where allowed"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "base": [Options(str, {"broad", "interest"})],
+        "exclude": [InterestNames()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self,

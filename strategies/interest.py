@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Interest(Strategy):
@@ -26,6 +28,11 @@ class Interest(Strategy):
 
     id = "interest-v1"
     description = "interests typical of the occupation from the platform's catalogue"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "max_interests": [Interval(int, 1, None)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), max_interests=3, frequency_cap=8):
         self.platforms = platforms

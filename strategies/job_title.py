@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, ad_set_per_platform, is_active, is_rejected
+from strategies.base import (
+    Boolean,
+    Interval,
+    PlatformNames,
+    Strategy,
+    ad_set_per_platform,
+    is_active,
+    is_rejected,
+)
 
 
 class JobTitle(Strategy):
@@ -24,6 +34,11 @@ class JobTitle(Strategy):
 
     id = "job-title-v1"
     description = "declared job titles on LinkedIn-like platforms and job-board profiles"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "include_adjacent": [Boolean()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, platforms=("linkedin", "jobboard"), include_adjacent=False, frequency_cap=8

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Lookalike(Strategy):
@@ -27,6 +29,11 @@ class Lookalike(Strategy):
 
     id = "lookalike-v1"
     description = "a lookalike of the employer's employees (not allowed for job ads under SAC)"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "percent": [Interval(float, 1.0, 10.0)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, platforms=("facebook", "instagram", "snapchat"), percent=3.0, frequency_cap=8

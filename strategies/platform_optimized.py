@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet
-from strategies.base import Strategy, ad_set_per_platform
+from strategies.base import OBJECTIVES, Options, PlatformNames, Strategy, ad_set_per_platform
 
 
 class PlatformOptimized(Strategy):
@@ -24,6 +26,10 @@ class PlatformOptimized(Strategy):
 
     id = "platform-optimized-v1"
     description = "broad audience, objective applications; the optimiser chooses who sees it"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "objective": [Options(str, OBJECTIVES)],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), objective="applications"):
         self.platforms = platforms

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from sim.errors import StrategyError, UnknownNameError, UnknownParameterError
+from strategies.constraints import validate_params
 
 ENTRY_POINT_GROUP = "recruitsim.strategies"
 _VERSIONED = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*?)-v(?P<version>\d+)$")
@@ -66,7 +67,12 @@ def _load_entry_points() -> None:
 
 
 def resolve_id(id: str) -> str:
-    """The registered id for ``id`` (adds the newest version to a bare name)."""
+    """The registered id for ``id`` (adds the newest version to a bare name).
+
+    A ``"module:Class"`` reference is its own id.
+    """
+    if ":" in id:
+        return id
     _load_entry_points()
     if id in REGISTRY:
         return id
@@ -82,16 +88,40 @@ def resolve_id(id: str) -> str:
 
 
 def make(id: str, **params):
-    """A new strategy instance from an id (``broad``, ``broad-v1``) or ``"module:Class"``."""
-    cls = load_reference(id) if ":" in id else REGISTRY[resolve_id(id)].load()
+    """A new strategy instance from an id (``broad``, ``broad-v1``) or ``"module:Class"``.
+
+    The instance's ``id`` is the registry's resolved name (``broad-v1`` for ``broad``;
+    the reference itself for ``"module:Class"``), so progress lines, tables and stored
+    records all call it the same.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown id, a reference that cannot be imported, or an unknown parameter.
+    InvalidParameterError
+        A parameter breaks the strategy's declared ``parameter_constraints``, e.g.
+        ``The 'max_interests' parameter of interest-v1 must be an int in [1, inf).
+        Got 'abc' instead.``
+    StrategyError
+        The class could not be built.
+    """
+    rid = resolve_id(id)
+    cls = load_reference(rid) if ":" in rid else REGISTRY[rid].load()
     names = cls._param_names() if hasattr(cls, "_param_names") else None
     for key in params:
         if names is not None and key not in names:
-            raise UnknownParameterError(id, key, names)
+            raise UnknownParameterError(rid, key, names)
+    validate_params(rid, params, getattr(cls, "parameter_constraints", {}))
     try:
-        return cls(**params)
+        strategy = cls(**params)
     except TypeError as exc:
-        raise StrategyError(f"strategy {id!r}: {exc}") from None
+        raise StrategyError(f"strategy {rid!r}: {exc}") from None
+    if getattr(strategy, "id", None) != rid:
+        try:
+            strategy.id = rid
+        except AttributeError:  # __slots__ or a read-only property: keep the class's name
+            pass
+    return strategy
 
 
 def list_strategies() -> list[StrategyEntry]:

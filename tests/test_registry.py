@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import REPO
 
 import strategies
-from sim.errors import RecruitsimError, UnknownNameError
+from sim.errors import RecruitsimError, StrategyError, UnknownNameError
 from strategies import registry
 from strategies.broad import Broad
+from strategies.constraints import InvalidParameterError, invalid_values
 from strategies.registry import REGISTRY, StrategyEntry, list_strategies, make, resolve_id
 from tests.fixtures.readme_strategy import TwoInterests
 
@@ -69,10 +71,149 @@ def test_unknown_id_says_did_you_mean(wrong, suggestion):
     assert repr(wrong) in str(info.value)
 
 
-def test_unknown_parameter_names_the_strategy():
-    with pytest.raises(RecruitsimError, match="'broad'") as info:
+def test_unknown_parameter_names_the_strategy_by_its_resolved_id():
+    with pytest.raises(RecruitsimError, match="'broad-v1'") as info:
         make("broad", budget_share=0.5)
     assert "budget_share" in str(info.value)
+
+
+# --------------------------------------------------------------------------- parameters
+
+# One list drives the invalid-input tests (as in zr-obp): every built-in strategy's
+# declared constraints, each with the values it must refuse.
+INVALID = [
+    pytest.param(sid, name, value, id=f"{sid}-{name}-{value!r}")
+    for sid in sorted(registry.builtin_ids())
+    for name, constraints in REGISTRY[sid].load().parameter_constraints.items()
+    for value in invalid_values(constraints)
+]
+
+# The cases of the issue, with the one-line message each must give.
+ISSUE_CASES = [
+    (
+        "interest",
+        {"max_interests": "abc"},
+        "The 'max_interests' parameter of interest-v1 must be an int in [1, inf). "
+        "Got 'abc' instead.",
+    ),
+    (
+        "broad",
+        {"platforms": ["facebok"]},
+        "The 'platforms' parameter of broad-v1 must be a non-empty list of platform names. "
+        "Got ['facebok'] instead; unknown platform 'facebok'; did you mean 'facebook'?",
+    ),
+    (
+        "bandit-v1",
+        {"floor": 1.5},
+        "The 'floor' parameter of bandit-v1 must be a float in [0, 1]. Got 1.5 instead.",
+    ),
+    (
+        "job-title",
+        {"frequency_cap": 0},
+        "The 'frequency_cap' parameter of job-title-v1 must be an int in [1, inf) or None. "
+        "Got 0 instead.",
+    ),
+    (
+        "exclusion",
+        {"base": "interests"},
+        "The 'base' parameter of exclusion-v1 must be one of 'broad', 'interest'. "
+        "Got 'interests' instead; did you mean 'interest'?",
+    ),
+]
+
+
+def test_every_builtin_declares_a_constraint_for_every_parameter():
+    for sid in registry.builtin_ids():
+        cls = REGISTRY[sid].load()
+        assert set(cls.parameter_constraints) == set(cls._param_names()), sid
+    assert len(INVALID) > 100
+
+
+@pytest.mark.parametrize(("sid", "name", "value"), INVALID)
+def test_make_refuses_every_declared_invalid_value(sid, name, value):
+    with pytest.raises(InvalidParameterError) as info:
+        make(sid, **{name: value})
+    message = str(info.value)
+    assert message.startswith(f"The {name!r} parameter of {sid} must be "), message
+    assert f"Got {value!r} instead" in message
+    assert "\n" not in message
+    assert isinstance(info.value, StrategyError)  # the CLI turns it into one line, exit 2
+
+
+@pytest.mark.parametrize(("sid", "params", "message"), ISSUE_CASES)
+def test_make_names_strategy_parameter_expected_and_got(sid, params, message):
+    with pytest.raises(InvalidParameterError) as info:
+        make(sid, **params)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("sid", sorted(registry.builtin_ids()))
+def test_defaults_and_boundaries_are_accepted(sid):
+    cls = REGISTRY[sid].load()
+    assert make(sid, **cls().get_params()).get_params() == cls().get_params()  # the defaults
+    if "frequency_cap" in cls.parameter_constraints:
+        assert make(sid, frequency_cap=None).frequency_cap is None  # no cap
+
+
+def test_valid_values_of_each_kind_are_accepted():
+    make("interest", max_interests=1, platforms=["instagram"])  # a list, as --param gives
+    make("lookalike", percent=1)  # an int where a float is expected
+    make("lookalike", percent=10.0)  # closed bound
+    make("dayparting", n_hours=24)
+    make("exclusion", exclude=[], base="interest")
+    make("retargeting", platform="linkedin", retarget_share=0)
+    make("job-title", include_adjacent=True)
+    make("platform-optimized", objective="clicks")
+    with pytest.raises(InvalidParameterError, match=r"\(0, inf\)"):
+        make("bandit", prior_cost=0)  # open bound
+
+
+def test_reset_validates_a_strategy_built_directly(briefs_tiny):
+    strategy = Broad(platforms=("facebok",))  # the constructor only stores
+    with pytest.raises(InvalidParameterError, match="of broad-v1 must be"):
+        strategy.reset(np.random.default_rng(0), briefs_tiny)
+
+
+@pytest.fixture(scope="module")
+def briefs_tiny():
+    from sim.model import make_brief
+    from sim.population import generate
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("tiny", {"population.size": 2000})
+    return make_brief(scenario, generate(scenario.population, np.random.SeedSequence(1)))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        (
+            "max_interests=abc",
+            "The 'max_interests' parameter of interest-v1 must be an int in [1, inf). "
+            "Got 'abc' instead.",
+        ),
+        ('platforms=["facebok"]', "Got ['facebok'] instead; unknown platform 'facebok'; "
+         "did you mean 'facebook'?"),
+    ],
+)  # fmt: skip
+def test_cli_param_is_refused_in_one_line(param, expected):
+    done = _cli("run", "tiny", "--strategy", "interest", "--param", param, "--population", "500")
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""  # refused before any run
 
 
 # --------------------------------------------------------------------------- references
