@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -275,25 +276,68 @@ def test_entry_point_strategy_is_listed_and_made(plugin_installed):
     assert make("fixture-plugin-v1", frequency_cap=2).frequency_cap == 2
 
 
-def test_entry_points_cannot_replace_a_builtin(plugin_installed):
-    list_strategies()
+def test_entry_points_cannot_replace_a_builtin_and_say_so(plugin_installed):
+    entries = list_strategies()
     assert REGISTRY["broad-v1"].entry_point == "strategies.broad:Broad"
     assert isinstance(make("broad-v1"), Broad)
+    (ignored,) = [e for e in entries if e.id == "broad-v1" and e.error]
+    assert ignored.entry_point == "recruitsim_fixture_plugin:JobBoardOnly"
+    assert ignored.error == "ignored: 'broad-v1' is already registered to strategies.broad:Broad"
+    assert ignored.description == f"({ignored.error})"
 
 
-def test_entry_points_without_a_version_are_ignored(plugin_installed):
-    ids = [entry.id for entry in list_strategies()]
-    assert "fixture-unversioned" not in ids
+def test_entry_points_without_a_version_are_listed_as_ignored(plugin_installed):
+    listed = {entry.id: entry for entry in list_strategies()}
+    assert listed["fixture-unversioned"].error.startswith("ignored: ")
+    assert "versioned id like 'name-v1'" in listed["fixture-unversioned"].description
+    assert "fixture-unversioned" not in REGISTRY
     with pytest.raises(UnknownNameError):
         make("fixture-unversioned")
 
 
-def test_a_plugin_that_cannot_be_imported_does_not_break_the_listing(plugin_installed):
+def test_a_plugin_that_cannot_be_imported_is_listed_with_its_error(plugin_installed):
     listed = {entry.id: entry for entry in list_strategies()}
-    assert listed["fixture-missing-v1"].description == "(could not be imported)"
+    missing = listed["fixture-missing-v1"]
+    assert "No module named 'recruitsim_fixture_plugin_not_installed'" in missing.error
+    assert missing.description == f"(broken: {missing.error})"
     assert listed["fixture-plugin-v1"].description.startswith("fixture plugin")
+    assert not listed["fixture-plugin-v1"].error
     with pytest.raises(UnknownNameError, match="recruitsim_fixture_plugin_not_installed"):
         make("fixture-missing-v1")
+
+
+def test_a_plugin_whose_module_raises_is_listed_and_refused_in_one_line(plugin_installed):
+    listed = {entry.id: entry for entry in list_strategies()}
+    raises = listed["fixture-raises-v1"]
+    assert raises.error.endswith("RuntimeError: this plugin needs a licence key")
+    with pytest.raises(StrategyError) as info:
+        make("fixture-raises-v1")
+    assert str(info.value) == (
+        "strategy reference 'recruitsim_fixture_broken_plugin:Anything' could not be "
+        "imported: RuntimeError: this plugin needs a licence key"
+    )
+
+
+def test_cli_lists_broken_entry_points_with_their_error():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGIN_DIR), str(REPO)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "list", "strategies"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {tuple(line.split(None, 1)) for line in done.stdout.splitlines()}
+    ids = [row[0] for row in rows]
+    assert "fixture-plugin-v1" in ids
+    assert any(
+        row[0] == "fixture-missing-v1" and "No module named" in row[1] and "broken" in row[1]
+        for row in rows
+    )
+    assert any(row[0] == "fixture-raises-v1" and "licence key" in row[1] for row in rows)
+    assert any(row[0] == "fixture-unversioned" and "ignored" in row[1] for row in rows)
 
 
 def test_entry_points_are_read_once(plugin_installed, monkeypatch):
@@ -335,5 +379,35 @@ def test_cli_lists_every_strategy_with_a_one_line_description():
     assert set(registry.builtin_ids()) <= set(ids)
     assert len(ids) == len(set(ids))
     for row in rows:
-        assert row["description"] != "(could not be imported)", row["id"]
+        assert not row["description"].startswith(("(broken", "(ignored")), row["id"]
         assert len(row["description"]) > 15, row["id"]
+
+
+# --------------------------------------------------------------------------- one name
+
+
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [
+        (README_REF, README_REF),  # a reference is its own id
+        ("broad", "broad-v1"),
+        ("fixture", "fixture-v1"),  # registered under an id that is not the class's
+    ],
+)
+def test_one_name_everywhere(given, name, clean_registry):
+    """The progress line, the table and the stored record call a strategy the same."""
+    from sim.lab.experiment import expand_grid, run_grid
+    from sim.scenario import load_scenario
+
+    strategies.register("fixture-v1", README_REF)
+    assert make(given).id == name
+    assert make(given).clone().id == name
+    assert resolve_id(given) == name
+    scenario = load_scenario("tiny", {"population.size": 800, "campaign.days": 2})
+    specs = expand_grid([scenario], [given], replications=1)
+    shown = []
+    records = run_grid(specs, progress=lambda done, total, rec: shown.append(rec["strategy"]))
+    assert shown == [name]
+    assert [r["strategy"] for r in records] == [name]
+    assert [r["label"] for r in records] == [name]
+    assert [s.strategy for s in specs] == [name]
