@@ -243,7 +243,8 @@ def InterestNames() -> Names:
     return Names(TOPIC_NAMES, "interest", allow_empty=True)
 
 
-def _describe(constraints: list) -> str:
+def describe(constraints: list) -> str:
+    """What a parameter with these constraints accepts ("an int in [1, inf) or None")."""
     parts = [("None" if c is None else str(c)) for c in constraints]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
@@ -276,7 +277,7 @@ def validate_params(owner: str, params: Mapping[str, Any], constraints: Mapping[
             continue
         hints = [c.hint(value) for c in allowed if c is not None]
         hint = next((h for h in hints if h), "")
-        message = f"The {name!r} parameter of {owner} must be {_describe(allowed)}. "
+        message = f"The {name!r} parameter of {owner} must be {describe(allowed)}. "
         message += f"Got {value!r} instead{hint}"
         raise InvalidParameterError(message if message.endswith("?") else message + ".")
 
