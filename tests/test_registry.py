@@ -217,6 +217,19 @@ def test_cli_param_is_refused_in_one_line(param, expected):
     assert done.stdout == ""  # refused before any run
 
 
+def test_cli_sweep_refuses_a_bad_swept_value_before_any_run(tmp_path):
+    db = tmp_path / "runs.db"
+    done = _cli("sweep", "tiny", "--strategies", "interest", "--param",
+                "interest:max_interests=2,abc", "--replications", "1", "--population", "500",
+                "--db", str(db))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "recruitsim: error: The 'max_interests' parameter of interest-v1 must be an int in "
+        "[1, inf). Got 'abc' instead."
+    ]
+    assert done.stdout == ""
+
+
 # --------------------------------------------------------------------------- references
 
 
