@@ -231,27 +231,27 @@ def ad_set_per_platform(
 # -- ad-set status --------------------------------------------------------------------
 # The platform reports each ad set's status. It is a string today ("active", "paused",
 # "budget spent" or "rejected: <why>"); the engine is turning it into a small typed value
-# with a ``.state`` (whose ``str()`` keeps the old text for one release). Strategies read
-# it only through these accessors, so the switch changes nothing for them.
+# with a ``.state`` (``active``, ``paused``, ``budget_spent``, ``rejected``) whose
+# ``str()`` keeps the old text for one release. Strategies read it only through these
+# accessors, so the switch changes nothing for them.
 
 ACTIVE = "active"
 PAUSED = "paused"
-BUDGET_SPENT = "budget spent"
+BUDGET_SPENT = "budget_spent"
 REJECTED = "rejected"
 
 
 def status_state(report: AdSetReport) -> str:
-    """The state of an ad set: ``"active"``, ``"paused"``, ``"budget spent"`` or ``"rejected"``.
+    """The state of an ad set: ``"active"``, ``"paused"``, ``"budget_spent"`` or ``"rejected"``.
 
-    Works with the status as a string (``"rejected: <why>"``) and as an object with a
-    ``.state`` attribute.
+    Works with the status as the old text (``"budget spent"``, ``"rejected: <why>"``) and
+    as an object with a ``.state`` attribute.
     """
     status = report.status
     state = getattr(status, "state", None)
-    if state is not None:
-        return str(getattr(state, "value", state))
-    text = str(status)
-    return REJECTED if text.startswith(REJECTED) else text
+    if state is None:  # the old text: the state, then ": <why>" for a rejection
+        state = str(status).partition(":")[0].strip()
+    return str(getattr(state, "value", state)).replace(" ", "_")
 
 
 def is_active(report: AdSetReport) -> bool:

@@ -302,7 +302,8 @@ class _TypedStatus:
         self.why = why
 
     def __str__(self) -> str:
-        return f"{self.state}: {self.why}" if self.why else self.state
+        text = self.state.replace("_", " ")
+        return f"{text}: {self.why}" if self.why else text
 
 
 @pytest.mark.parametrize(
@@ -310,11 +311,11 @@ class _TypedStatus:
     [
         ("active", "active"),
         ("paused", "paused"),
-        ("budget spent", "budget spent"),
+        ("budget spent", "budget_spent"),
         ("rejected: audience of about 40 people is below Facebook's minimum of 100", "rejected"),
         (_TypedStatus("active"), "active"),
         (_TypedStatus("rejected", "audience too small"), "rejected"),
-        (_TypedStatus("budget spent"), "budget spent"),
+        (_TypedStatus("budget_spent"), "budget_spent"),
     ],
 )
 def test_status_accessors_read_both_the_text_and_a_typed_status(status, state):
@@ -468,3 +469,16 @@ def test_readme_example_prunes_rejected_platforms(briefs, tmp_path, monkeypatch,
     assert (kept.platform, kept.budget) == ("instagram", 1000.0)
     quiet = DeliveryReport(1, 4, 900.0, (rep(kept, "active"),))
     assert strategy.update(quiet) is None
+
+
+def test_status_accessors_read_the_engines_typed_status_when_there_is_one():
+    """Once sim.campaign has AdSetStatus, the accessors read it (else the stand-in above)."""
+    import sim.campaign
+
+    typed = getattr(sim.campaign, "AdSetStatus", _TypedStatus)
+    for state in ("active", "paused", "budget_spent", "rejected"):
+        status = typed(state, "audience too small") if state == "rejected" else typed(state)
+        report = AdSetReport("a", "facebook", status, 0, 0, 0, 0.0, {}, 0, 0)
+        assert status_state(report) == state
+        assert is_rejected(report) is (state == "rejected")
+        assert is_active(report) is (state == "active")
