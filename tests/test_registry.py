@@ -26,11 +26,13 @@ README_REF = "tests.fixtures.readme_strategy:TwoInterests"
 
 @pytest.fixture
 def clean_registry():
-    """Put the registry (and its entry-point cache) back as it was after the test."""
+    """Put the registry (its entry-point cache and ignored entry points) back after the test."""
     saved, loaded = dict(REGISTRY), registry._entry_points_loaded
+    ignored = list(registry.IGNORED_ENTRY_POINTS)
     yield REGISTRY
     REGISTRY.clear()
     REGISTRY.update(saved)
+    registry.IGNORED_ENTRY_POINTS[:] = ignored
     registry._entry_points_loaded = loaded
 
 
