@@ -45,6 +45,7 @@ CHECK_OVERRIDES = {"population.size": 6000, "campaign.days": 3}
 #: scenario, the lab ...) is the simulation's ground truth or machinery.
 ALLOWED_SIM_IMPORTS: dict[str, frozenset[str] | None] = {
     "sim.campaign": None,  # brief, ad sets, reports: what an advertiser sees
+    "sim.creative": None,  # the ad's creative (its own public module once the engine split lands)
     "sim.errors": None,  # the errors a strategy may raise or catch
     "sim.geography": None,  # public place names and coordinates
     "sim.occupations": None,  # public occupation statistics (SSB)
