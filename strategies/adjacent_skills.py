@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 from sim import occupations
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import Boolean, Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class AdjacentSkills(Strategy):
@@ -28,6 +29,11 @@ class AdjacentSkills(Strategy):
 
     id = "adjacent-skills-v1"
     description = "adjacent occupations with a career-change creative (trainable roles)"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "include_own": [Boolean()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self,
@@ -48,26 +54,22 @@ class AdjacentSkills(Strategy):
             for t in occupations.get(occ).typical_interests:
                 if t not in interests and t not in v.typical_interests:
                     interests.append(t)
-        creative = replace(v.creative, message="career-change")
-        chosen = []
-        for info in platforms_in_play(self.brief_, tuple(self.platforms)):
-            where = (home_location(self.brief_, info),)
+
+        def targeting(info, where):
             allowed = info.allowed_options
             if info.job_title_catalogue and "job_titles" in allowed and titles:
-                chosen.append((info, TargetingSpec(locations=where, job_titles=titles)))
-            elif not info.job_title_catalogue and "interests" in allowed and interests:
+                return TargetingSpec(locations=where, job_titles=titles)
+            if not info.job_title_catalogue and "interests" in allowed and interests:
                 picked = tuple(t for t in interests if t in info.interest_catalogue)[:3]
                 if picked:
-                    chosen.append((info, TargetingSpec(locations=where, interests=picked)))
-        budgets = split_budget(self.brief_.budget, len(chosen))
-        return [
-            AdSet(
-                f"adjacent-{info.name}",
-                info.name,
-                spec,
-                budget,
-                creative=creative,
-                frequency_cap=self.frequency_cap,
-            )
-            for (info, spec), budget in zip(chosen, budgets, strict=True)
-        ]
+                    return TargetingSpec(locations=where, interests=picked)
+            return None
+
+        return ad_set_per_platform(
+            self.brief_,
+            self.platforms,
+            "adjacent",
+            targeting,
+            creative=replace(v.creative, message="career-change"),
+            frequency_cap=self.frequency_cap,
+        )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from sim.campaign import AdSet, DeliveryReport, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play
+from strategies.base import Interval, Strategy, home_location, is_rejected, platforms_in_play
 
 
 class Bandit(Strategy):
@@ -36,6 +38,13 @@ class Bandit(Strategy):
 
     id = "bandit-v1"
     description = "Thompson sampling across ad sets on cost per qualified application"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "prior_cost": [Interval(float, 0.0, None, closed="neither")],
+        "prior_strength": [Interval(float, 0.0, None, closed="neither")],
+        "floor": [Interval(float, 0.0, 1.0)],
+        "samples": [Interval(int, 1, None)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, prior_cost=2000.0, prior_strength=0.5, floor=0.05, samples=400, frequency_cap=8
@@ -101,10 +110,7 @@ class Bandit(Strategy):
             [by_name[n].qualified_applications if n in by_name else 0 for n, _, _ in self.arms_]
         )
         live = np.array(
-            [
-                not by_name[n].status.startswith("rejected") if n in by_name else False
-                for n, _, _ in self.arms_
-            ]
+            [not is_rejected(by_name[n]) if n in by_name else False for n, _, _ in self.arms_]
         )
         # Arms that could not spend their share yesterday (a small audience, a frequency cap)
         # get no more than they managed, so the budget is not parked where it cannot work.

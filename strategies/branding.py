@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
-from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from sim.campaign import AdSet
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class BrandingThenHire(Strategy):
@@ -31,6 +32,12 @@ class BrandingThenHire(Strategy):
 
     id = "branding-then-hire-v1"
     description = "employer-branding ads first, then job ads with the rest of the budget"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "branding_days": [Interval(int, 0, None)],
+        "branding_share": [Interval(float, 0.0, 1.0)],
+        "platforms": [PlatformNames()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, branding_days=60, branding_share=0.5,
                  platforms=("facebook", "instagram"), frequency_cap=12):  # fmt: skip
@@ -49,35 +56,21 @@ class BrandingThenHire(Strategy):
         brief = self.brief_
         if self.switch_day_ <= 0:
             return self._job_ads(brief.budget)
-        infos = platforms_in_play(brief, tuple(self.platforms))
-        budgets = split_budget(brief.budget * self.branding_share, len(infos))
-        brand = replace(brief.vacancy.creative, message="employer-brand")
-        return [
-            AdSet(
-                f"branding-{info.name}",
-                info.name,
-                TargetingSpec(locations=(home_location(brief, info),)),
-                budget,
-                creative=brand,
-                objective="awareness",
-                end_day=self.switch_day_,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+        return ad_set_per_platform(
+            brief,
+            self.platforms,
+            "branding",
+            budget=brief.budget * self.branding_share,
+            creative=replace(brief.vacancy.creative, message="employer-brand"),
+            objective="awareness",
+            end_day=self.switch_day_,
+            frequency_cap=self.frequency_cap,
+        )
 
     def _job_ads(self, budget: float) -> list[AdSet]:
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        return [
-            AdSet(
-                f"job-ad-{info.name}",
-                info.name,
-                TargetingSpec(locations=(home_location(self.brief_, info),)),
-                part,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, part in zip(infos, split_budget(budget, len(infos)), strict=True)
-        ]
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "job-ad", budget=budget, frequency_cap=self.frequency_cap
+        )
 
     def update(self, report):
         """From the switch day on, job ads get everything that is left."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from typing import ClassVar
+
+from sim.campaign import AdSet
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Broad(Strategy):
@@ -25,21 +27,16 @@ class Broad(Strategy):
 
     id = "broad-v1"
     description = "location only on the social platforms; let the platform find people"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), frequency_cap=8):
         self.platforms = platforms
         self.frequency_cap = frequency_cap
 
     def plan(self) -> list[AdSet]:
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        budgets = split_budget(self.brief_.budget, len(infos))
-        return [
-            AdSet(
-                name=f"broad-{info.name}",
-                platform=info.name,
-                targeting=TargetingSpec(locations=(home_location(self.brief_, info),)),
-                budget=budget,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "broad", frequency_cap=self.frequency_cap
+        )

@@ -32,10 +32,26 @@ import numpy as np
 from sim.campaign import AdSet, CampaignBrief, DeliveryReport
 from sim.errors import RecruitsimError
 from sim.platforms import PLATFORMS
+from strategies.constraints import InvalidParameterError, validate_params
 
 CHECK_SCENARIO = "tiny"
 CHECK_OVERRIDES = {"population.size": 6000, "campaign.days": 3}
-FORBIDDEN_MODULES = ("sim.population", "sim.model", "sim.market", "sim.audience", "sim.behavior")
+
+#: The modules of ``sim`` a strategy may import: the public types an advertiser works
+#: with and the public catalogues. ``None`` allows every name of the module; a set
+#: allows only those names (``sim.platforms`` also holds the simulated platforms'
+#: hidden parameters, so only its public constants are allowed). Everything else under
+#: ``sim`` (population, people, market, behaviour, network, dynamics, pipeline, model,
+#: scenario, the lab ...) is the simulation's ground truth or machinery.
+ALLOWED_SIM_IMPORTS: dict[str, frozenset[str] | None] = {
+    "sim.campaign": None,  # brief, ad sets, reports: what an advertiser sees
+    "sim.creative": None,  # the ad's creative (its own public module once the engine split lands)
+    "sim.errors": None,  # the errors a strategy may raise or catch
+    "sim.geography": None,  # public place names and coordinates
+    "sim.occupations": None,  # public occupation statistics (SSB)
+    "sim.interests": None,  # the platforms' public interest catalogue
+    "sim.platforms": frozenset({"PLATFORM_NAMES", "ALL_OPTIONS", "CUSTOM_AUDIENCES"}),
+}
 
 
 class CheckFailure(AssertionError):
@@ -73,6 +89,38 @@ def default_context() -> CheckContext:
     return CheckContext(model.brief, tuple(model.reports), model.population.size)
 
 
+def _sim_import_allowed(name: str) -> bool:
+    """Whether a dotted import ``name`` (module, or module.attribute) is allowed."""
+    if name != "sim" and not name.startswith("sim."):
+        return True  # not recruitsim's model: numpy, scipy, the strategy's own package ...
+    for module, names in ALLOWED_SIM_IMPORTS.items():
+        if name == module:
+            return names is None
+        if name.startswith(module + "."):
+            attr = name[len(module) + 1 :]
+            return names is None or attr in names
+    return False
+
+
+def _bad_sim_imports(tree: ast.AST) -> list[str]:
+    """The imports of ``sim`` modules or names outside :data:`ALLOWED_SIM_IMPORTS`."""
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bad += [a.name for a in node.names if not _sim_import_allowed(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                # ``from sim import occupations`` imports a module: judge it as one
+                if node.module == "sim" and f"sim.{a.name}" in ALLOWED_SIM_IMPORTS:
+                    ok = ALLOWED_SIM_IMPORTS[f"sim.{a.name}"] is None
+                else:
+                    ok = _sim_import_allowed(full)
+                if not ok:
+                    bad.append(full)
+    return bad
+
+
 def _fresh(strategy):
     try:
         return strategy.clone()
@@ -83,11 +131,22 @@ def _fresh(strategy):
 def _drive(strategy, ctx: CheckContext, seed: int = 0) -> list[list[AdSet] | None]:
     """Reset, plan and update through every report; returns the plans in order."""
     strategy.reset(rng=np.random.default_rng(seed), brief=ctx.brief)
+    _require_reset_state(strategy)
     plans: list[list[AdSet] | None] = [list(strategy.plan())]
     for report in ctx.reports:
         revised = strategy.update(report)
         plans.append(None if revised is None else list(revised))
     return plans
+
+
+def _require_reset_state(strategy) -> None:
+    missing = [a for a in ("rng_", "brief_") if not hasattr(strategy, a)]
+    if missing:
+        name = type(strategy).__name__
+        raise CheckFailure(
+            f"{name}.reset() did not set {' and '.join('self.' + a for a in missing)}; "
+            "call super().reset(rng, brief) first in your reset()"
+        )
 
 
 # --------------------------------------------------------------------------- checks
@@ -141,6 +200,26 @@ def check_params(strategy, ctx: CheckContext) -> None:
             f"the constructor of {cls.__name__} sets derived state {derived}; "
             "make it in reset() instead"
         )
+    declared = getattr(cls, "parameter_constraints", {}) or {}
+    unknown = sorted(set(declared) - set(params))
+    if unknown:
+        raise CheckFailure(
+            f"{cls.__name__}.parameter_constraints names {unknown}, which the constructor "
+            f"does not take ({', '.join(params) or 'none'})"
+        )
+    try:
+        validate_params(cls.__name__, params, declared)
+    except InvalidParameterError as exc:
+        raise CheckFailure(
+            f"the default parameters break the declared constraints: {exc}"
+        ) from None
+
+
+def check_resets(strategy, ctx: CheckContext) -> None:
+    """``reset()`` sets ``rng_`` and ``brief_`` (it calls ``super().reset(rng, brief)``)."""
+    s = _fresh(strategy)
+    s.reset(rng=np.random.default_rng(0), brief=ctx.brief)
+    _require_reset_state(s)
 
 
 def check_pickles(strategy, ctx: CheckContext) -> None:
@@ -219,48 +298,78 @@ def check_inputs_untouched(strategy, ctx: CheckContext) -> None:
         )
 
 
-def check_global_rng_untouched(strategy, ctx: CheckContext) -> None:
-    """Neither ``numpy.random``'s nor ``random``'s global state is used."""
-    np_state = np.random.get_state()  # noqa: NPY002 - checking it, not using it
-    py_state = random.getstate()
-    _drive(_fresh(strategy), ctx)
-    np_after = np.random.get_state()  # noqa: NPY002
-    same_np = all(
-        np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
-        for a, b in zip(np_state, np_after, strict=True)
+def _same_numpy_state(a: tuple, b: tuple) -> bool:
+    return all(
+        np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y
+        for x, y in zip(a, b, strict=True)
     )
-    if not same_np or random.getstate() != py_state:
-        raise CheckFailure(
-            f"{type(strategy).__name__} used the global random state (numpy.random.* or "
-            "random.*); use the Generator passed to reset() as self.rng_"
-        )
+
+
+def check_global_rng_untouched(strategy, ctx: CheckContext) -> None:
+    """Neither ``numpy.random``'s nor ``random``'s global state is used or reseeded.
+
+    Before each call (``reset``, ``plan``, every ``update``) both global generators are
+    set to a fresh random state, and they must still be in it after the call, so a
+    strategy that reseeds them (``np.random.seed(7)``) is caught even when an earlier
+    check left them in exactly the state that seed gives. The states the checker found
+    are put back at the end.
+    """
+    saved_np = np.random.get_state()  # noqa: NPY002 - checking it, not using it
+    saved_py = random.getstate()
+    fresh = np.random.SeedSequence()  # entropy from the OS: no strategy can guess it
+    s = _fresh(strategy)
+    calls = [("reset()", lambda: s.reset(rng=np.random.default_rng(0), brief=ctx.brief))]
+    calls.append(("plan()", s.plan))
+    calls += [(f"update() after day {r.day}", functools.partial(s.update, r)) for r in ctx.reports]
+    try:
+        for (where, call), seq in zip(calls, fresh.spawn(len(calls)), strict=True):
+            np.random.set_state(np.random.RandomState(seq.generate_state(4)).get_state())  # noqa: NPY002
+            random.seed(int(seq.generate_state(2, np.uint64)[0]))
+            np_before, py_before = np.random.get_state(), random.getstate()  # noqa: NPY002
+            call()
+            if where == "reset()":
+                _require_reset_state(s)
+            if not _same_numpy_state(np_before, np.random.get_state()) or (  # noqa: NPY002
+                random.getstate() != py_before
+            ):
+                raise CheckFailure(
+                    f"{type(strategy).__name__}.{where} used or reseeded the global random "
+                    "state (numpy.random.* or random.*); use the Generator passed to reset() "
+                    "as self.rng_"
+                )
+    finally:
+        np.random.set_state(saved_np)  # noqa: NPY002
+        random.setstate(saved_py)
 
 
 def check_no_ground_truth(strategy, ctx: CheckContext) -> None:
-    """The strategy neither imports the model's internals nor holds simulation objects."""
+    """The strategy imports from ``sim`` only the allowed public modules and holds no
+    simulation objects."""
     module = inspect.getmodule(type(strategy))
     source_file = inspect.getsourcefile(type(strategy)) if module else None
     if source_file:
         with open(source_file, encoding="utf-8") as fh:
             tree = ast.parse(fh.read())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            bad = [n for n in names if n.startswith(FORBIDDEN_MODULES)]
-            if bad:
-                raise CheckFailure(
-                    f"{type(strategy).__name__}'s module imports {bad[0]!r}: strategies may use "
-                    "only sim.campaign, sim.occupations, sim.interests and sim.geography"
-                )
+        bad = _bad_sim_imports(tree)
+        if bad:
+            allowed = ", ".join(
+                m if names is None else f"{m} ({', '.join(sorted(names))})"
+                for m, names in ALLOWED_SIM_IMPORTS.items()
+            )
+            raise CheckFailure(
+                f"{type(strategy).__name__}'s module imports {bad[0]!r}: strategies may import "
+                f"from sim only {allowed}"
+            )
+    # What an advertiser may hold: the allowed modules' types and whatever the brief and
+    # the reports are made of (e.g. the vacancy's Creative).
+    public = {type(obj) for root in (ctx.brief, ctx.reports) for _, obj in _walk(root, "")}
     s = _fresh(strategy)
     _drive(s, ctx)
     for path, obj in _walk(s, "strategy"):
         mod = type(obj).__module__ or ""
-        if mod.startswith(FORBIDDEN_MODULES):
-            raise CheckFailure(f"{path} holds a {type(obj).__name__} from {mod}: ground truth")
+        if type(obj) not in public and not _sim_import_allowed(f"{mod}.{type(obj).__name__}"):
+            if mod == "sim" or mod.startswith("sim."):
+                raise CheckFailure(f"{path} holds a {type(obj).__name__} from {mod}: ground truth")
         if isinstance(obj, np.ndarray) and obj.ndim and obj.shape[0] == ctx.population_size:
             raise CheckFailure(f"{path} holds an array with one row per simulated person")
 
@@ -302,6 +411,7 @@ CHECKS: tuple[Check, ...] = tuple(
     for name, func in (
         ("repr", check_repr),
         ("params", check_params),
+        ("resets", check_resets),
         ("pickles", check_pickles),
         ("deterministic", check_deterministic),
         ("valid_ad_sets", check_valid_ad_sets),
@@ -321,6 +431,7 @@ def check_strategy(strategy, context: CheckContext | None = None) -> None:
     CheckFailure
         At the first check that fails, prefixed with the check's name.
     """
+    _require_instance(strategy, "check_strategy")
     ctx = context or default_context()
     for check in CHECKS:
         try:  # each check gets its own copy: a strategy that mutates its inputs can't spoil it
@@ -333,10 +444,20 @@ def pytest_params(strategy) -> list:
     """One ``pytest.param`` per check (id: the check's name), each a no-argument callable."""
     import pytest
 
+    _require_instance(strategy, "pytest_params")
     return [
         pytest.param(functools.partial(_run_one, check, strategy), id=check.name)
         for check in CHECKS
     ]
+
+
+def _require_instance(strategy, caller: str) -> None:
+    if isinstance(strategy, type):
+        name = strategy.__name__
+        raise CheckFailure(
+            f"{caller}() takes a strategy instance, not the class {name}; "
+            f"call {caller}({name}()) instead"
+        )
 
 
 def _run_one(check: Check, strategy) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import ClassVar
+
 import numpy as np
 
-from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from sim.campaign import AdSet
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Dayparting(Strategy):
@@ -25,6 +28,11 @@ class Dayparting(Strategy):
 
     id = "dayparting-v1"
     description = "broad audience, ads only in the platform's busiest hours"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "n_hours": [Interval(int, 1, 24)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), n_hours=8, frequency_cap=8):
         self.platforms = platforms
@@ -32,22 +40,14 @@ class Dayparting(Strategy):
         self.frequency_cap = frequency_cap
 
     def plan(self) -> list[AdSet]:
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        budgets = split_budget(self.brief_.budget, len(infos))
-        out = []
-        for info, budget in zip(infos, budgets, strict=True):
-            profile = np.asarray(info.hour_profile or [1.0] * 24)
-            hours = tuple(
-                sorted(int(h) for h in np.argsort(-profile, kind="stable")[: self.n_hours])
-            )
-            out.append(
-                AdSet(
-                    name=f"dayparting-{info.name}",
-                    platform=info.name,
-                    targeting=TargetingSpec(locations=(home_location(self.brief_, info),)),
-                    budget=budget,
-                    frequency_cap=self.frequency_cap,
-                    hours=hours,
-                )
-            )
-        return out
+        ad_sets = ad_set_per_platform(
+            self.brief_, self.platforms, "dayparting", frequency_cap=self.frequency_cap
+        )
+        return [
+            replace(a, hours=self._busiest_hours(self.brief_.platform(a.platform))) for a in ad_sets
+        ]
+
+    def _busiest_hours(self, info) -> tuple[int, ...]:
+        """The ``n_hours`` hours of the platform's day with the most use, in clock order."""
+        profile = np.asarray(info.hour_profile or [1.0] * 24)
+        return tuple(sorted(int(h) for h in np.argsort(-profile, kind="stable")[: self.n_hours]))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Demographic(Strategy):
@@ -27,6 +29,11 @@ class Demographic(Strategy):
 
     id = "demographic-v1"
     description = "the occupation's typical age band and majority sex, where policy allows"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "dominance": [Interval(float, 0.5, 1.0)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, platforms=("facebook", "instagram", "snapchat"), dominance=0.8, frequency_cap=8
@@ -37,30 +44,22 @@ class Demographic(Strategy):
 
     def plan(self) -> list[AdSet]:
         v = self.brief_.vacancy
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        budgets = split_budget(self.brief_.budget, len(infos))
         genders: tuple[str, ...] = ()
         if v.female_share >= self.dominance:
             genders = ("female",)
         elif 1 - v.female_share >= self.dominance:
             genders = ("male",)
-        out = []
-        for info, budget in zip(infos, budgets, strict=True):
+
+        def targeting(info, where):
             allowed = info.allowed_options
             age_min, age_max = v.typical_age if "age" in allowed else (18, None)
-            spec = TargetingSpec(
-                locations=(home_location(self.brief_, info),),
+            return TargetingSpec(
+                locations=where,
                 age_min=age_min,
                 age_max=age_max,
                 genders=genders if "gender" in allowed else (),
             )
-            out.append(
-                AdSet(
-                    f"demographic-{info.name}",
-                    info.name,
-                    spec,
-                    budget,
-                    frequency_cap=self.frequency_cap,
-                )
-            )
-        return out
+
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "demographic", targeting, frequency_cap=self.frequency_cap
+        )

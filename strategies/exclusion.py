@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import (
+    InterestNames,
+    Interval,
+    Options,
+    PlatformNames,
+    Strategy,
+    ad_set_per_platform,
+)
 
 
 class Exclusion(Strategy):
@@ -27,6 +36,12 @@ class Exclusion(Strategy):
 
     id = "exclusion-v1"
     description = "broad or interest audience minus students and retirees, where allowed"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "base": [Options(str, {"broad", "interest"})],
+        "exclude": [InterestNames()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self,
@@ -43,27 +58,19 @@ class Exclusion(Strategy):
 
     def plan(self) -> list[AdSet]:
         v = self.brief_.vacancy
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        budgets = split_budget(self.brief_.budget, len(infos))
-        out = []
-        for info, budget in zip(infos, budgets, strict=True):
+
+        def targeting(info, where):
             allowed = info.allowed_options
             interests = ()
             if self.base == "interest" and "interests" in allowed:
                 interests = tuple(t for t in v.typical_interests if t in info.interest_catalogue)
-            spec = TargetingSpec(
-                locations=(home_location(self.brief_, info),),
+            return TargetingSpec(
+                locations=where,
                 age_max=66 if "age" in allowed else None,
                 interests=interests[:3],
                 exclude_interests=tuple(self.exclude) if "exclude_interests" in allowed else (),
             )
-            out.append(
-                AdSet(
-                    f"exclusion-{info.name}",
-                    info.name,
-                    spec,
-                    budget,
-                    frequency_cap=self.frequency_cap,
-                )
-            )
-        return out
+
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "exclusion", targeting, frequency_cap=self.frequency_cap
+        )

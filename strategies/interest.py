@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Interest(Strategy):
@@ -26,6 +28,11 @@ class Interest(Strategy):
 
     id = "interest-v1"
     description = "interests typical of the occupation from the platform's catalogue"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "max_interests": [Interval(int, 1, None)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), max_interests=3, frequency_cap=8):
         self.platforms = platforms
@@ -34,23 +41,15 @@ class Interest(Strategy):
 
     def plan(self) -> list[AdSet]:
         v = self.brief_.vacancy
-        usable = []
-        for info in platforms_in_play(self.brief_, tuple(self.platforms)):
+
+        def targeting(info, where):
             if "interests" not in info.allowed_options:
-                continue
+                return None
             picked = [t for t in v.typical_interests if t in info.interest_catalogue]
-            if picked:
-                usable.append((info, tuple(picked[: self.max_interests])))
-        budgets = split_budget(self.brief_.budget, len(usable))
-        return [
-            AdSet(
-                name=f"interest-{info.name}",
-                platform=info.name,
-                targeting=TargetingSpec(
-                    locations=(home_location(self.brief_, info),), interests=picked
-                ),
-                budget=budget,
-                frequency_cap=self.frequency_cap,
-            )
-            for (info, picked), budget in zip(usable, budgets, strict=True)
-        ]
+            if not picked:
+                return None
+            return TargetingSpec(locations=where, interests=tuple(picked[: self.max_interests]))
+
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "interest", targeting, frequency_cap=self.frequency_cap
+        )

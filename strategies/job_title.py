@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import (
+    Boolean,
+    Interval,
+    PlatformNames,
+    Strategy,
+    ad_set_per_platform,
+    is_active,
+    is_rejected,
+)
 
 
 class JobTitle(Strategy):
@@ -24,6 +34,11 @@ class JobTitle(Strategy):
 
     id = "job-title-v1"
     description = "declared job titles on LinkedIn-like platforms and job-board profiles"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "include_adjacent": [Boolean()],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, platforms=("linkedin", "jobboard"), include_adjacent=False, frequency_cap=8
@@ -32,37 +47,35 @@ class JobTitle(Strategy):
         self.include_adjacent = include_adjacent
         self.frequency_cap = frequency_cap
 
-    def plan(self) -> list[AdSet]:
+    def _ad_sets(self, budget: float, keep: set[str] | None = None) -> list[AdSet]:
         v = self.brief_.vacancy
         titles = (v.occupation, *(v.adjacent_occupations if self.include_adjacent else ()))
-        infos = [
-            info
-            for info in platforms_in_play(self.brief_, tuple(self.platforms))
-            if "job_titles" in info.allowed_options and v.occupation in info.job_title_catalogue
-        ]
-        budgets = split_budget(self.brief_.budget, len(infos))
-        return [
-            AdSet(
-                name=f"job-title-{info.name}",
-                platform=info.name,
-                targeting=TargetingSpec(
-                    locations=(home_location(self.brief_, info),), job_titles=titles
-                ),
-                budget=budget,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+
+        def targeting(info, where):
+            if keep is not None and f"job-title-{info.name}" not in keep:
+                return None
+            if "job_titles" not in info.allowed_options:
+                return None
+            if v.occupation not in info.job_title_catalogue:
+                return None
+            return TargetingSpec(locations=where, job_titles=titles)
+
+        return ad_set_per_platform(
+            self.brief_,
+            self.platforms,
+            "job-title",
+            targeting,
+            budget=budget,
+            frequency_cap=self.frequency_cap,
+        )
+
+    def plan(self) -> list[AdSet]:
+        return self._ad_sets(self.brief_.budget)
 
     def update(self, report):
         """Move the budget of ad sets the platform rejected to those that deliver."""
-        rejected = [r for r in report.ad_sets if r.status.startswith("rejected")]
-        live = [r for r in report.ad_sets if r.status == "active"]
+        rejected = [r for r in report.ad_sets if is_rejected(r)]
+        live = [r for r in report.ad_sets if is_active(r)]
         if not rejected or not live:
             return None
-        budgets = split_budget(report.budget_left, len(live))
-        keep = {r.name for r in live}
-        return [
-            AdSet(a.name, a.platform, a.targeting, b, frequency_cap=self.frequency_cap)
-            for a, b in zip([a for a in self.plan() if a.name in keep], budgets, strict=True)
-        ]
+        return self._ad_sets(report.budget_left, keep={r.name for r in live})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from strategies.base import Interval, PlatformNames, Strategy, ad_set_per_platform
 
 
 class Lookalike(Strategy):
@@ -27,6 +29,11 @@ class Lookalike(Strategy):
 
     id = "lookalike-v1"
     description = "a lookalike of the employer's employees (not allowed for job ads under SAC)"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "percent": [Interval(float, 1.0, 10.0)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(
         self, *, platforms=("facebook", "instagram", "snapchat"), percent=3.0, frequency_cap=8
@@ -36,22 +43,11 @@ class Lookalike(Strategy):
         self.frequency_cap = frequency_cap
 
     def plan(self) -> list[AdSet]:
-        infos = [
-            info
-            for info in platforms_in_play(self.brief_, tuple(self.platforms))
-            if "lookalike" in info.allowed_options
-        ]
-        budgets = split_budget(self.brief_.budget, len(infos))
-        return [
-            AdSet(
-                name=f"lookalike-{info.name}",
-                platform=info.name,
-                targeting=TargetingSpec(
-                    locations=(home_location(self.brief_, info),),
-                    lookalike_percent=self.percent,
-                ),
-                budget=budget,
-                frequency_cap=self.frequency_cap,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+        def targeting(info, where):
+            if "lookalike" not in info.allowed_options:
+                return None
+            return TargetingSpec(locations=where, lookalike_percent=self.percent)
+
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "lookalike", targeting, frequency_cap=self.frequency_cap
+        )

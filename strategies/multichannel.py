@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim import occupations
 from sim.campaign import AdSet, PlatformInfo, TargetingSpec
-from strategies.base import Strategy, home_location
+from strategies.base import Interval, Strategy, home_location
 
 
 class Multichannel(Strategy):
@@ -25,6 +27,10 @@ class Multichannel(Strategy):
 
     id = "multichannel-v1"
     description = "budget split across platforms by public audience data in the target ages"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "min_share": [Interval(float, 0.0, 1.0)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, min_share=0.05, frequency_cap=8):
         self.min_share = min_share

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play, split_budget
+from typing import ClassVar
+
+from sim.campaign import AdSet
+from strategies.base import OBJECTIVES, Options, PlatformNames, Strategy, ad_set_per_platform
 
 
 class PlatformOptimized(Strategy):
@@ -24,21 +26,16 @@ class PlatformOptimized(Strategy):
 
     id = "platform-optimized-v1"
     description = "broad audience, objective applications; the optimiser chooses who sees it"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platforms": [PlatformNames()],
+        "objective": [Options(str, OBJECTIVES)],
+    }
 
     def __init__(self, *, platforms=("facebook", "instagram"), objective="applications"):
         self.platforms = platforms
         self.objective = objective
 
     def plan(self) -> list[AdSet]:
-        infos = platforms_in_play(self.brief_, tuple(self.platforms))
-        budgets = split_budget(self.brief_.budget, len(infos))
-        return [
-            AdSet(
-                name=f"optimized-{info.name}",
-                platform=info.name,
-                targeting=TargetingSpec(locations=(home_location(self.brief_, info),)),
-                budget=budget,
-                objective=self.objective,
-            )
-            for info, budget in zip(infos, budgets, strict=True)
-        ]
+        return ad_set_per_platform(
+            self.brief_, self.platforms, "optimized", objective=self.objective
+        )

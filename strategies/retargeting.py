@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sim.campaign import AdSet, TargetingSpec
-from strategies.base import Strategy, home_location, platforms_in_play
+from strategies.base import (
+    Interval,
+    PlatformName,
+    Strategy,
+    home_location,
+    is_active,
+    platforms_in_play,
+)
 
 
 class Retargeting(Strategy):
@@ -26,6 +35,11 @@ class Retargeting(Strategy):
 
     id = "retargeting-v1"
     description = "broad prospecting plus an ad set for career-site visitors"
+    parameter_constraints: ClassVar[dict[str, list]] = {
+        "platform": [PlatformName()],
+        "retarget_share": [Interval(float, 0.0, 1.0)],
+        "frequency_cap": [Interval(int, 1, None), None],
+    }
 
     def __init__(self, *, platform="facebook", retarget_share=0.3, frequency_cap=8):
         self.platform = platform
@@ -73,7 +87,5 @@ class Retargeting(Strategy):
 
     def update(self, report):
         self.days_left_ = report.days_left
-        live = any(
-            r.name.startswith("retargeting-") and r.status == "active" for r in report.ad_sets
-        )
+        live = any(r.name.startswith("retargeting-") and is_active(r) for r in report.ad_sets)
         return self._plan(report.budget_left, retarget_live=live)

@@ -8,18 +8,24 @@ before the one it breaks) and through the check's own function.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import inspect
+import random
 
+import numpy as np
 import pytest
+from helpers import REPO
 
 import strategies
 from strategies import checks
+from strategies.broad import Broad
 from strategies.checks import CHECKS, CheckFailure, check_strategy, pytest_params
 from strategies.registry import builtin_ids
 from tests.fixtures import broken_strategies as broken
 from tests.fixtures.ground_truth_import import ImportsPopulation
+from tests.fixtures.network_import import ImportsNetwork
 from tests.fixtures.readme_strategy import TwoInterests
 
 CHECK_NAMES = tuple(check.name for check in CHECKS)
@@ -79,6 +85,9 @@ BROKEN = [
     (broken.ParamNotStored, "params", "'platform'"),
     (broken.TransformsParam, "params", "same parameters"),
     (broken.DerivedStateInInit, "params", "history_"),
+    (broken.ConstraintForNoParameter, "params", "['shares']"),
+    (broken.DefaultBreaksConstraint, "params", "must be a float in [0, 0.5]. Got 0.9 instead."),
+    (broken.ResetWithoutSuper, "resets", "call super().reset(rng, brief)"),
     (broken.LambdaInReset, "pickles", "after a campaign"),
     (broken.UnseededRng, "deterministic", "not deterministic"),
     (broken.IdDependentBudget, "deterministic", "not deterministic"),
@@ -91,7 +100,9 @@ BROKEN = [
     (broken.MutatesReport, "inputs_untouched", "mutated"),
     (broken.UsesNumpyGlobalRng, "global_rng_untouched", "global random state"),
     (broken.UsesStdlibRandom, "global_rng_untouched", "global random state"),
+    (broken.ReseedsGlobalRngInReset, "global_rng_untouched", "reset() used or reseeded"),
     (ImportsPopulation, "no_ground_truth", "sim.population"),
+    (ImportsNetwork, "no_ground_truth", "'sim.network.SocialGraph'"),
     (broken.HoldsPersonArray, "no_ground_truth", "one row per simulated person"),
     (broken.RaisesPolicyErrorMidCampaign, "survives_campaign", "paused the ad set"),
     (broken.WomenOnlyWhenSkewed, "survives_campaign", "'gender'"),
@@ -144,6 +155,7 @@ def test_checks_run_in_the_documented_order():
     assert CHECK_NAMES == (
         "repr",
         "params",
+        "resets",
         "pickles",
         "deterministic",
         "valid_ad_sets",
@@ -160,3 +172,117 @@ def test_ground_truth_fixture_really_imports_the_population():
     """Guard the fixture: the import the no_ground_truth check must find is there."""
     module = inspect.getmodule(ImportsPopulation)
     assert module.Population.__module__ == "sim.population"
+
+
+def test_ground_truth_fixtures_really_import_what_they_claim():
+    assert inspect.getmodule(ImportsNetwork).SocialGraph.__module__ == "sim.network"
+
+
+# --------------------------------------------------------------------------- sharp edges
+
+
+def test_reseeding_the_global_rng_is_caught_even_from_the_state_the_seed_gives(context):
+    """Earlier checks (or the caller) may leave numpy's global state exactly where
+    ``np.random.seed(7)`` puts it; a before/after comparison alone then sees no change."""
+    run = {check.name: check.run for check in CHECKS}["global_rng_untouched"]
+    np.random.seed(7)  # noqa: NPY002 - the state the fixture reseeds to
+    with pytest.raises(CheckFailure, match="reseeded"):
+        run(broken.ReseedsGlobalRngInReset(), context)
+
+
+def test_the_rng_check_puts_the_global_states_back(context):
+    np.random.seed(123)  # noqa: NPY002
+    random.seed(123)
+    expected_np, expected_py = np.random.random(), random.random()  # noqa: NPY002
+    np.random.seed(123)  # noqa: NPY002
+    random.seed(123)
+    run = {check.name: check.run for check in CHECKS}["global_rng_untouched"]
+    run(broken.Valid(), context)
+    with pytest.raises(CheckFailure):
+        run(broken.UsesNumpyGlobalRng(), context)
+    assert np.random.random() == expected_np  # noqa: NPY002
+    assert random.random() == expected_py
+
+
+@pytest.mark.parametrize("entry", [check_strategy, pytest_params])
+def test_a_class_instead_of_an_instance_gets_one_clear_line(entry):
+    with pytest.raises(CheckFailure) as info:
+        entry(Broad)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message == (
+        f"{entry.__name__}() takes a strategy instance, not the class Broad; "
+        f"call {entry.__name__}(Broad()) instead"
+    )
+
+
+def test_reset_without_super_gets_one_clear_line(context):
+    with pytest.raises(CheckFailure) as info:
+        check_strategy(broken.ResetWithoutSuper(), context)
+    assert str(info.value) == (
+        "[resets] ResetWithoutSuper.reset() did not set self.rng_ and self.brief_; "
+        "call super().reset(rng, brief) first in your reset()"
+    )
+
+
+# --------------------------------------------------------------------------- allow-list
+
+
+def _imports(code: str) -> list[str]:
+    return checks._bad_sim_imports(ast.parse(code))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from sim.campaign import AdSet, TargetingSpec",
+        "from sim import occupations",
+        "import sim.interests",
+        "from sim.geography import centre_km",
+        "from sim.errors import PolicyError",
+        "from sim.platforms import PLATFORM_NAMES",
+        "import numpy as np",
+        "from strategies.base import Strategy",
+        "from . import helpers",
+    ],
+)
+def test_allowed_imports(code):
+    assert _imports(code) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "bad"),
+    [
+        ("from sim.network import SocialGraph", "sim.network.SocialGraph"),
+        ("from sim import network", "sim.network"),
+        ("import sim.dynamics", "sim.dynamics"),
+        ("from sim.pipeline import Pipeline", "sim.pipeline.Pipeline"),
+        ("from sim.scenario import load_scenario", "sim.scenario.load_scenario"),
+        ("from sim.platforms import PLATFORMS", "sim.platforms.PLATFORMS"),
+        ("import sim.platforms", "sim.platforms"),
+        ("import sim", "sim"),
+        ("from sim.lab.experiment import replicate", "sim.lab.experiment.replicate"),
+        ("from sim.model import run", "sim.model.run"),
+    ],
+)
+def test_refused_imports(code, bad):
+    assert _imports(code) == [bad]
+
+
+def test_the_allow_list_names_only_modules_that_exist():
+    import importlib
+    import importlib.util
+
+    for module, names in checks.ALLOWED_SIM_IMPORTS.items():
+        if module == "sim.creative" and importlib.util.find_spec(module) is None:
+            continue  # Creative moves there from sim.scenario with the engine split
+        mod = importlib.import_module(module)
+        for name in names or ():
+            assert hasattr(mod, name), f"{module}.{name}"
+
+
+def test_built_in_strategy_modules_pass_the_allow_list():
+    for path in sorted((REPO / "strategies").glob("*.py")):
+        if path.name == "checks.py":  # the checker runs simulations on purpose
+            continue
+        assert _imports(path.read_text(encoding="utf-8")) == [], path.name

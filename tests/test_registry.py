@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import REPO
 
 import strategies
-from sim.errors import RecruitsimError, UnknownNameError
+from sim.errors import RecruitsimError, StrategyError, UnknownNameError
 from strategies import registry
 from strategies.broad import Broad
+from strategies.constraints import InvalidParameterError, invalid_values
 from strategies.registry import REGISTRY, StrategyEntry, list_strategies, make, resolve_id
 from tests.fixtures.readme_strategy import TwoInterests
 
@@ -23,11 +26,13 @@ README_REF = "tests.fixtures.readme_strategy:TwoInterests"
 
 @pytest.fixture
 def clean_registry():
-    """Put the registry (and its entry-point cache) back as it was after the test."""
+    """Put the registry (its entry-point cache and ignored entry points) back after the test."""
     saved, loaded = dict(REGISTRY), registry._entry_points_loaded
+    ignored = list(registry.IGNORED_ENTRY_POINTS)
     yield REGISTRY
     REGISTRY.clear()
     REGISTRY.update(saved)
+    registry.IGNORED_ENTRY_POINTS[:] = ignored
     registry._entry_points_loaded = loaded
 
 
@@ -69,10 +74,162 @@ def test_unknown_id_says_did_you_mean(wrong, suggestion):
     assert repr(wrong) in str(info.value)
 
 
-def test_unknown_parameter_names_the_strategy():
-    with pytest.raises(RecruitsimError, match="'broad'") as info:
+def test_unknown_parameter_names_the_strategy_by_its_resolved_id():
+    with pytest.raises(RecruitsimError, match="'broad-v1'") as info:
         make("broad", budget_share=0.5)
     assert "budget_share" in str(info.value)
+
+
+# --------------------------------------------------------------------------- parameters
+
+# One list drives the invalid-input tests (as in zr-obp): every built-in strategy's
+# declared constraints, each with the values it must refuse.
+INVALID = [
+    pytest.param(sid, name, value, id=f"{sid}-{name}-{value!r}")
+    for sid in sorted(registry.builtin_ids())
+    for name, constraints in REGISTRY[sid].load().parameter_constraints.items()
+    for value in invalid_values(constraints)
+]
+
+# The cases of the issue, with the one-line message each must give.
+ISSUE_CASES = [
+    (
+        "interest",
+        {"max_interests": "abc"},
+        "The 'max_interests' parameter of interest-v1 must be an int in [1, inf). "
+        "Got 'abc' instead.",
+    ),
+    (
+        "broad",
+        {"platforms": ["facebok"]},
+        "The 'platforms' parameter of broad-v1 must be a non-empty list of platform names. "
+        "Got ['facebok'] instead; unknown platform 'facebok'; did you mean 'facebook'?",
+    ),
+    (
+        "bandit-v1",
+        {"floor": 1.5},
+        "The 'floor' parameter of bandit-v1 must be a float in [0, 1]. Got 1.5 instead.",
+    ),
+    (
+        "job-title",
+        {"frequency_cap": 0},
+        "The 'frequency_cap' parameter of job-title-v1 must be an int in [1, inf) or None. "
+        "Got 0 instead.",
+    ),
+    (
+        "exclusion",
+        {"base": "interests"},
+        "The 'base' parameter of exclusion-v1 must be one of 'broad', 'interest'. "
+        "Got 'interests' instead; did you mean 'interest'?",
+    ),
+]
+
+
+def test_every_builtin_declares_a_constraint_for_every_parameter():
+    for sid in registry.builtin_ids():
+        cls = REGISTRY[sid].load()
+        assert set(cls.parameter_constraints) == set(cls._param_names()), sid
+    assert len(INVALID) > 100
+
+
+@pytest.mark.parametrize(("sid", "name", "value"), INVALID)
+def test_make_refuses_every_declared_invalid_value(sid, name, value):
+    with pytest.raises(InvalidParameterError) as info:
+        make(sid, **{name: value})
+    message = str(info.value)
+    assert message.startswith(f"The {name!r} parameter of {sid} must be "), message
+    assert f"Got {value!r} instead" in message
+    assert "\n" not in message
+    assert isinstance(info.value, StrategyError)  # the CLI turns it into one line, exit 2
+
+
+@pytest.mark.parametrize(("sid", "params", "message"), ISSUE_CASES)
+def test_make_names_strategy_parameter_expected_and_got(sid, params, message):
+    with pytest.raises(InvalidParameterError) as info:
+        make(sid, **params)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("sid", sorted(registry.builtin_ids()))
+def test_defaults_and_boundaries_are_accepted(sid):
+    cls = REGISTRY[sid].load()
+    assert make(sid, **cls().get_params()).get_params() == cls().get_params()  # the defaults
+    if "frequency_cap" in cls.parameter_constraints:
+        assert make(sid, frequency_cap=None).frequency_cap is None  # no cap
+
+
+def test_valid_values_of_each_kind_are_accepted():
+    make("interest", max_interests=1, platforms=["instagram"])  # a list, as --param gives
+    make("lookalike", percent=1)  # an int where a float is expected
+    make("lookalike", percent=10.0)  # closed bound
+    make("dayparting", n_hours=24)
+    make("exclusion", exclude=[], base="interest")
+    make("retargeting", platform="linkedin", retarget_share=0)
+    make("job-title", include_adjacent=True)
+    make("platform-optimized", objective="clicks")
+    with pytest.raises(InvalidParameterError, match=r"\(0, inf\)"):
+        make("bandit", prior_cost=0)  # open bound
+
+
+def test_reset_validates_a_strategy_built_directly(briefs_tiny):
+    strategy = Broad(platforms=("facebok",))  # the constructor only stores
+    with pytest.raises(InvalidParameterError, match="of broad-v1 must be"):
+        strategy.reset(np.random.default_rng(0), briefs_tiny)
+
+
+@pytest.fixture(scope="module")
+def briefs_tiny():
+    from sim.model import make_brief
+    from sim.population import generate
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("tiny", {"population.size": 2000})
+    return make_brief(scenario, generate(scenario.population, np.random.SeedSequence(1)))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        (
+            "max_interests=abc",
+            "The 'max_interests' parameter of interest-v1 must be an int in [1, inf). "
+            "Got 'abc' instead.",
+        ),
+        ('platforms=["facebok"]', "Got ['facebok'] instead; unknown platform 'facebok'; "
+         "did you mean 'facebook'?"),
+    ],
+)  # fmt: skip
+def test_cli_param_is_refused_in_one_line(param, expected):
+    done = _cli("run", "tiny", "--strategy", "interest", "--param", param, "--population", "500")
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""  # refused before any run
+
+
+def test_cli_sweep_refuses_a_bad_swept_value_before_any_run(tmp_path):
+    db = tmp_path / "runs.db"
+    done = _cli("sweep", "tiny", "--strategies", "interest", "--param",
+                "interest:max_interests=2,abc", "--replications", "1", "--population", "500",
+                "--db", str(db))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "recruitsim: error: The 'max_interests' parameter of interest-v1 must be an int in "
+        "[1, inf). Got 'abc' instead."
+    ]
+    assert done.stdout == ""
 
 
 # --------------------------------------------------------------------------- references
@@ -134,25 +291,68 @@ def test_entry_point_strategy_is_listed_and_made(plugin_installed):
     assert make("fixture-plugin-v1", frequency_cap=2).frequency_cap == 2
 
 
-def test_entry_points_cannot_replace_a_builtin(plugin_installed):
-    list_strategies()
+def test_entry_points_cannot_replace_a_builtin_and_say_so(plugin_installed):
+    entries = list_strategies()
     assert REGISTRY["broad-v1"].entry_point == "strategies.broad:Broad"
     assert isinstance(make("broad-v1"), Broad)
+    (ignored,) = [e for e in entries if e.id == "broad-v1" and e.error]
+    assert ignored.entry_point == "recruitsim_fixture_plugin:JobBoardOnly"
+    assert ignored.error == "ignored: 'broad-v1' is already registered to strategies.broad:Broad"
+    assert ignored.description == f"({ignored.error})"
 
 
-def test_entry_points_without_a_version_are_ignored(plugin_installed):
-    ids = [entry.id for entry in list_strategies()]
-    assert "fixture-unversioned" not in ids
+def test_entry_points_without_a_version_are_listed_as_ignored(plugin_installed):
+    listed = {entry.id: entry for entry in list_strategies()}
+    assert listed["fixture-unversioned"].error.startswith("ignored: ")
+    assert "versioned id like 'name-v1'" in listed["fixture-unversioned"].description
+    assert "fixture-unversioned" not in REGISTRY
     with pytest.raises(UnknownNameError):
         make("fixture-unversioned")
 
 
-def test_a_plugin_that_cannot_be_imported_does_not_break_the_listing(plugin_installed):
+def test_a_plugin_that_cannot_be_imported_is_listed_with_its_error(plugin_installed):
     listed = {entry.id: entry for entry in list_strategies()}
-    assert listed["fixture-missing-v1"].description == "(could not be imported)"
+    missing = listed["fixture-missing-v1"]
+    assert "No module named 'recruitsim_fixture_plugin_not_installed'" in missing.error
+    assert missing.description == f"(broken: {missing.error})"
     assert listed["fixture-plugin-v1"].description.startswith("fixture plugin")
+    assert not listed["fixture-plugin-v1"].error
     with pytest.raises(UnknownNameError, match="recruitsim_fixture_plugin_not_installed"):
         make("fixture-missing-v1")
+
+
+def test_a_plugin_whose_module_raises_is_listed_and_refused_in_one_line(plugin_installed):
+    listed = {entry.id: entry for entry in list_strategies()}
+    raises = listed["fixture-raises-v1"]
+    assert raises.error.endswith("RuntimeError: this plugin needs a licence key")
+    with pytest.raises(StrategyError) as info:
+        make("fixture-raises-v1")
+    assert str(info.value) == (
+        "strategy reference 'recruitsim_fixture_broken_plugin:Anything' could not be "
+        "imported: RuntimeError: this plugin needs a licence key"
+    )
+
+
+def test_cli_lists_broken_entry_points_with_their_error():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGIN_DIR), str(REPO)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "list", "strategies"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {tuple(line.split(None, 1)) for line in done.stdout.splitlines()}
+    ids = [row[0] for row in rows]
+    assert "fixture-plugin-v1" in ids
+    assert any(
+        row[0] == "fixture-missing-v1" and "No module named" in row[1] and "broken" in row[1]
+        for row in rows
+    )
+    assert any(row[0] == "fixture-raises-v1" and "licence key" in row[1] for row in rows)
+    assert any(row[0] == "fixture-unversioned" and "ignored" in row[1] for row in rows)
 
 
 def test_entry_points_are_read_once(plugin_installed, monkeypatch):
@@ -194,5 +394,35 @@ def test_cli_lists_every_strategy_with_a_one_line_description():
     assert set(registry.builtin_ids()) <= set(ids)
     assert len(ids) == len(set(ids))
     for row in rows:
-        assert row["description"] != "(could not be imported)", row["id"]
+        assert not row["description"].startswith(("(broken", "(ignored")), row["id"]
         assert len(row["description"]) > 15, row["id"]
+
+
+# --------------------------------------------------------------------------- one name
+
+
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [
+        (README_REF, README_REF),  # a reference is its own id
+        ("broad", "broad-v1"),
+        ("fixture", "fixture-v1"),  # registered under an id that is not the class's
+    ],
+)
+def test_one_name_everywhere(given, name, clean_registry):
+    """The progress line, the table and the stored record call a strategy the same."""
+    from sim.lab.experiment import expand_grid, run_grid
+    from sim.scenario import load_scenario
+
+    strategies.register("fixture-v1", README_REF)
+    assert make(given).id == name
+    assert make(given).clone().id == name
+    assert resolve_id(given) == name
+    scenario = load_scenario("tiny", {"population.size": 800, "campaign.days": 2})
+    specs = expand_grid([scenario], [given], replications=1)
+    shown = []
+    records = run_grid(specs, progress=lambda done, total, rec: shown.append(rec["strategy"]))
+    assert shown == [name]
+    assert [r["strategy"] for r in records] == [name]
+    assert [r["label"] for r in records] == [name]
+    assert [s.strategy for s in specs] == [name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -10,14 +11,24 @@ import numpy as np
 import pytest
 from helpers import REPO, SCENARIO_FILES, run_model, walk_objects
 
-from sim.campaign import AdSet, AdSetReport, CampaignBrief, DeliveryReport
+from sim.campaign import AdSet, AdSetReport, CampaignBrief, DeliveryReport, TargetingSpec
 from sim.errors import UnknownNameError
 from sim.model import make_brief
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import load_scenario, replace_path
+from strategies import params_table
+from strategies.base import (
+    InvalidParameterError,
+    ad_set_per_platform,
+    home_location,
+    is_active,
+    is_rejected,
+    split_budget,
+    status_state,
+)
 from strategies.broad import Broad
-from strategies.checks import check_strategy
+from strategies.checks import CHECKS, check_strategy
 from strategies.registry import REGISTRY, builtin_ids, list_strategies, make, register, resolve_id
 
 FOUR = ("broad-v1", "demographic-v1", "interest-v1", "job-title-v1")
@@ -250,6 +261,78 @@ def test_job_title_moves_budget_from_rejected_ad_sets(briefs):
     assert strategy.update(quiet) is None
 
 
+# --------------------------------------------------------------------------- helpers
+
+
+def test_ad_set_per_platform_is_one_home_ad_set_per_platform_in_play(briefs):
+    brief = briefs["electrician-bergen"]
+    offered = [p.name for p in brief.platforms]
+    wanted = ("myspace", *reversed(offered))  # order of preference; unknown ones skipped
+    plan = ad_set_per_platform(brief, wanted, "x", frequency_cap=5, objective="clicks")
+    assert [a.platform for a in plan] == list(reversed(offered))
+    assert [a.name for a in plan] == [f"x-{p}" for p in reversed(offered)]
+    for a in plan:
+        assert a.targeting == TargetingSpec(
+            locations=(home_location(brief, brief.platform(a.platform)),)
+        )
+        assert (a.frequency_cap, a.objective) == (5, "clicks")
+    assert [a.budget for a in plan] == split_budget(brief.budget, len(offered))
+    assert sum(a.budget for a in plan) <= brief.budget
+
+
+def test_ad_set_per_platform_splits_only_among_the_platforms_kept(briefs):
+    brief = briefs["electrician-bergen"]
+
+    def only_facebook(info, where):
+        if info.name != "facebook":
+            return None
+        return TargetingSpec(locations=where, interests=("cars",))
+
+    (fb,) = ad_set_per_platform(brief, ("facebook", "instagram"), "y", only_facebook, budget=99.999)
+    assert fb.budget == 99.99  # the whole of the given budget, in whole øre, rounded down
+    assert fb.targeting.interests == ("cars",)
+    assert ad_set_per_platform(brief, (), "z") == []
+
+
+class _TypedStatus:
+    """What the engine's typed ad-set status looks like: a ``.state`` and the old text."""
+
+    def __init__(self, state: str, why: str = "") -> None:
+        self.state = state
+        self.why = why
+
+    def __str__(self) -> str:
+        text = self.state.replace("_", " ")
+        return f"{text}: {self.why}" if self.why else text
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("active", "active"),
+        ("paused", "paused"),
+        ("budget spent", "budget_spent"),
+        ("rejected: audience of about 40 people is below Facebook's minimum of 100", "rejected"),
+        (_TypedStatus("active"), "active"),
+        (_TypedStatus("rejected", "audience too small"), "rejected"),
+        (_TypedStatus("budget_spent"), "budget_spent"),
+    ],
+)
+def test_status_accessors_read_both_the_text_and_a_typed_status(status, state):
+    report = AdSetReport("a", "facebook", status, 0, 0, 0, 0.0, {}, 0, 0)
+    assert status_state(report) == state
+    assert is_active(report) is (state == "active")
+    assert is_rejected(report) is (state == "rejected")
+
+
+def test_no_strategy_parses_the_status_text():
+    for path in sorted((REPO / "strategies").glob("*.py")):
+        if path.name == "base.py":  # the accessors live there
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert ".status" not in text, f"{path.name} reads report.status; use strategies.base"
+
+
 # --------------------------------------------------------------------------- ground truth
 
 
@@ -299,3 +382,103 @@ def test_importing_the_strategies_loads_no_model_internals():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- README
+
+
+def _readme_section(title: str) -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def _python_blocks(section: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+
+
+def _import_block(code: str, name: str, tmp_path, monkeypatch):
+    """Write a README block to ``name.py`` and import it, as a reader would."""
+    import importlib
+
+    (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    return importlib.import_module(name)
+
+
+def test_readme_writing_a_strategy_code_blocks_run_as_written(tmp_path, monkeypatch, capsys):
+    """Every Python block of "Writing a strategy" runs; the strategies in it conform."""
+    blocks = _python_blocks(_readme_section("Writing a strategy"))
+    assert len(blocks) == 3
+    first, helpers_block, pytest_block = blocks
+    assert first.startswith("# my_strategy.py\n")
+    module = _import_block(first, "my_strategy", tmp_path, monkeypatch)
+
+    namespace: dict = {}
+    exec(compile(pytest_block, "README-pytest", "exec"), namespace)
+    params = namespace["pytest_params"](module.TwoInterests())
+    assert [p.id for p in params] == [c.name for c in CHECKS]
+    for param in params:
+        namespace["test_conformance"](*param.values)
+
+    helpers = _import_block(helpers_block, "readme_helpers", tmp_path, monkeypatch)
+    out = capsys.readouterr().out
+    assert out == (
+        "The 'max_interests' parameter of interest-v1 must be an int in [1, inf). "
+        "Got 'abc' instead.\n"
+    )
+    check_strategy(helpers.BroadButPrune())  # its module is read: the allow-list applies
+    with pytest.raises(
+        InvalidParameterError,
+        match="'frequency_cap' parameter of readme_helpers:BroadButPrune must",
+    ):
+        make("readme_helpers:BroadButPrune", frequency_cap=0)
+
+
+def test_the_fixture_copy_of_the_readme_strategy_is_verbatim():
+    block = _python_blocks(_readme_section("Writing a strategy"))[0]
+    fixture = (REPO / "tests" / "fixtures" / "readme_strategy.py").read_text(encoding="utf-8")
+    code = fixture.split('"""\n\n', 1)[1]  # after the module docstring
+    assert code == block.removeprefix("# my_strategy.py\n")
+
+
+def test_readme_strategy_parameter_table_is_generated():
+    section = _readme_section("The strategies")
+    assert params_table.START in section and params_table.END in section
+    assert params_table.replace_in(section) == section, (
+        "run: python -m strategies.params_table --write README.md"
+    )
+
+
+def test_readme_example_prunes_rejected_platforms(briefs, tmp_path, monkeypatch, capsys):
+    blocks = _python_blocks(_readme_section("Writing a strategy"))
+    strategy = _import_block(blocks[1], "readme_helpers", tmp_path, monkeypatch).BroadButPrune()
+    strategy.reset(np.random.default_rng(0), briefs["tiny"])
+    plan = strategy.plan()
+    assert [a.name for a in plan] == ["broad-facebook", "broad-instagram"]  # tiny: no Snapchat
+
+    def rep(a, status):
+        return AdSetReport(a.name, a.platform, status, 0, 0, 0, 0.0, {}, 0, 0)
+
+    report = DeliveryReport(
+        0, 5, 1000.0, (rep(plan[0], "rejected: too small"), rep(plan[1], "active"))
+    )
+    (kept,) = strategy.update(report)
+    assert (kept.platform, kept.budget) == ("instagram", 1000.0)
+    quiet = DeliveryReport(1, 4, 900.0, (rep(kept, "active"),))
+    assert strategy.update(quiet) is None
+
+
+def test_status_accessors_read_the_engines_typed_status_when_there_is_one():
+    """Once sim.campaign has AdSetStatus, the accessors read it (else the stand-in above)."""
+    import sim.campaign
+
+    typed = getattr(sim.campaign, "AdSetStatus", _TypedStatus)
+    for state in ("active", "paused", "budget_spent", "rejected"):
+        status = typed(state, "audience too small") if state == "rejected" else typed(state)
+        report = AdSetReport("a", "facebook", status, 0, 0, 0, 0.0, {}, 0, 0)
+        assert status_state(report) == state
+        assert is_rejected(report) is (state == "rejected")
+        assert is_active(report) is (state == "active")

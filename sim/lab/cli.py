@@ -248,6 +248,7 @@ def _strategy_params(items: list[str] | None, ids: list[str]) -> dict[str, list[
     """``ID:KEY=V1,V2`` items as {resolved id: [param dicts, the product of the values]}."""
     from itertools import product
 
+    import strategies
     from strategies.registry import resolve_id
 
     per: dict[str, dict[str, list]] = {}
@@ -257,10 +258,14 @@ def _strategy_params(items: list[str] | None, ids: list[str]) -> dict[str, list[
             raise ScenarioError("--param", item, "expected ID:KEY=V1,V2,...")
         rid = sid if sid in ids else resolve_id(sid)
         per.setdefault(rid, {}).update(_pairs([rest], "--param", many=True))
-    return {
+    out = {
         sid: [dict(zip(values, combo, strict=True)) for combo in product(*values.values())]
         for sid, values in per.items()
     }
+    for sid, combos in out.items():  # a bad value fails here, in one line, before any run
+        for combo in combos:
+            strategies.make(sid, **combo)
+    return out
 
 
 def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | None) -> list[dict]:
