@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--param", action="append", metavar="KEY=VALUE", help="strategy parameter")
     r.add_argument("--json", metavar="PATH", help="write the run summary JSON ('-': stdout)")
     r.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    r.add_argument("--journeys", type=int, default=0, metavar="N",
+                   help="record the journeys of N people in the JSON (default 0)")  # fmt: skip
     common(r, 1)
 
     c = sub.add_parser("compare", help="compare strategies over paired replications")
@@ -197,6 +199,8 @@ def _run(args) -> int:
 
     _check_count("--replications", args.replications)
     _check_seed(args.seed)
+    if args.journeys < 0:
+        raise ScenarioError("--journeys", "", f"expected an integer >= 0, got {args.journeys}")
     scenario = _load(args.scenario, args)
     sid = args.strategy or scenario.strategy.id
     params = dict(scenario.strategy.params) if args.strategy is None else {}
@@ -204,7 +208,8 @@ def _run(args) -> int:
     strategies.make(sid, **params)  # fail fast on an unknown id or parameter
     results = []
     for rep in range(args.replications):
-        res = run(scenario, strategies.make(sid, **params), seed=args.seed, replication=rep)
+        res = run(scenario, strategies.make(sid, **params), seed=args.seed, replication=rep,
+                  journeys=args.journeys)  # fmt: skip
         results.append(res)
         m = res.metrics
         cpqa = m["cost_per_qualified_application"]
