@@ -341,7 +341,8 @@ def run_campaign(form: CampaignForm) -> Outcome:
     Bad input and the platforms' refusals come back in ``error``/``refused``; nothing
     is raised for them.
     """
-    cached = _RUNS.get(form)
+    key = (form, APP_POPULATION)
+    cached = _RUNS.get(key)
     if cached is not None:
         return cached
     try:
@@ -362,7 +363,7 @@ def run_campaign(form: CampaignForm) -> Outcome:
             return Outcome(form, scenario, {}, 0.0, error=str(exc))
         seconds = time.perf_counter() - start
     outcome = Outcome(form, scenario, result.to_dict(), seconds)
-    _RUNS.put(form, outcome)
+    _RUNS.put(key, outcome)
     return outcome
 
 
