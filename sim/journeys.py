@@ -30,10 +30,12 @@ What is exact and what is approximate:
 - believed interests are listed for the topics that matter to the story (the person's
   real interests, the occupation's typical ones and the targeted ones), not all topics.
 
-Sampling: :func:`sample` draws people from four groups — reached and qualified, reached
-and not qualified, qualified and not reached, everybody else — a quarter each where the
-groups are large enough, with a generator from its own named ``SeedSequence`` child, so
-recording journeys leaves every other random stream (and every metric) unchanged.
+Sampling: :func:`sample` draws people from five groups — reached and qualified; reached
+through a misleading proxy (not qualified, believed to have one of the occupation's
+typical interests they do not have); other reached people; qualified and not reached;
+everybody else — a fifth each where the groups are large enough, with a generator from
+its own named ``SeedSequence`` child, so recording journeys leaves every other random
+stream (and every metric) unchanged.
 """
 
 from __future__ import annotations
@@ -258,10 +260,13 @@ def sample(model, n: int) -> dict:
 
 
 def choose(facts: RunFacts, n: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-    """Pick ``n`` people, a quarter from each group where it is large enough.
+    """Pick ``n`` people, a fifth from each group where it is large enough.
 
-    Groups: ``reached-qualified``, ``reached-unqualified``, ``qualified-unreached`` and
-    ``others``; a group too small to fill its quarter gives its places to the next.
+    The groups do not overlap: ``reached-qualified``; ``reached-proxy`` (reached, not
+    qualified, and a platform believes they have one of the occupation's typical
+    interests that they do not really have: reached through a proxy that misled);
+    ``reached-unqualified`` (the other reached); ``qualified-unreached``; ``others``. A
+    group too small to fill its share gives its places to the next.
 
     Returns
     -------
@@ -273,9 +278,11 @@ def choose(facts: RunFacts, n: int, rng: np.random.Generator) -> tuple[np.ndarra
     reached = np.zeros(size, dtype=bool)
     reached[facts.log["person"]] = True
     q = facts.qualified
+    proxy = _believed_typical_not_real(facts)
     pools = {
         "reached-qualified": np.flatnonzero(reached & q),
-        "reached-unqualified": np.flatnonzero(reached & ~q),
+        "reached-proxy": np.flatnonzero(reached & ~q & proxy),
+        "reached-unqualified": np.flatnonzero(reached & ~q & ~proxy),
         "qualified-unreached": np.flatnonzero(~reached & q),
         "others": np.flatnonzero(~reached & ~q),
     }
@@ -291,6 +298,19 @@ def choose(facts: RunFacts, n: int, rng: np.random.Generator) -> tuple[np.ndarra
         left -= k
     people = np.sort(np.concatenate(picked)).astype(np.int64) if picked else np.zeros(0, int)
     return people, groups
+
+
+def _believed_typical_not_real(facts: RunFacts) -> np.ndarray:
+    """People some used platform believes have a typical interest of the occupation they
+    do not really have, shape (n,) bool."""
+    pop = facts.population
+    out = np.zeros(pop.size, dtype=bool)
+    for t in occupations.get(facts.vacancy.occupation).interests:
+        k = topics.topic_index(t)
+        for name, view in facts.views.items():
+            if "interests" in PLATFORMS[name].targeting_options:
+                out |= view.interest(k) & ~pop.interests[:, k]
+    return out
 
 
 def journey(facts: RunFacts, person: int) -> dict:
@@ -454,7 +474,7 @@ def _ad_set_story(facts: RunFacts, a: AdSetFacts, p: int, impressions: list[dict
         "rejected": rejected,
         "clauses": clauses,
         "impressions": sum(1 for i in impressions if i["ad_set"] == a.name),
-        "optimiser": _optimiser(facts, a, p, pos),
+        "optimiser": _optimiser(facts, a, p, pos) if clauses[0]["ok"] else None,
     }
     return story
 

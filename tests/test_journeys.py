@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import strategies
-from sim import journeys
+from sim import journeys, occupations
 from sim.lab.cli import main
 from sim.model import RecruitingModel, run, run_seeds
 from sim.scenario import load_scenario
@@ -182,8 +182,17 @@ def test_sample_draws_from_each_group(finished):
     assert len(set(people.tolist())) == 40
     reached = set(_reached(facts).tolist())
     assert sum(int(p) in reached for p in people) == (
-        groups["reached-qualified"] + groups["reached-unqualified"]
+        groups["reached-qualified"] + groups["reached-proxy"] + groups["reached-unqualified"]
     )
+    for p in people:  # the proxy group: not qualified, believed to have a typical interest
+        j = journeys.journey(facts, int(p))
+        if j["reached"] and not j["qualified"]:
+            believed = {t for v in j["platforms"] for t in v["believed_interests"]}
+            typical = set(occupations.get("electrician").interests)
+            if believed & typical - set(j["interests"]):
+                break
+    else:
+        pytest.fail("no reached person believed to have a typical interest was sampled")
     small, _ = journeys.choose(facts, 10**9, rng)
     assert small.size == facts.population.size
 

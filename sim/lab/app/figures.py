@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 
 import matplotlib
@@ -49,18 +50,22 @@ def people_picture(picture: list[tuple[str, str]], t: Translator) -> Markup:
     )
 
 
-def funnel(steps: list[tuple[str, str, float]], t: Translator) -> Markup:
-    """Horizontal bars on a log scale: ``(label, formatted value, value)`` per step."""
-    top = max((v for *_, v in steps), default=0)
+def funnel(steps: list[tuple[str, str, float, str]], t: Translator) -> Markup:
+    """Horizontal bars on a log scale: ``(label, formatted value, value, JSON key)`` per step.
+
+    Each value's text carries its JSON key and exact value (``data-key``, ``data-value``).
+    """
+    top = max((s[2] for s in steps), default=0)
     rows = []
-    for i, (label, text, value) in enumerate(steps):
+    for i, (label, text, value, key) in enumerate(steps):
         frac = math.log10(value + 1) / math.log10(top + 1) if top > 0 else 0
         y = 8 + i * 34
         width = max(2.0, 330 * frac)
         rows.append(
             f'<text x="0" y="{y + 17}" class="flabel">{h(label)}</text>'
             f'<rect x="190" y="{y}" width="{width:.1f}" height="24" rx="3" fill="{MEN}"/>'
-            f'<text x="{196 + width:.1f}" y="{y + 17}" class="fvalue">{h(text)}</text>'
+            f'<text x="{196 + width:.1f}" y="{y + 17}" class="fvalue" data-key="{h(key)}" '
+            f'data-value="{h(json.dumps(value))}">{h(text)}</text>'
         )
     height = 16 + 34 * len(steps)
     return Markup(

@@ -33,7 +33,7 @@ VACANCIES = ("electrician-bergen", "store-manager-oslo", "nurse-nordland", "truc
 # Simulated adults per run: each stands for several real people, so a regional campaign
 # answers in about a second on a laptop (measured; see the README's "The classroom").
 APP_POPULATION = 30_000
-JOURNEYS = 200  # people followed per run (50 from each group of sim.journeys.choose)
+JOURNEYS = 200  # people followed per run (40 from each group of sim.journeys.choose)
 # Platforms with an employment special ad category (Meta and TikTok; calibration §4).
 SAC_PLATFORMS = ("facebook", "instagram", "tiktok")
 # Strategies offered in the form, in the order an agency would present them.

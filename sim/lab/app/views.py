@@ -43,6 +43,8 @@ def num(t: Translator, kind: str, value, key: str) -> Markup:
         text = t.decimal(value, 1)
     elif kind == "price":
         text = t.price(value)
+    elif kind == "day":  # a day count from 0 (as in the JSON), shown as the day number
+        text = t.integer(int(value) + 1)
     else:
         text = t.integer(value)
     raw = json.dumps(value)
@@ -266,7 +268,8 @@ def recruiter_panel(t: Translator, outcome: Outcome, compact: bool = False) -> s
         for key, value in cards
     )
     steps = [
-        (t.plain(f"funnel.{k}"), t.integer(val or 0), float(val or 0)) for k, val in v["funnel"]
+        (t.plain(f"funnel.{k}"), t.integer(val or 0), val or 0, f"metrics.{k}")
+        for k, val in v["funnel"]
     ]
     skew = ""
     if v["men_reached"] is not None and v["men_qualified"] is not None:
@@ -288,9 +291,11 @@ def recruiter_panel(t: Translator, outcome: Outcome, compact: bool = False) -> s
         figures.people_picture(v["picture"], t),
         f'<ul class="legend">{legend}<li>{t("result.shapes")}</li></ul>',
         f'<div class="cards">{card_html}</div>',
+        _filled_note(t, s),
         f'<p class="skew">{skew}</p>' if skew else "",
         f"<h3>{t('result.funnel')}</h3>",
         figures.funnel(steps, t),
+        f'<p class="muted">{t("result.funnel_help")}</p>',
     ]
     if not compact:
         parts += [
@@ -300,6 +305,15 @@ def recruiter_panel(t: Translator, outcome: Outcome, compact: bool = False) -> s
             _platform_table(t, s),
         ]
     return "\n".join(parts)
+
+
+def _filled_note(t: Translator, s: dict) -> str:
+    """Say so when the vacancy was filled and the campaign stopped before its end."""
+    p = s.get("pipeline", {})
+    if not p.get("campaign_stopped_early") or p.get("filled_day") is None:
+        return ""
+    day = num(t, "day", p["filled_day"], "pipeline.filled_day")
+    return f'<p class="filled">{t("result.filled", day=day)}</p>'
 
 
 def _platform_table(t: Translator, s: dict) -> str:
