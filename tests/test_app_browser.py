@@ -93,7 +93,35 @@ def test_a_class_session(site, browser, shots, capsys):
     assert page.locator("h1").inner_text().startswith("Who saw your job ad")
     page.screenshot(path=shots / "home.png", full_page=True)
 
+    # Own targeting: the manual fields appear when chosen; the platform refuses sex
+    # targeting under the special ad category, in its own words.
+    assert page.locator("div.manual").is_hidden()
+    page.select_option("#targeting", "manual")
+    assert page.locator("div.manual").is_visible()
+    page.check("input[name=m_gender][value=female]")
+    page.click("button.go")
+    refusals = page.locator("li.refusal").all_inner_texts()
+    assert "Facebook refuses 'gender' targeting for employment ads (special ad category)" in (
+        refusals
+    )
+    page.screenshot(path=shots / "refused.png", full_page=True)
+
+    # The progress indicator shows while a new campaign runs.
+    page.goto(site + "/")
+    page.select_option("#vacancy", "store-manager-oslo")
+    page.fill("input[name=budget]", "15000")
+    page.evaluate(  # note (across the navigation) whether the indicator was shown
+        """() => { const box = document.getElementById('progress');
+        new MutationObserver(() => { if (!box.hidden) sessionStorage.setItem('shown', '1'); })
+          .observe(box, {attributes: true}); }"""
+    )
+    page.click("button.go")
+    page.wait_for_selector("h2.headline", timeout=60000)
+    assert "budget=15000" in page.url and "store-manager-oslo" in page.url
+    assert page.evaluate("sessionStorage.getItem('shown')") == "1"
+
     # A guided lesson: the question, "run it", the reveal.
+    page.goto(site + "/")
     page.click("text=Broad or targeted? The electrician's wife")
     assert "electrician" in page.locator(".question").inner_text()
     page.click("#run-lesson")
