@@ -110,7 +110,8 @@ class AdSetFacts:
     policy: str
     targeting: TargetingSpec
     objective: str
-    status: str
+    status: str  # as the ads manager reports it
+    rejected: bool  # the platform refused to publish it (audience below its minimum)
     hours: tuple[int, ...]
     audience: np.ndarray  # sorted person rows
     value: np.ndarray  # the optimiser's value of each member (mean 1 over the audience)
@@ -153,6 +154,7 @@ def _run_facts(model) -> RunFacts:
                 key=st.key, name=name, platform=st.adset.platform,
                 policy=model.scenario.platform(st.adset.platform).policy,
                 targeting=st.adset.targeting, objective=st.objective, status=str(st.status),
+                rejected="rejected" in str(st.status).lower(),
                 hours=tuple(st.adset.hours), audience=st.audience, value=st.value,
                 price_mult=st.price_mult, rate=rate,
             )
@@ -456,7 +458,7 @@ _RULE_ORDER = ("job_titles", "interests", "custom_audience", "lookalike", "gende
 def _ad_set_story(facts: RunFacts, a: AdSetFacts, p: int, impressions: list[dict]) -> dict:
     clauses = _clauses(facts, a, p)
     pos = _member(a, p)
-    rejected = a.status.startswith("rejected")
+    rejected = a.rejected
     failed = [c for c in clauses if not c["ok"]]
     rule = None
     if pos is not None:

@@ -22,14 +22,14 @@ class Lesson:
 
     id: str
     forms: tuple[CampaignForm, ...]
-    numbers: Callable[[list[dict]], dict[str, tuple[str, float | None, str]]]
+    numbers: Callable[[list[dict], tuple[CampaignForm, ...]], dict[str, tuple]]
 
 
 def _view(summaries: list[dict]) -> list[dict]:
     return [recruiter_view(s) for s in summaries]
 
 
-def _spouse(summaries):
+def _spouse(summaries, forms):
     a, b = _view(summaries)
     return {
         "a_q100": ("count", a["of_100"]["qualified"], "journeys.reached_by_fit"),
@@ -44,7 +44,7 @@ def _spouse(summaries):
     }  # fmt: skip
 
 
-def _interests(summaries):
+def _interests(summaries, forms):
     a, b = _view(summaries)
     return {
         "a_q100": ("count", a["of_100"]["qualified"], "journeys.reached_by_fit"),
@@ -57,7 +57,7 @@ def _interests(summaries):
     }  # fmt: skip
 
 
-def _passive(summaries):
+def _passive(summaries, forms):
     (a,) = _view(summaries)
     passive = a["metrics"]["passive_share_of_clicks"]
     return {
@@ -66,7 +66,7 @@ def _passive(summaries):
     }
 
 
-def _skew(summaries):
+def _skew(summaries, forms):
     (a,) = _view(summaries)
     return {
         "men_reached": ("share", a["men_reached"], "metrics.reach_by_gender"),
@@ -74,10 +74,12 @@ def _skew(summaries):
     }
 
 
-def _budget(summaries):
+def _budget(summaries, forms):
     a, b = _view(summaries)
     m, n = a["metrics"], b["metrics"]
     return {
+        "a_budget": ("money", forms[0].budget, "budget.total"),
+        "b_budget": ("money", forms[1].budget, "budget.total"),
         "a_freq": ("decimal", m["frequency"], "metrics.frequency"),
         "b_freq": ("decimal", n["frequency"], "metrics.frequency"),
         "a_ctr": ("share", m["ctr"], "metrics.ctr"),
@@ -87,7 +89,7 @@ def _budget(summaries):
     }
 
 
-def _sharing(summaries):
+def _sharing(summaries, forms):
     (s,) = summaries
     organic = s["pipeline"]["organic"]
     return {
@@ -113,5 +115,8 @@ LESSONS: dict[str, Lesson] = {
 
 
 def reveal_numbers(lesson: Lesson, summaries: list[dict]) -> dict[str, tuple]:
-    """The numbers a lesson's reveal quotes: ``name -> (kind, value, JSON key)``."""
-    return lesson.numbers(summaries)
+    """The numbers a lesson's reveal quotes: ``name -> (kind, value, JSON key)``.
+
+    ``budget.total`` is the lesson's own setting (the scenario's budget), not a result.
+    """
+    return lesson.numbers(summaries, lesson.forms)

@@ -26,7 +26,7 @@ from sim.model import run, run_seeds
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import Scenario, load_scenario, to_dict
-from strategies.base import Strategy, split_budget
+from strategies.base import Strategy
 
 # The bundled vacancies a class starts from (scenario names, not paths).
 VACANCIES = ("electrician-bergen", "store-manager-oslo", "nurse-nordland", "truck-driver-norway")
@@ -202,7 +202,8 @@ class ManualTargeting(Strategy):
 
     def plan(self) -> list[AdSet]:
         infos = list(self.brief_.platforms)
-        budgets = split_budget(self.brief_.budget, len(infos))
+        share = int(self.brief_.budget / max(len(infos), 1) * 100) / 100  # whole øre, down
+        budgets = [share] * len(infos)
         return [
             AdSet(name=f"manual-{info.name}", platform=info.name,
                   targeting=self.spec_for(info.name), budget=budget, frequency_cap=8)
