@@ -41,7 +41,7 @@ stream (and every metric) unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -136,6 +136,14 @@ class RunFacts:
     search_state_end: np.ndarray  # uint8 (n,)
     seed_entropy: int
     replication: int
+    derived: dict = field(default_factory=dict, repr=False)  # per-run values, computed once
+
+    def delivered_hours(self, key: int) -> tuple[np.ndarray, int]:
+        """Hours in which ad set ``key`` bought impressions, and its impressions."""
+        if ("hours", key) not in self.derived:
+            mine = self.log["adset"] == key
+            self.derived["hours", key] = (np.unique(self.log["hour"][mine]), int(mine.sum()))
+        return self.derived["hours", key]
 
 
 def _run_facts(model) -> RunFacts:
@@ -214,7 +222,7 @@ def fit(pop: Population, vacancy, qualified: np.ndarray) -> np.ndarray:
     return out
 
 
-def reached_by_fit(facts: RunFacts) -> dict:
+def reached_by_fit(facts: RunFacts, fits: np.ndarray | None = None) -> dict:
     """People reached by fit and sex, in real people.
 
     Returns
@@ -224,7 +232,7 @@ def reached_by_fit(facts: RunFacts) -> dict:
     """
     pop = facts.population
     reached = np.unique(facts.log["person"])
-    f = fit(pop, facts.vacancy, facts.qualified)[reached]
+    f = (fit(pop, facts.vacancy, facts.qualified) if fits is None else fits)[reached]
     g = pop.gender[reached]
     out = {}
     for code, label in enumerate(FIT_LABELS):
@@ -253,11 +261,12 @@ def sample(model, n: int) -> dict:
     facts = _run_facts(model)
     rng = np.random.default_rng(journey_seed(facts.seed_entropy, facts.replication))
     people, groups = choose(facts, n, rng)
+    fits = fit(facts.population, facts.vacancy, facts.qualified)
     return {
         "sampled": len(people),
         "groups": groups,
-        "reached_by_fit": reached_by_fit(facts),
-        "people": [journey(facts, int(p)) for p in people],
+        "reached_by_fit": reached_by_fit(facts, fits),
+        "people": [journey(facts, int(p), fits) for p in people],
     }
 
 
@@ -315,12 +324,15 @@ def _believed_typical_not_real(facts: RunFacts) -> np.ndarray:
     return out
 
 
-def journey(facts: RunFacts, person: int) -> dict:
-    """The journey of one person (a JSON-ready dict; see the README's ``journeys`` key)."""
+def journey(facts: RunFacts, person: int, fits: np.ndarray | None = None) -> dict:
+    """The journey of one person (a JSON-ready dict; see the README's ``journeys`` key).
+
+    ``fits`` is :func:`fit` of everybody, when the caller has it already.
+    """
     pop, v = facts.population, facts.vacancy
     p = int(person)
     occ = int(pop.occupation[p])
-    fit_code = int(fit(pop, v, facts.qualified)[p])  # cheap at the sizes journeys are built for
+    fit_code = int((fit(pop, v, facts.qualified) if fits is None else fits)[p])
     impressions = _impressions(facts, p)
     ad_sets = [_ad_set_story(facts, a, p, impressions) for a in facts.ad_sets]
     application = _application(facts, p)
@@ -588,12 +600,11 @@ def _why_not_reached(facts: RunFacts, p: int, stories: list[dict]) -> dict:
         return {"reason": "outside-audience", "excluded_by": excluded, "rejected": rejected}
     best = None
     for a, _ in members:
-        delivered = np.unique(facts.log["hour"][facts.log["adset"] == a.key])
+        delivered, won = facts.delivered_hours(a.key)
         weights = PLATFORMS[a.platform].hour_weights
         pos = _member(a, p)
         slots = float(a.rate[pos] * weights[delivered % 24].sum())
         audience_slots = float(a.rate.sum() * weights[delivered % 24].sum())
-        won = int(np.count_nonzero(facts.log["adset"] == a.key))
         share = won / audience_slots if audience_slots > 0 else 0.0
         facts_for = {
             "ad_set": a.name,
