@@ -82,6 +82,17 @@ def test_catalogues_name_everything_the_model_can_say():
         strategies.make(sid)  # every strategy offered exists
 
 
+def test_every_literal_key_in_the_views_is_in_the_catalogue():
+    from pathlib import Path
+
+    folder = Path(logic.__file__).parent
+    source = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
+    used = set(re.findall(r"""\bt(?:\.plain)?\(\s*["']([a-z_][a-z0-9_.-]*)["']""", source))
+    assert len(used) > 100
+    literal = {k for k in used if not k.endswith(".")}  # "fit." + ... are prefixes
+    assert not sorted(k for k in literal if k not in catalogue("en"))
+
+
 def test_a_missing_key_shows_as_marked_not_as_an_error():
     t = Translator("nb")
     assert "⟦no.such.key⟧" in t("no.such.key")
