@@ -343,7 +343,8 @@ def _person_link(t: Translator, form: CampaignForm, j: dict) -> str:
 
 
 def _person_title(t: Translator, j: dict) -> Markup:
-    return t("person.title", sex=t("sex." + j["sex"]), age=j["age"], home=j["home"])
+    text = t("person.title", sex=t("sex." + j["sex"]), age=j["age"], home=j["home"])
+    return Markup(text[:1].upper() + text[1:])
 
 
 def people_section(t: Translator, outcome: Outcome) -> str:
