@@ -150,9 +150,13 @@ def _run_facts(model) -> RunFacts:
     """Read what a journey needs from a finished :class:`~sim.model.RecruitingModel`.
 
     The only function here that knows where the model keeps things; when the engine's
-    internals move, this is the one to change.
+    internals move, this is the one to change. It reads both layouts: one
+    ``DeliveryEngine`` (``model.engine``), or the actors of the engine split
+    (``model.market``, ``model.employer``, ``model.people``).
     """
-    eng = model.engine
+    eng = model.market if hasattr(model, "market") else model.engine
+    employer = getattr(model, "employer", eng)  # advertiser_data(platform)
+    states = model.people.search_state if hasattr(model, "people") else eng.dynamics.search_state
     ad_sets = []
     for name in eng.ad_set_names:
         st = eng._states[name]
@@ -162,7 +166,8 @@ def _run_facts(model) -> RunFacts:
                 key=st.key, name=name, platform=st.adset.platform,
                 policy=model.scenario.platform(st.adset.platform).policy,
                 targeting=st.adset.targeting, objective=st.objective, status=str(st.status),
-                rejected="rejected" in str(st.status).lower(),
+                rejected=getattr(st.status, "state", None) == "rejected"
+                or str(st.status).startswith("rejected"),
                 hours=tuple(st.adset.hours), audience=st.audience, value=st.value,
                 price_mult=st.price_mult, rate=rate,
             )
@@ -186,8 +191,8 @@ def _run_facts(model) -> RunFacts:
         ad_sets=ad_sets,
         log=eng.log.arrays(),
         applications=model.pipeline.records(),
-        site_visitors={p: eng.advertiser_data(p).site_visitors for p in used},
-        search_state_end=eng.dynamics.search_state,
+        site_visitors={p: employer.advertiser_data(p).site_visitors for p in used},
+        search_state_end=np.asarray(states),
         seed_entropy=int(model.seeds.root_entropy),
         replication=int(model.seeds.replication),
     )
