@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench report lint format clean
+.PHONY: run test bench report lint format clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "recruitsim needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -21,7 +21,16 @@ run: $(STAMP)
 report: $(STAMP)
 	$(BIN)/recruitsim bench --suite benchmarks/suite.toml --out results/standard
 
-test: $(STAMP)
+# The classroom page's browser test needs Chromium: install Debian's as root when it can,
+# otherwise say so (the test then reports itself skipped with the reason).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; } || \
+	    echo "make: could not install chromium; the browser tests will be skipped"; \
+	  else echo "make: no chromium (apt-get install chromium); the browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

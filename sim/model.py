@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 import simpy
 
+from sim import journeys as sim_journeys
 from sim import occupations
 from sim.campaign import CampaignBrief, PlatformInfo, Strategy, VacancyBrief
 from sim.employer import Employer
@@ -319,6 +320,7 @@ class RunResult:
     wall_time_s: float = 0.0
     delivery: dict = field(default_factory=dict)
     pipeline: dict = field(default_factory=dict)
+    journeys: dict | None = None  # sim.journeys.sample(...) when the run recorded journeys
 
     def to_dict(self) -> dict:
         """The run summary JSON object (DESIGN.md contract) with the series added."""
@@ -335,7 +337,7 @@ class RunResult:
             "by_platform": self.by_platform,
             "delivery": self.delivery,
             "pipeline": self.pipeline,
-        }
+        } | ({} if self.journeys is None else {"journeys": self.journeys})
 
 
 def run(
@@ -344,6 +346,7 @@ def run(
     seed: int | None = None,
     replication: int = 0,
     population: Population | None = None,
+    journeys: int = 0,
 ) -> RunResult:
     """Run one campaign and summarise it.
 
@@ -358,6 +361,8 @@ def run(
         Replication index (selects the spawned streams).
     population : Population, optional
         A population already drawn for this seed and replication.
+    journeys : int
+        Record the journeys of this many people (``sim.journeys``; 0: none).
 
     Returns
     -------
@@ -408,7 +413,7 @@ def run(
     series = model.datacollector.model_vars["daily"]
     per_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
     delivery = delivery_by_group(log, pop, model.qualified)
-    return RunResult(
+    result = RunResult(
         scenario=scenario.name,
         strategy=getattr(strategy, "id", type(strategy).__name__),
         seed=seed,
@@ -424,6 +429,9 @@ def run(
         delivery=delivery,
         pipeline=hiring,
     )
+    if journeys > 0:  # built after the run from its own stream: the metrics do not change
+        result.journeys = sim_journeys.sample(model, journeys)
+    return result
 
 
 def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict:

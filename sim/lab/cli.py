@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--param", action="append", metavar="KEY=VALUE", help="strategy parameter")
     r.add_argument("--json", metavar="PATH", help="write the run summary JSON ('-': stdout)")
     r.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    r.add_argument("--journeys", type=int, default=0, metavar="N",
+                   help="record the journeys of N people in the JSON (default 0)")  # fmt: skip
     common(r, 1)
 
     c = sub.add_parser("compare", help="compare strategies over paired replications")
@@ -157,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     val.add_argument("--seed", type=int, help="root seed (default: each scenario's)")
 
+    app = sub.add_parser("app", help="start the classroom page (a local web page)")
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    app.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
         "what", nargs="?", default="strategies",
@@ -170,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
                 "report": _report, "export": _export, "list": _list,
-                "validate": _validate}  # fmt: skip
+                "validate": _validate, "app": _app}  # fmt: skip
     try:
         return commands[args.command](args)
     except RecruitsimError as exc:
@@ -197,6 +203,8 @@ def _run(args) -> int:
 
     _check_count("--replications", args.replications)
     _check_seed(args.seed)
+    if args.journeys < 0:
+        raise ScenarioError("--journeys", "", f"expected an integer >= 0, got {args.journeys}")
     scenario = _load(args.scenario, args)
     sid = args.strategy or scenario.strategy.id
     params = dict(scenario.strategy.params) if args.strategy is None else {}
@@ -204,7 +212,8 @@ def _run(args) -> int:
     strategies.make(sid, **params)  # fail fast on an unknown id or parameter
     results = []
     for rep in range(args.replications):
-        res = run(scenario, strategies.make(sid, **params), seed=args.seed, replication=rep)
+        res = run(scenario, strategies.make(sid, **params), seed=args.seed, replication=rep,
+                  journeys=args.journeys)  # fmt: skip
         results.append(res)
         m = res.metrics
         cpqa = m["cost_per_qualified_application"]
@@ -427,6 +436,19 @@ def _validate(args) -> int:
         print(f"{f.study.id:14s} {f.verdict:8s} {f.study.title}")
     md = write_validation_report(findings, Path(args.out))
     print(f"wrote {md} and {md.with_suffix('.html')} ({time.perf_counter() - start:.0f}s)")
+    return 0
+
+
+def _app(args) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ScenarioError("--port", "", f"expected a port from 0 to 65535, got {args.port}")
+    from sim.lab.app import serve
+
+    try:
+        serve(args.host, args.port)
+    except OSError as exc:
+        raise ScenarioError("--port", "", f"cannot listen on {args.host}:{args.port}: "
+                            f"{exc.strerror}") from None  # fmt: skip
     return 0
 
 
