@@ -36,14 +36,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import behavior, geography, occupations
+from sim import behavior, occupations
 from sim import interests as topics
 from sim.audience import AdvertiserData, PlatformView, resolve
 from sim.campaign import AdSet, AdSetReport, DeliveryReport
 from sim.dynamics import SearchDynamics
 from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.platforms import PIXEL_MATCH_RATE, PLATFORM_INDEX, PLATFORMS, Platform
-from sim.population import OPEN_PASSIVE, Population, distance_km, qualified_mask
+from sim.population import (
+    OPEN_PASSIVE,
+    Population,
+    distance_km,
+    qualified_mask,
+    workplace_distance_km,
+)
 from sim.scenario import MarketSpec, Scenario
 
 RESPONSE = behavior.DEFAULT_RESPONSE
@@ -521,9 +527,8 @@ class DeliveryEngine:
         if moved.size == 0:
             return
         v = self.scenario.vacancy
-        cx, cy = geography.centre_km(v.location)
-        new = np.hypot(self.dynamics.x_km[moved] - cx, self.dynamics.y_km[moved] - cy)
-        old = distance_km(self.pop, v.location, moved)
+        new = workplace_distance_km(v, self.dynamics.x_km[moved], self.dynamics.y_km[moved])
+        old = distance_km(self.pop, v, moved)
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
         )
@@ -762,7 +767,7 @@ def _employee_seed(pop: Population, scenario: Scenario, qualified, rng) -> np.nd
     weight in simulated people (at least one). Returns indices, shape (k,).
     """
     target = occupations.occupation_index(scenario.vacancy.occupation)
-    near = distance_km(pop, scenario.vacancy.location) <= scenario.vacancy.max_distance_km
+    near = distance_km(pop, scenario.vacancy) <= scenario.vacancy.max_distance_km
     staff = np.flatnonzero((pop.occupation == target) & near)
     k = min(staff.size, max(1, round(scenario.campaign.employee_seed_size / pop.weight)))
     return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff

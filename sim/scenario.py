@@ -191,6 +191,17 @@ class VacancySpec:
     )
     hires_wanted: int = _f(1, doc="number of people to hire", unit="people", min=1)
     creative: Creative = _f(Creative(), doc="the ad creative")
+    workplace: str = _f(
+        "on-site",
+        doc="where the work is done: 'on-site' at location (or the nearest of sites), or "
+        "'anywhere' in location (remote or home-based work: no distance penalty inside it)",
+        choices=("on-site", "anywhere"),
+    )
+    sites: tuple[str, ...] = _f(
+        (),
+        doc="further work sites (cities or counties) besides location; distance to the job "
+        "is to the nearest site (on-site only)",
+    )
 
 
 @dataclass(frozen=True)
@@ -791,6 +802,7 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             f"unknown place {s.vacancy.location!r}"
             + did_you_mean(s.vacancy.location, geography.PLACE_OR_REGION_NAMES),
         )
+    _check_workplace(s, source)
     names = [p.name for p in s.platforms]
     if not names:
         raise ScenarioError(source, "platforms", "expected at least one platform, got none")
@@ -811,3 +823,29 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
                 f"market.segments[{i}]",
                 f"expected age_min <= age_max, got {seg.age_min} > {seg.age_max}",
             )
+
+
+def _check_workplace(s: Scenario, source: str) -> None:
+    """The vacancy's work sites are known places; 'anywhere' takes no further sites."""
+    from sim import geography  # local: as in _check_cross_fields
+
+    v = s.vacancy
+    for i, site in enumerate(v.sites):
+        if site not in geography.PLACE_OR_REGION_NAMES:
+            raise ScenarioError(
+                source,
+                f"vacancy.sites[{i}]",
+                f"unknown place {site!r}" + did_you_mean(site, geography.PLACE_OR_REGION_NAMES),
+            )
+    if len(set(v.sites) | {v.location}) != len(v.sites) + 1:
+        raise ScenarioError(
+            source, "vacancy.sites", f"a site is listed twice (location {v.location!r}, sites "
+            f"{list(v.sites)})"
+        )  # fmt: skip
+    if v.workplace == "anywhere" and v.sites:
+        raise ScenarioError(
+            source,
+            "vacancy.sites",
+            "expected no sites when workplace = 'anywhere' (the job is done anywhere in "
+            f"location {v.location!r}), got {list(v.sites)}",
+        )
