@@ -194,6 +194,7 @@ class RecruitingModel(mesa.Model):
             ),
             hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
             on_filled=self._filled, weight=self.population.weight,
+            campaign_days=scenario.campaign.days,
         )  # fmt: skip
         self.engine.on_applications = self.pipeline.submit
         strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
@@ -315,7 +316,8 @@ def run(
     spend = float(log["price"].sum()) * pop.weight
     hiring = model.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
-                "offers_declined", "dropouts", "withdrawn", "in_pipeline"):  # fmt: skip
+                "offers_declined", "dropouts", "withdrawn", "in_pipeline",
+                "late_applications"):  # fmt: skip
         hiring[key] = round(hiring[key] * pop.weight)
     # A sampled hire stands for `weight` people, but the vacancy closes at hires_wanted.
     hiring["hires"] = min(hiring["hires"], scenario.vacancy.hires_wanted)

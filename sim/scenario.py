@@ -355,7 +355,8 @@ class PipelineSpec:
     )
     offer_delay_days: float = _f(
         3.0,
-        doc="mean time from the interview to the offer (exponential; estimate)",
+        doc="mean time from the last interview to the decision, an offer or a rejection "
+        "(exponential; estimate)",
         unit="days",
         min=0.0,
     )
@@ -406,6 +407,28 @@ class PipelineSpec:
         unit="days",
         min=0,
         max=365,
+    )
+    screening: str = _f(
+        "rolling",
+        doc="'after-deadline': applications are screened only once the application deadline "
+        "has passed (søknadsfrist); 'rolling': screened as they come (fortløpende)",
+        choices=("after-deadline", "rolling"),
+    )
+    deadline_day: int = _f(
+        0,
+        doc="the application deadline, the end of this campaign day counted from the ad's "
+        "first day; later applications are not considered; 0 = the campaign's last day",
+        unit="day",
+        min=0,
+        max=365,
+    )
+    interview_rounds: int = _f(
+        1,
+        doc="interviews a shortlisted candidate goes through, each after interview_delay_days "
+        "(estimate)",
+        unit="rounds",
+        min=1,
+        max=5,
     )
 
     def __post_init__(self) -> None:
@@ -803,6 +826,13 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             + did_you_mean(s.vacancy.location, geography.PLACE_OR_REGION_NAMES),
         )
     _check_workplace(s, source)
+    if s.pipeline.deadline_day > s.campaign.days:
+        raise ScenarioError(
+            source,
+            "pipeline.deadline_day",
+            f"expected a day within the campaign (<= campaign.days = {s.campaign.days}), got "
+            f"{s.pipeline.deadline_day}",
+        )
     names = [p.name for p in s.platforms]
     if not names:
         raise ScenarioError(source, "platforms", "expected at least one platform, got none")

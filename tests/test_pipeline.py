@@ -12,6 +12,8 @@ import simpy
 from sim.pipeline import (
     DROPPED,
     HIRED,
+    LATE,
+    REJECTED,
     STAGES,
     WITHDRAWN,
     HiringPipeline,
@@ -26,6 +28,7 @@ KEYS = {
     "hires", "cost_per_hire", "time_to_hire_days", "mean_days_to_hire", "applications",
     "applications_screened", "recruiter_hours", "recruiter_hours_unqualified", "interviews",
     "offers", "offers_declined", "dropouts", "dropouts_by_stage", "withdrawn", "in_pipeline",
+    "mean_days_to_decision", "mean_days_to_offer", "late_applications", "deadline_day",
 }  # fmt: skip
 
 
@@ -52,8 +55,9 @@ def run(
     hours, qual, states = stream(seed) if apps is None else apps
     env = simpy.Environment()
     pipe = HiringPipeline(
-        env, spec, np.random.default_rng([seed, 1]), hires_wanted, salary, on_filled, weight
-    )
+        env, spec, np.random.default_rng([seed, 1]), hires_wanted, salary, on_filled, weight,
+        campaign_days=days,
+    )  # fmt: skip
 
     def feed():
         for h in np.unique(hours):
@@ -83,7 +87,8 @@ def test_metrics_keys_and_types():
     assert set(m["dropouts_by_stage"]) == set(STAGES)
     assert m["dropouts"] == sum(m["dropouts_by_stage"].values())
     assert m["applications"] == 40
-    ratios = {"cost_per_hire", "time_to_hire_days", "mean_days_to_hire"}
+    ratios = {"cost_per_hire", "time_to_hire_days", "mean_days_to_hire", "deadline_day",
+              "mean_days_to_decision", "mean_days_to_offer"}  # fmt: skip
     hours = {"recruiter_hours", "recruiter_hours_unqualified"}
     for key in KEYS - ratios - hours - {"dropouts_by_stage"}:
         assert type(m[key]) is int, key  # plain JSON-ready ints, not numpy scalars
@@ -225,3 +230,81 @@ def test_spec_refuses_bad_acceptance_and_documents_every_field():
     for f in dataclasses.fields(PipelineSpec):
         assert f.metadata["doc"], f.name
         assert f.default is not dataclasses.MISSING, f.name
+
+
+# --------------------------------------------------------------------------- the timeline
+
+DEADLINE = PipelineSpec(screening="after-deadline")
+
+
+def test_after_the_deadline_nothing_is_screened_or_interviewed_before_it():
+    for seed in SEEDS[:10]:
+        pipe = run(DEADLINE, seed, stream(seed, n=60, qualified=0.5), hires_wanted=3)
+        rec = pipe.records()
+        closes = pipe.deadline_hour
+        assert closes == 30 * 24
+        for key in ("screened", "interviewed", "decided", "offered"):
+            reached = rec[key][~np.isnan(rec[key])]
+            assert np.all(reached >= closes), key
+        assert (~np.isnan(rec["interviewed"])).sum() > 0
+        # Only drop-outs (at screening) can end an application before the deadline.
+        early = rec["outcome_hour"] < closes
+        assert np.all((rec["outcome"][early] == DROPPED) & (rec["stage"][early] == 0))
+        if pipe.filled_hour is not None:
+            assert pipe.filled_hour > closes
+
+
+def test_rolling_screening_decides_sooner_than_after_the_deadline():
+    def decision_days(spec):
+        return [
+            run(spec, s, stream(s, n=60, qualified=0.5), 1000).metrics(0, 90)[
+                "mean_days_to_decision"
+            ]
+            for s in SEEDS[:20]
+        ]
+
+    rolling, deadline = decision_days(DEFAULT), decision_days(DEADLINE)
+    assert np.mean(deadline) > np.mean(rolling) + 5  # applications wait ~15 days on average
+    assert sum(d > r for d, r in zip(deadline, rolling, strict=True)) >= 18
+
+
+def test_applications_after_the_deadline_are_late_and_never_considered():
+    spec = PipelineSpec(deadline_day=10)
+    apps = stream(5, n=80, qualified=0.5, days=30)
+    pipe = run(spec, 5, apps, hires_wanted=1000)
+    rec = pipe.records()
+    after = rec["applied"] >= 10 * 24
+    assert after.sum() > 20
+    assert np.all(rec["outcome"][after] == LATE)
+    assert np.all(np.isnan(rec["screened"][after]))
+    assert not np.any(rec["outcome"][~after] == LATE)
+    assert pipe.metrics(0, 60)["late_applications"] == after.sum()
+    assert pipe.metrics(0, 60)["deadline_day"] == 10
+
+
+def test_each_interview_round_adds_its_delay_and_the_decision_follows_the_last():
+    patient = {"patience_days_active": 1e7, "patience_days_passive": 1e7}
+    days = {}
+    for rounds in (1, 3):
+        spec = PipelineSpec(interview_rounds=rounds, interview_pass_rate=0.5, **patient)
+        runs = [run(spec, s, stream(s, n=60, qualified=1.0), 1000) for s in SEEDS]
+        days[rounds] = np.mean([p.metrics(0, 120)["mean_days_to_decision"] for p in runs])
+        for p in runs:
+            rec = p.records()
+            decided = ~np.isnan(rec["decided"])
+            assert np.all(rec["decided"][decided] >= rec["interviewed"][decided])
+            # Rejections come with the decision, not at the interview.
+            rejected = rec["outcome"] == REJECTED
+            assert np.all(rec["outcome_hour"][rejected] == rec["decided"][rejected])
+    extra = days[3] - days[1]  # two more rounds of mean interview_delay_days each
+    assert extra == pytest.approx(2 * DEFAULT.interview_delay_days, rel=0.25)
+
+
+def test_after_deadline_screening_needs_a_deadline():
+    env = simpy.Environment()
+    with pytest.raises(ValueError, match="after-deadline"):
+        HiringPipeline(env, DEADLINE, np.random.default_rng(0), 1, 0.0)
+    pipe = HiringPipeline(env, PipelineSpec(), np.random.default_rng(0), 1, 0.0)
+    assert pipe.deadline_hour is None  # rolling screening, no deadline: none is late
+    fixed = HiringPipeline(env, replace(DEADLINE, deadline_day=21), np.random.default_rng(0), 1, 0)
+    assert fixed.deadline_hour == 21 * 24
