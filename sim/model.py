@@ -202,8 +202,8 @@ class RecruitingModel(mesa.Model):
         self.env.process(self._clock())
 
     def _filled(self, hour: float) -> None:
-        """The vacancy is filled: stop the campaign if the scenario says so."""
-        if self.scenario.pipeline.stop_when_filled:
+        """The vacancy is filled: stop the campaign if the scenario says so and it still runs."""
+        if self.scenario.pipeline.stop_when_filled and hour < 24 * self.scenario.campaign.days:
             self.engine.stopped = True
 
     def _clock(self):
