@@ -24,6 +24,9 @@ from sim.population import ACTIVE, CLOSED, OPEN_PASSIVE
 
 SEEDS = range(40)
 DEFAULT = PipelineSpec()
+# Rolling screening with one interview round: the queue and the delays without the wait
+# for the deadline, for the tests of capacity, salary and weights.
+ROLLING = PipelineSpec(screening="rolling", interview_rounds=1)
 KEYS = {
     "hires", "cost_per_hire", "time_to_hire_days", "mean_days_to_hire", "applications",
     "applications_screened", "recruiter_hours", "recruiter_hours_unqualified", "interviews",
@@ -111,9 +114,12 @@ def test_less_recruiter_capacity_means_slower_hires_and_more_dropouts():
     def busy(seed):  # 150 applications in 10 days: the queue binds
         return stream(seed, n=150, days=10)
 
-    full = pooled(PipelineSpec(recruiters=2), busy, hires_wanted=2)
-    fewer = pooled(PipelineSpec(recruiters=1), busy, hires_wanted=2)
-    shorter = pooled(PipelineSpec(recruiters=2, recruiter_hours_per_day=2.0), busy, hires_wanted=2)
+    impatient = replace(ROLLING, patience_days_active=10.0, patience_days_passive=25.0)
+    full = pooled(replace(impatient, recruiters=2), busy, hires_wanted=2)
+    fewer = pooled(replace(impatient, recruiters=1), busy, hires_wanted=2)
+    shorter = pooled(
+        replace(impatient, recruiters=2, recruiter_hours_per_day=2.0), busy, hires_wanted=2
+    )
     for half in (fewer, shorter):
         assert half[0] > full[0] + 0.5  # days to fill the vacancy
         assert half[1] > 1.5 * full[1]  # drop-outs
@@ -135,7 +141,7 @@ def test_unqualified_applications_cost_recruiter_hours_and_are_never_hired():
 
 def test_higher_salary_means_more_acceptances():
     patient = {"patience_days_active": 1e7, "patience_days_passive": 1e7}
-    spec = PipelineSpec(interview_pass_rate=1.0, **patient)
+    spec = replace(ROLLING, interview_pass_rate=1.0, **patient)
     declined = {}
     for salary in (-1.0, 1.0):
         runs = [
@@ -190,7 +196,7 @@ def test_hires_never_exceed_hires_wanted():
 
 def test_weight_scales_recruiter_load_and_hires():
     apps = stream(2, n=80, qualified=0.6)
-    pipe = run(seed=2, apps=apps, hires_wanted=4, weight=2.0)
+    pipe = run(ROLLING, seed=2, apps=apps, hires_wanted=4, weight=2.0)
     m = pipe.metrics(6000.0, 60)
     assert m["hires"] == 2  # each simulated hire stands for two real ones
     assert m["cost_per_hire"] == pytest.approx(6000.0 / 4)
@@ -217,7 +223,7 @@ def test_same_seed_same_outcome_and_different_seed_differs():
 
 
 def test_submit_refuses_arrays_of_unequal_length():
-    pipe = HiringPipeline(simpy.Environment(), PipelineSpec(), np.random.default_rng(0), 1, 0.0)
+    pipe = HiringPipeline(simpy.Environment(), ROLLING, np.random.default_rng(0), 1, 0.0)
     with pytest.raises(ValueError, match="equal length"):
         pipe.submit(0.0, np.arange(3), np.ones(2, bool), np.zeros(3, int))
 
@@ -263,7 +269,8 @@ def test_rolling_screening_decides_sooner_than_after_the_deadline():
             for s in SEEDS[:20]
         ]
 
-    rolling, deadline = decision_days(DEFAULT), decision_days(DEADLINE)
+    rolling = decision_days(replace(DEFAULT, screening="rolling"))
+    deadline = decision_days(DEADLINE)
     assert np.mean(deadline) > np.mean(rolling) + 5  # applications wait ~15 days on average
     assert sum(d > r for d, r in zip(deadline, rolling, strict=True)) >= 18
 
@@ -286,7 +293,9 @@ def test_each_interview_round_adds_its_delay_and_the_decision_follows_the_last()
     patient = {"patience_days_active": 1e7, "patience_days_passive": 1e7}
     days = {}
     for rounds in (1, 3):
-        spec = PipelineSpec(interview_rounds=rounds, interview_pass_rate=0.5, **patient)
+        spec = PipelineSpec(
+            interview_rounds=rounds, interview_pass_rate=0.5, extra_days=200, **patient
+        )
         runs = [run(spec, s, stream(s, n=60, qualified=1.0), 1000) for s in SEEDS]
         days[rounds] = np.mean([p.metrics(0, 120)["mean_days_to_decision"] for p in runs])
         for p in runs:
@@ -304,7 +313,7 @@ def test_after_deadline_screening_needs_a_deadline():
     env = simpy.Environment()
     with pytest.raises(ValueError, match="after-deadline"):
         HiringPipeline(env, DEADLINE, np.random.default_rng(0), 1, 0.0)
-    pipe = HiringPipeline(env, PipelineSpec(), np.random.default_rng(0), 1, 0.0)
+    pipe = HiringPipeline(env, ROLLING, np.random.default_rng(0), 1, 0.0)
     assert pipe.deadline_hour is None  # rolling screening, no deadline: none is late
     fixed = HiringPipeline(env, replace(DEADLINE, deadline_day=21), np.random.default_rng(0), 1, 0)
     assert fixed.deadline_hour == 21 * 24
