@@ -843,9 +843,9 @@ def _evaluate_timeline(study: Study, cells: Cells) -> Finding:
         Check("application → offer or rejection, interviewed candidates", f"{lo:g}–{hi:g} days",
               _days(base), bool(base.mean is not None and lo <= base.mean <= hi)),
         Check("interviews before the application deadline", "none", str(early), early == 0),
-        Check("time to hire from the ad's first day (reported)", "—", _days(from_ad),
+        Check("time to hire from the ad's first day", "—", _days(from_ad),
               True, required=False),
-        Check("time to hire from the application (reported)", "—", _days(from_app),
+        Check("time to hire from the application", "—", _days(from_app),
               True, required=False),
     ]  # fmt: skip
     separated = rolling.high is not None and base.low is not None and rolling.high < base.low - 5.0
