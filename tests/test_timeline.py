@@ -67,3 +67,21 @@ def test_deadline_after_the_campaign_is_refused():
         load_scenario("tiny", {"pipeline.deadline_day": 8})
     with pytest.raises(ScenarioError, match=r"pipeline\.screening: expected after-deadline"):
         load_scenario("tiny", {"pipeline.screening": "weekly"})
+
+
+def test_time_to_hire_is_reported_from_the_ad_and_from_the_application():
+    hired = 0
+    for rep in range(3):
+        scenario = load_scenario("store-manager-oslo", {**OVERRIDES, "vacancy.hires_wanted": 1})
+        result = run(scenario, strategies.make("job-title"), seed=5, replication=rep)
+        m, p = result.metrics, result.pipeline
+        assert p["deadline_day"] == scenario.campaign.days
+        assert p["mean_days_to_decision"] is not None and p["mean_days_to_decision"] > 0
+        if not m["hires"]:
+            continue
+        hired += 1
+        # From the ad's first day: the day the vacancy was filled.
+        assert m["time_to_hire_days"] == p["time_to_hire_days"] == pytest.approx(p["filled_day"])
+        # From the application: shorter, since the hire applied after the ad went up.
+        assert 0 < p["mean_days_to_hire"] < m["time_to_hire_days"]
+    assert hired > 0
