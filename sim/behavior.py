@@ -167,7 +167,7 @@ def relevance_multiplier(
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
     overlap = pop.interests[idx[:, None], topics].mean(axis=1) if topics else np.zeros(idx.size)
     interest_mult = model.interest**overlap
-    dist_mult = distance_multiplier(distance_km(pop, vacancy.location, idx), model)
+    dist_mult = distance_multiplier(distance_km(pop, vacancy, idx), model)
     typing = gender_typing(vacancy.occupation, pop.gender[idx], model)
     return occ_mult * interest_mult * dist_mult * typing * np.exp(model.salary * vacancy.salary)
 

@@ -169,7 +169,7 @@ def _employee_seed(
     Returns indices, shape (k,).
     """
     target = occupations.occupation_index(vacancy.occupation)
-    near = distance_km(pop, vacancy.location) <= vacancy.max_distance_km
+    near = distance_km(pop, vacancy) <= vacancy.max_distance_km
     staff = np.flatnonzero((pop.occupation == target) & near)
     k = min(staff.size, max(1, size))
     return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff

@@ -136,3 +136,77 @@ def places_in(regions: tuple[str, ...]) -> np.ndarray:
     wanted = set(regions)
     idx = [i for i, p in enumerate(PLACES) if p.region in wanted or p.name in wanted]
     return np.array(sorted(set(idx)), dtype=np.int64)
+
+
+def area_places(name: str) -> np.ndarray:
+    """Indices of the places that make up ``name`` (a place, a county or ``"Norway"``).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (k,)
+    """
+    if name in PLACE_NAMES:
+        return np.array([place_index(name)], dtype=np.int64)
+    if name == "Norway":
+        return np.arange(len(PLACES), dtype=np.int64)
+    members = [i for i, p in enumerate(PLACES) if p.region == name]
+    if not members:
+        raise KeyError(name)
+    return np.array(members, dtype=np.int64)
+
+
+def nearest_km(x_km: np.ndarray, y_km: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Distance from points to the nearest of the centres of ``names``, in km.
+
+    .. math:: d_i = \\min_{s} \\lVert (x_i, y_i) - c_s \\rVert
+
+    with :math:`c_s` the centre of place or county *s* (:func:`centre_km`).
+
+    Parameters
+    ----------
+    x_km, y_km : numpy.ndarray of float, shape (k,)
+        Planar coordinates (:func:`to_km`).
+    names : tuple of str
+        One or more places, counties or ``"Norway"``.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+    """
+    if not names:
+        raise ValueError("nearest_km needs at least one place name, got none")
+    x, y = np.asarray(x_km), np.asarray(y_km)
+    best = None
+    for name in names:
+        cx, cy = centre_km(name)
+        d = np.hypot(x - cx, y - cy)
+        best = d if best is None else np.minimum(best, d)
+    return best
+
+
+def in_area(x_km: np.ndarray, y_km: np.ndarray, name: str) -> np.ndarray:
+    """Whether homes at ``(x, y)`` lie in place, county or ``"Norway"`` ``name``.
+
+    A home belongs to the place whose centre is nearest (a Voronoi split of the map by
+    :data:`PLACES`), and so to that place's county. Coordinates suffice, so homes that
+    moved during a run are judged the same way as those drawn at its start.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (k,)
+    """
+    x, y = np.asarray(x_km), np.asarray(y_km)
+    if name == "Norway":
+        return np.ones(x.shape, dtype=bool)
+    members = area_places(name)
+    lat = np.array([p.lat for p in PLACES])
+    lon = np.array([p.lon for p in PLACES])
+    cx, cy = to_km(lat, lon)
+    nearest = np.zeros(x.shape, dtype=np.int64)
+    best = np.full(x.shape, np.inf)
+    for i in range(len(PLACES)):
+        d = np.hypot(x - cx[i], y - cy[i])
+        closer = d < best
+        best = np.where(closer, d, best)
+        nearest = np.where(closer, i, nearest)
+    return np.isin(nearest, members)

@@ -221,7 +221,7 @@ def fit(pop: Population, vacancy, qualified: np.ndarray) -> np.ndarray:
         (occ >= 0) & occupations.adjacency_matrix()[target][np.maximum(occ, 0)]
     )
     in_force = (pop.labour == EMPLOYED) | (pop.labour == UNEMPLOYED)
-    close = distance_km(pop, vacancy.location) <= vacancy.max_distance_km
+    close = distance_km(pop, vacancy) <= vacancy.max_distance_km
     out = np.where(near_trade & in_force & close, 1, 0).astype(np.int8)
     out[qualified] = 2
     return out
@@ -348,7 +348,7 @@ def journey(facts: RunFacts, person: int, fits: np.ndarray | None = None) -> dic
         "age_band": occupations.AGE_BAND_LABELS[int(pop.age_band[p])],
         "home": geography.PLACES[int(pop.place[p])].name,
         "region": geography.PLACES[int(pop.place[p])].region,
-        "km_to_job": round(float(distance_km(pop, v.location, np.array([p]))[0]), 1),
+        "km_to_job": round(float(distance_km(pop, v, np.array([p]))[0]), 1),
         "labour": LABOUR_LABELS[int(pop.labour[p])],
         "occupation": occupations.OCCUPATIONS[occ].id if occ >= 0 else None,
         "experience_years": round(float(pop.experience[p]), 1),
@@ -389,7 +389,7 @@ def _not_qualified_because(facts: RunFacts, p: int) -> list[str]:
         out.append("experience")
     if pop.labour[p] not in (EMPLOYED, UNEMPLOYED):
         out.append("labour")
-    if distance_km(pop, v.location, np.array([p]))[0] > v.max_distance_km:
+    if distance_km(pop, v, np.array([p]))[0] > v.max_distance_km:
         out.append("distance")
     return out
 

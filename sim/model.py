@@ -236,6 +236,7 @@ class RecruitingModel(mesa.Model):
             ),
             hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
             on_filled=self._filled, weight=pop.weight,
+            campaign_days=scenario.campaign.days,
         )  # fmt: skip
         self.employer.on_applications = self.pipeline.submit
         strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
@@ -253,8 +254,8 @@ class RecruitingModel(mesa.Model):
         return self.market.log
 
     def _filled(self, hour: float) -> None:
-        """The vacancy is filled: stop the campaign if the scenario says so."""
-        if self.scenario.pipeline.stop_when_filled:
+        """The vacancy is filled: stop the campaign if the scenario says so and it still runs."""
+        if self.scenario.pipeline.stop_when_filled and hour < 24 * self.scenario.campaign.days:
             self.market.stopped = True
 
     def _clock(self):
@@ -386,7 +387,8 @@ def run(
     spend = units.money(log["price"].sum())
     hiring = model.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
-                "offers_declined", "dropouts", "withdrawn", "in_pipeline"):  # fmt: skip
+                "offers_declined", "dropouts", "withdrawn", "in_pipeline",
+                "late_applications"):  # fmt: skip
         hiring[key] = round(units.real_people(hiring[key]))
     # A sampled hire stands for `weight` people, but the vacancy closes at hires_wanted.
     hiring["hires"] = min(hiring["hires"], scenario.vacancy.hires_wanted)

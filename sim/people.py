@@ -22,9 +22,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import behavior, geography
+from sim import behavior
 from sim.dynamics import SearchDynamics
-from sim.population import Population, distance_km, qualified_mask
+from sim.population import Population, distance_km, qualified_mask, workplace_distance_km
 from sim.scenario import PopulationSpec, VacancySpec
 
 RESPONSE = behavior.DEFAULT_RESPONSE
@@ -133,9 +133,8 @@ class People(mesa.Agent):
         if moved.size == 0:
             return
         v = self.vacancy
-        cx, cy = geography.centre_km(v.location)
-        new = np.hypot(self.dynamics.x_km[moved] - cx, self.dynamics.y_km[moved] - cy)
-        old = distance_km(self.pop, v.location, moved)
+        new = workplace_distance_km(v, self.dynamics.x_km[moved], self.dynamics.y_km[moved])
+        old = distance_km(self.pop, v, moved)
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
         )

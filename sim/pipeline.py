@@ -1,8 +1,16 @@
-"""The hiring pipeline: screening, interviews, offers and hires on the SimPy clock.
+"""The hiring pipeline: the employer's timeline from application to hire, on the SimPy clock.
 
 Applications arrive from the delivery engine hour by hour (:meth:`HiringPipeline.submit`).
-Each one becomes a SimPy process that walks the stages a recruiter would name:
+Each one becomes a SimPy process that walks the stages a recruiter would name, on the
+timeline the employer announced in the ad (``screening`` and ``deadline_day`` in
+:class:`PipelineSpec`):
 
+0. **The deadline.** A Norwegian job ad usually carries an application deadline
+   (*søknadsfrist*), in the model the end of campaign day ``deadline_day`` counted from the
+   ad's first day (0: the campaign's last day, i.e. the ad runs until the deadline).
+   Applications that arrive after it are *late*: recorded, never considered. With
+   ``screening = "after-deadline"`` nothing is screened before the deadline; with
+   ``"rolling"`` (*fortløpende*) applications are screened as they come.
 1. **Screening.** The application queues (first come, first served) for a recruiter, a
    :class:`simpy.Resource` with ``recruiters`` places. A screening costs
    ``screening_hours`` of recruiter time; recruiters give the vacancy only
@@ -10,10 +18,13 @@ Each one becomes a SimPy process that walks the stages a recruiter would name:
    ``screening_hours * 24 / recruiter_hours_per_day`` calendar hours. Unqualified
    applicants are rejected after screening; their recruiter hours are the waste that
    bad targeting causes.
-2. **Interview.** A qualified applicant is interviewed after an exponential delay with
-   mean ``interview_delay_days``; a share ``interview_pass_rate`` gets an offer.
-3. **Offer.** The offer comes after an exponential delay with mean ``offer_delay_days``
-   and is accepted with probability
+2. **Interviews.** A qualified applicant goes through ``interview_rounds`` interviews,
+   each after an exponential delay with mean ``interview_delay_days`` (from the screening
+   for the first round, from the previous round after that).
+3. **Decision.** After an exponential delay with mean ``offer_delay_days`` from the last
+   interview (references, the decision), a share ``interview_pass_rate`` of the
+   interviewed get an offer and the rest a rejection. An offer is accepted with
+   probability
 
    .. math:: p = \\operatorname{logistic}\\big(\\operatorname{logit}(a_s) + \\beta\\, w\\big)
 
@@ -21,25 +32,32 @@ Each one becomes a SimPy process that walks the stages a recruiter would name:
    open-passive, active), :math:`\\beta` is ``acceptance_salary`` and :math:`w` the
    vacancy's salary attractiveness in [-1, 1]. A hire is counted at acceptance.
 
+Application to decision (offer or rejection) is what Glassdoor's interview-duration
+study measures (Chamberlain 2017, see :class:`PipelineSpec`); :meth:`HiringPipeline.metrics`
+reports it as ``mean_days_to_decision``.
+
 **Drop-outs.** Every applicant has a patience drawn once at application, exponential
 with mean ``patience_days_active`` for active job-seekers (they have other options) and
 ``patience_days_passive`` otherwise. The patience is a deadline counted from the
-application: whoever is still waiting for the next step (screening, interview or offer)
-when it passes drops out at that stage. A step that has begun (a screening in progress)
-is finished first.
+application, whatever the employer's timeline (another employer's offer does not wait for
+ours): whoever is still waiting for the next step (screening, an interview or the
+decision) when it passes drops out at that stage. A step that has begun (a screening in
+progress) is finished first.
 
 **Filling the vacancy.** When the hires reach ``hires_wanted`` the vacancy is filled: the
 hour is recorded, ``on_filled(hour)`` is called once, and everyone still in the pipeline
-(and every later applicant) is *withdrawn*, which is not a drop-out. Whether the campaign
-then stops (``stop_when_filled``) and how long the pipeline runs on after the campaign
-(``extra_days``) are the caller's business; both are in :class:`PipelineSpec`.
+(and every later applicant) is *withdrawn*, which is not a drop-out. With
+``screening = "after-deadline"`` that can only happen after the deadline. Whether the
+campaign then stops (``stop_when_filled``: only if it is still running, i.e. with rolling
+screening or a deadline before the campaign's end) and how long the pipeline runs on after
+the campaign (``extra_days``) are the caller's business; both are in :class:`PipelineSpec`.
 
 **Randomness.** All draws come from the generator passed in, one batch per
 :meth:`~HiringPipeline.submit` call in the order applications are submitted, and every
 draw an application may need is made at submission. The same inputs therefore give the
 same outcome, and two runs fed the same applications from the same seed share their
 candidates' patience, delays and decisions (common random numbers), whatever the
-recruiter capacity.
+recruiter capacity or the deadline.
 
 **Sampled populations.** The caller submits simulated people. Each stands for
 ``weight`` real applicants (``Population.weight``): a screening holds a recruiter
@@ -60,10 +78,10 @@ import simpy
 from sim.population import ACTIVE
 from sim.scenario import PipelineSpec
 
-STAGES = ("screening", "interview", "offer")
+STAGES = ("screening", "interview", "offer")  # drop-out stages ("offer": the decision)
 
 # Outcome codes of an application (``PENDING`` while it is still in the pipeline).
-PENDING, SCREENED_OUT, DROPPED, REJECTED, DECLINED, HIRED, WITHDRAWN = range(7)
+PENDING, SCREENED_OUT, DROPPED, REJECTED, DECLINED, HIRED, WITHDRAWN, LATE = range(8)
 
 
 def acceptance_probability(
@@ -95,7 +113,8 @@ class HiringPipeline:
     Parameters
     ----------
     env : simpy.Environment
-        The simulation clock, in hours; hour 0 is the start of the campaign.
+        The simulation clock, in hours; hour 0 is the start of the campaign (the ad's
+        first day).
     spec : PipelineSpec
     rng : numpy.random.Generator
         The pipeline's own stream.
@@ -107,6 +126,10 @@ class HiringPipeline:
         Called once with the hour the vacancy is filled (e.g. to stop the campaign).
     weight : float
         Real applicants each submitted (simulated) application stands for.
+    campaign_days : int, optional
+        The campaign's length; the application deadline when ``spec.deadline_day`` is 0.
+        Without it and without ``deadline_day`` there is no deadline, which only rolling
+        screening allows.
     """
 
     def __init__(
@@ -118,6 +141,7 @@ class HiringPipeline:
         salary: float,
         on_filled: Callable[[float], None] | None = None,
         weight: float = 1.0,
+        campaign_days: int | None = None,
     ) -> None:
         if hires_wanted < 1:
             raise ValueError(f"hires_wanted must be >= 1, got {hires_wanted!r}")
@@ -130,6 +154,13 @@ class HiringPipeline:
         self.salary = salary
         self.on_filled = on_filled
         self.weight = weight
+        days = spec.deadline_day or campaign_days
+        self.deadline_hour_: float | None = None if days is None else 24.0 * days
+        if self.deadline_hour_ is None and spec.screening == "after-deadline":
+            raise ValueError(
+                "screening 'after-deadline' needs an application deadline: set "
+                "deadline_day or pass campaign_days"
+            )
         self.recruiters_ = simpy.Resource(env, capacity=spec.recruiters)
         self.closed_ = env.event()  # succeeds when the vacancy is filled
         self.filled_hour_: float | None = None
@@ -139,7 +170,7 @@ class HiringPipeline:
             k: []
             for k in (
                 "person", "qualified", "state", "applied", "screened", "interviewed",
-                "offered", "outcome", "outcome_hour", "stage",
+                "decided", "offered", "outcome", "outcome_hour", "stage",
             )
         }  # fmt: skip
 
@@ -154,6 +185,11 @@ class HiringPipeline:
     def filled_hour(self) -> float | None:
         """The hour the vacancy was filled, or None while it is open."""
         return self.filled_hour_
+
+    @property
+    def deadline_hour(self) -> float | None:
+        """The hour applications close (the søknadsfrist), or None without a deadline."""
+        return self.deadline_hour_
 
     def submit(
         self,
@@ -191,14 +227,16 @@ class HiringPipeline:
         if k == 0:
             return
         s = self.spec
-        # Rows: patience, interview delay, offer delay (unit-mean exponentials).
-        expo = self.rng.standard_exponential((3, k))
+        rounds = s.interview_rounds
+        # Rows: patience, the delay before each interview round, the decision delay
+        # (unit-mean exponentials).
+        expo = self.rng.standard_exponential((2 + rounds, k))
         # Rows: interview pass, offer acceptance (uniforms).
         u = self.rng.random((2, k))
         mean_patience = np.where(state == ACTIVE, s.patience_days_active, s.patience_days_passive)
         patience = expo[0] * mean_patience * 24.0
-        to_interview = expo[1] * s.interview_delay_days * 24.0
-        to_offer = expo[2] * s.offer_delay_days * 24.0
+        to_interviews = expo[1 : 1 + rounds] * s.interview_delay_days * 24.0
+        to_decision = expo[1 + rounds] * s.offer_delay_days * 24.0
         passes = u[0] < s.interview_pass_rate
         accepts = u[1] < acceptance_probability(s, state, self.salary)
         start = len(self._rec["person"])
@@ -207,7 +245,7 @@ class HiringPipeline:
         rec["qualified"].extend(qualified.tolist())
         rec["state"].extend(state.tolist())
         rec["applied"].extend([float(hour)] * k)
-        for key in ("screened", "interviewed", "offered", "outcome_hour"):
+        for key in ("screened", "interviewed", "decided", "offered", "outcome_hour"):
             rec[key].extend([math.nan] * k)
         rec["outcome"].extend([PENDING] * k)
         rec["stage"].extend([-1] * k)
@@ -217,8 +255,8 @@ class HiringPipeline:
                     start + j,
                     float(hour) + float(patience[j]),
                     bool(qualified[j]),
-                    float(to_interview[j]),
-                    float(to_offer[j]),
+                    tuple(float(d) for d in to_interviews[:, j]),
+                    float(to_decision[j]),
                     bool(passes[j]),
                     bool(accepts[j]),
                 )
@@ -228,14 +266,14 @@ class HiringPipeline:
     def _candidate(
         self,
         i: int,
-        deadline: float,
+        gives_up: float,
         qualified: bool,
-        to_interview: float,
-        to_offer: float,
+        to_interviews: tuple[float, ...],
+        to_decision: float,
         passes: bool,
         accepts: bool,
     ) -> Generator[simpy.Event, object, None]:
-        """The SimPy process of application ``i``."""
+        """The SimPy process of application ``i`` (``gives_up``: the hour patience ends)."""
         env = self.env
         rec = self._rec
         arrival = rec["applied"][i]
@@ -243,9 +281,19 @@ class HiringPipeline:
             yield env.timeout(arrival - env.now)
         if self.closed_.triggered:
             return self._end(i, WITHDRAWN)
+        closes = self.deadline_hour_
+        if closes is not None and arrival >= closes:
+            return self._end(i, LATE)
+        if self.spec.screening == "after-deadline" and env.now < closes:
+            # Nothing is screened before the deadline; patience may run out while waiting.
+            yield env.timeout(max(min(closes, gives_up) - env.now, 0.0)) | self.closed_
+            if self.closed_.triggered:
+                return self._end(i, WITHDRAWN)
+            if gives_up < closes:
+                return self._end(i, DROPPED, 0)
         # Screening: queue for a recruiter until the patience runs out or the job is filled.
         with self.recruiters_.request() as req:
-            got = yield req | env.timeout(max(deadline - env.now, 0.0)) | self.closed_
+            got = yield req | env.timeout(max(gives_up - env.now, 0.0)) | self.closed_
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
             if req not in got:
@@ -254,17 +302,22 @@ class HiringPipeline:
         rec["screened"][i] = float(env.now)
         if not qualified:
             return self._end(i, SCREENED_OUT)
-        # Interview and offer: each comes after its delay unless patience or the job runs out.
-        for stage, delay, key in ((1, to_interview, "interviewed"), (2, to_offer, "offered")):
+        # Interview rounds, then the decision: each after its delay unless patience or
+        # the job runs out first.
+        steps = [(1, d) for d in to_interviews] + [(2, to_decision)]
+        for n, (stage, delay) in enumerate(steps):
             due = env.now + delay
-            yield env.timeout(max(min(due, deadline) - env.now, 0.0)) | self.closed_
+            yield env.timeout(max(min(due, gives_up) - env.now, 0.0)) | self.closed_
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
-            if due > deadline:
+            if due > gives_up:
                 return self._end(i, DROPPED, stage)
-            rec[key][i] = float(env.now)
-            if stage == 1 and not passes:
-                return self._end(i, REJECTED)
+            if n == 0:
+                rec["interviewed"][i] = float(env.now)
+        rec["decided"][i] = float(env.now)
+        if not passes:
+            return self._end(i, REJECTED)
+        rec["offered"][i] = float(env.now)
         if not accepts:
             return self._end(i, DECLINED)
         self._end(i, HIRED)
@@ -286,9 +339,10 @@ class HiringPipeline:
         """Every application's path as arrays, shape (n,), in submission order.
 
         Keys ``person``, ``qualified``, ``state``; the hours ``applied``, ``screened``,
-        ``interviewed``, ``offered`` and ``outcome_hour`` (NaN where not reached); the
-        ``outcome`` code (``PENDING`` ... ``WITHDRAWN``) and the drop-out ``stage``
-        (index into :data:`STAGES`, -1 if not dropped).
+        ``interviewed`` (first round), ``decided`` (offer or rejection after the
+        interviews), ``offered`` and ``outcome_hour`` (NaN where not reached); the
+        ``outcome`` code (``PENDING`` ... ``LATE``) and the drop-out ``stage`` (index into
+        :data:`STAGES`, -1 if not dropped).
         """
         return {k: np.asarray(v) for k, v in self._rec.items()}
 
@@ -308,17 +362,22 @@ class HiringPipeline:
         -------
         dict
             Counts in simulated people (the caller multiplies by the weight):
-            ``hires``, ``applications_screened``, ``interviews``, ``offers``,
-            ``offers_declined``, ``dropouts``, ``dropouts_by_stage`` (``screening``,
-            ``interview``, ``offer``), ``withdrawn`` and ``in_pipeline``. Real values:
-            ``cost_per_hire`` = spend / (hires x weight); ``recruiter_hours`` and
-            ``recruiter_hours_unqualified`` = screenings x ``screening_hours`` x weight;
-            ``time_to_hire_days`` = filled hour / 24 (days from campaign start until the
-            vacancy was filled); ``mean_days_to_hire``, the mean days from application to
-            acceptance. The ratios and times are None when there is no hire (or the
+            ``hires``, ``applications_screened``, ``late_applications``, ``interviews``,
+            ``offers``, ``offers_declined``, ``dropouts``, ``dropouts_by_stage``
+            (``screening``, ``interview``, ``offer``), ``withdrawn`` and ``in_pipeline``.
+            Real values: ``cost_per_hire`` = spend / (hires x weight);
+            ``recruiter_hours`` and ``recruiter_hours_unqualified`` = screenings x
+            ``screening_hours`` x weight. Times in days: ``time_to_hire_days``, from the
+            ad's first day (the campaign's start) until the vacancy was filled;
+            ``mean_days_to_hire``, the mean time from application to acceptance over the
+            hires; ``mean_days_to_decision``, from application to the offer or rejection
+            after the interviews, over the interviewed (Glassdoor's interview duration);
+            ``mean_days_to_offer``, from application to offer; ``deadline_day``, the
+            application deadline in days from the ad's first day (None without one).
+            The ratios and times are None when there is nothing to average (or the
             vacancy is not filled by then).
         """
-        return pipeline_metrics(
+        out = pipeline_metrics(
             self.records(),
             spend=spend,
             horizon_hours=24.0 * days,
@@ -326,6 +385,14 @@ class HiringPipeline:
             screening_hours=self.spec.screening_hours,
             weight=self.weight,
         )
+        out["deadline_day"] = None if self.deadline_hour_ is None else self.deadline_hour_ / 24
+        return out
+
+
+def _mean_days(start: np.ndarray, end: np.ndarray, horizon_hours: float) -> float | None:
+    """Mean of ``(end - start) / 24`` over the rows whose ``end`` is by the horizon."""
+    done = end <= horizon_hours  # NaN (not reached) compares False
+    return float(((end[done] - start[done]) / 24.0).mean()) if done.any() else None
 
 
 def pipeline_metrics(
@@ -342,7 +409,8 @@ def pipeline_metrics(
     With :math:`T` the horizon and :math:`t_i` application *i*'s outcome hour,
     ``hires`` = #{i : outcome_i = HIRED, t_i <= T}, ``dropouts_by_stage[s]`` =
     #{i : outcome_i = DROPPED, stage_i = s, t_i <= T}, ``recruiter_hours`` =
-    #{i : screened_i <= T} x screening_hours x weight.
+    #{i : screened_i <= T} x screening_hours x weight, ``mean_days_to_decision`` =
+    mean over {i : decided_i <= T} of (decided_i - applied_i) / 24.
     """
     done = records["outcome_hour"] <= horizon_hours  # NaN (pending) compares False
     outcome = np.where(done, records["outcome"], PENDING)
@@ -355,14 +423,19 @@ def pipeline_metrics(
         name: int((dropped & (records["stage"] == s)).sum()) for s, name in enumerate(STAGES)
     }
     filled = filled_hour if filled_hour is not None and filled_hour <= horizon_hours else None
-    waits = (records["outcome_hour"][hired] - records["applied"][hired]) / 24.0
+    applied = records["applied"]
     return {
         "hires": hires,
         "cost_per_hire": spend / (hires * weight) if hires else None,
         "time_to_hire_days": filled / 24.0 if filled is not None else None,
-        "mean_days_to_hire": float(waits.mean()) if hires else None,
-        "applications": int(records["applied"].size),
+        "mean_days_to_hire": _mean_days(
+            applied[hired], records["outcome_hour"][hired], horizon_hours
+        ),
+        "mean_days_to_decision": _mean_days(applied, records["decided"], horizon_hours),
+        "mean_days_to_offer": _mean_days(applied, records["offered"], horizon_hours),
+        "applications": int(applied.size),
         "applications_screened": int(screened.sum()),
+        "late_applications": int((outcome == LATE).sum()),
         "recruiter_hours": float(screened.sum() * screening_hours * weight),
         "recruiter_hours_unqualified": float(
             (screened & ~qualified).sum() * screening_hours * weight

@@ -403,8 +403,9 @@ def qualified_mask(pop: Population, vacancy, ignore_distance: bool = False) -> n
 
     A person is qualified when they work (or last worked) in the occupation wanted — or
     an adjacent one if the vacancy accepts that — have at least the minimum years of
-    experience, live within ``max_distance_km`` of the place of work and are in the
-    labour force. With ``ignore_distance``, everything but the distance rule.
+    experience, live within ``max_distance_km`` of the workplace (the nearest work site;
+    see :func:`workplace_distance_km`) and are in the labour force. With
+    ``ignore_distance``, everything but the distance rule.
 
     Returns
     -------
@@ -422,17 +423,54 @@ def qualified_mask(pop: Population, vacancy, ignore_distance: bool = False) -> n
     )
     if ignore_distance:
         return ok
-    return ok & (distance_km(pop, vacancy.location) <= vacancy.max_distance_km)
+    return ok & (distance_km(pop, vacancy) <= vacancy.max_distance_km)
 
 
-def distance_km(pop: Population, place: str, idx: np.ndarray | None = None) -> np.ndarray:
-    """Distance from the homes of people ``idx`` (all by default) to ``place``, in km.
+def distance_km(pop: Population, where, idx: np.ndarray | None = None) -> np.ndarray:
+    """Distance from the homes of people ``idx`` (all by default) to a place or a job, in km.
+
+    Parameters
+    ----------
+    pop : Population
+    where : str or VacancySpec
+        A place, county or ``"Norway"`` (distance to its centre), or a vacancy: the
+        distance to its workplace (:func:`workplace_distance_km`).
+    idx : numpy.ndarray of int, shape (k,), optional
 
     Returns
     -------
     numpy.ndarray of float, shape (k,) or (n,)
     """
-    cx, cy = geography.centre_km(place)
-    if idx is None:
-        return np.hypot(pop.x_km - cx, pop.y_km - cy)
-    return np.hypot(pop.x_km[idx] - cx, pop.y_km[idx] - cy)
+    x = pop.x_km if idx is None else pop.x_km[idx]
+    y = pop.y_km if idx is None else pop.y_km[idx]
+    if isinstance(where, str):
+        return geography.nearest_km(x, y, (where,))
+    return workplace_distance_km(where, x, y)
+
+
+def workplace_distance_km(vacancy, x_km: np.ndarray, y_km: np.ndarray) -> np.ndarray:
+    """Distance from homes at ``(x, y)`` to where the vacancy's work is done, in km.
+
+    The one definition of "distance to the job" (relevance, qualification, the
+    employer's staff, people who move). For ``workplace = "on-site"`` it is the distance
+    to the nearest work site, ``vacancy.location`` or one of ``vacancy.sites``. For
+    ``workplace = "anywhere"`` (remote or home-based work anywhere in
+    ``vacancy.location``) it is 0 for homes in that area (:func:`geography.in_area`) and
+    the distance to the nearest of the area's places otherwise.
+
+    Parameters
+    ----------
+    vacancy : VacancySpec
+    x_km, y_km : numpy.ndarray of float, shape (k,)
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+    """
+    if vacancy.workplace != "anywhere":
+        return geography.nearest_km(x_km, y_km, (vacancy.location, *vacancy.sites))
+    inside = geography.in_area(x_km, y_km, vacancy.location)
+    if inside.all():
+        return np.zeros(inside.shape)
+    members = tuple(geography.PLACE_NAMES[i] for i in geography.area_places(vacancy.location))
+    return np.where(inside, 0.0, geography.nearest_km(x_km, y_km, members))

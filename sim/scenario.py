@@ -168,6 +168,17 @@ class VacancySpec:
     )
     hires_wanted: int = _f(1, doc="number of people to hire", unit="people", min=1)
     creative: Creative = _f(Creative(), doc="the ad creative")
+    workplace: str = _f(
+        "on-site",
+        doc="where the work is done: 'on-site' at location (or the nearest of sites), or "
+        "'anywhere' in location (remote or home-based work: no distance penalty inside it)",
+        choices=("on-site", "anywhere"),
+    )
+    sites: tuple[str, ...] = _f(
+        (),
+        doc="further work sites (cities or counties) besides location; distance to the job "
+        "is to the nearest site (on-site only)",
+    )
 
 
 @dataclass(frozen=True)
@@ -311,17 +322,27 @@ class PipelineSpec:
         min=0.1,
         max=24.0,
     )
-    # Estimates: vendors' surveys put a typical interview process at three to four weeks
-    # from application (Glassdoor Economic Research 2017: 23.7 days, US).
+    # The timeline below is checked against Glassdoor Economic Research (A. Chamberlain,
+    # "How Long Does it Take to Hire? Interview Duration in 25 Countries", 9 Aug 2017,
+    # glassdoor.com/research/time-to-hire-in-25-countries): ~84,000 interview reviews,
+    # Jan-Jun 2017; application to offer or rejection letter averaged 23.7 days over the
+    # 25 countries (US 23.8, Germany 28.5, UK 27.5, Netherlands 25.4, Poland 25.9;
+    # Norway not in the study; US industries from 10.2 days, restaurants, to 53.8,
+    # government). The delays themselves are estimates: a working week from screening to
+    # each interview round, a few days to decide. With the default deadline at the end of
+    # a 30-day ad and screening after it, application -> decision comes to 20-35 days
+    # (recruitsim validate, study "T1-time-to-hire").
     interview_delay_days: float = _f(
         5.0,
-        doc="mean time from passing screening to the interview (exponential; estimate)",
+        doc="mean time from passing screening to the first interview, and between rounds "
+        "(exponential; estimate)",
         unit="days",
         min=0.0,
     )
     offer_delay_days: float = _f(
         3.0,
-        doc="mean time from the interview to the offer (exponential; estimate)",
+        doc="mean time from the last interview to the decision, an offer or a rejection "
+        "(exponential; estimate)",
         unit="days",
         min=0.0,
     )
@@ -332,17 +353,20 @@ class PipelineSpec:
         min=0.0,
         max=1.0,
     )
-    # Estimate: the recruiters' rule of thumb that active candidates are off the market
-    # within about ten days; people not looking have no competing process to leave for.
+    # Estimates. Patience is the time until a candidate takes another job or gives up.
+    # Other employers' processes run on the same three-to-four-week clock (Glassdoor
+    # 2017, above), so an active job-seeker's competing offer comes after weeks, not days
+    # (the recruiters' "off the market in ten days" has no traceable source); people not
+    # looking have no competing process to leave for and wait longer.
     patience_days_active: float = _f(
-        10.0,
+        30.0,
         doc="mean time an active job-seeker waits for the next step before dropping out "
         "(exponential, counted from the application; estimate)",
         unit="days",
         min=0.1,
     )
     patience_days_passive: float = _f(
-        25.0,
+        60.0,
         doc="mean time an open-passive or closed candidate waits before dropping out "
         "(exponential, counted from the application; estimate)",
         unit="days",
@@ -372,6 +396,32 @@ class PipelineSpec:
         unit="days",
         min=0,
         max=365,
+    )
+    # Estimate: most Norwegian job ads carry an application deadline (søknadsfrist), often
+    # two to four weeks after posting, and many employers screen only after it; others
+    # screen as applications come ("fortløpende"). No count of the two was found.
+    screening: str = _f(
+        "after-deadline",
+        doc="'after-deadline': applications are screened only once the application deadline "
+        "has passed (søknadsfrist); 'rolling': screened as they come (fortløpende)",
+        choices=("after-deadline", "rolling"),
+    )
+    deadline_day: int = _f(
+        0,
+        doc="the application deadline, the end of this campaign day counted from the ad's "
+        "first day; later applications are not considered; 0 = the campaign's last day",
+        unit="day",
+        min=0,
+        max=365,
+    )
+    # Estimate: a first and a second interview are common for skilled jobs.
+    interview_rounds: int = _f(
+        2,
+        doc="interviews a shortlisted candidate goes through, each after interview_delay_days "
+        "(estimate)",
+        unit="rounds",
+        min=1,
+        max=5,
     )
 
     def __post_init__(self) -> None:
@@ -768,6 +818,14 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             f"unknown place {s.vacancy.location!r}"
             + did_you_mean(s.vacancy.location, geography.PLACE_OR_REGION_NAMES),
         )
+    _check_workplace(s, source)
+    if s.pipeline.deadline_day > s.campaign.days:
+        raise ScenarioError(
+            source,
+            "pipeline.deadline_day",
+            f"expected a day within the campaign (<= campaign.days = {s.campaign.days}), got "
+            f"{s.pipeline.deadline_day}",
+        )
     names = [p.name for p in s.platforms]
     if not names:
         raise ScenarioError(source, "platforms", "expected at least one platform, got none")
@@ -788,3 +846,29 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
                 f"market.segments[{i}]",
                 f"expected age_min <= age_max, got {seg.age_min} > {seg.age_max}",
             )
+
+
+def _check_workplace(s: Scenario, source: str) -> None:
+    """The vacancy's work sites are known places; 'anywhere' takes no further sites."""
+    from sim import geography  # local: as in _check_cross_fields
+
+    v = s.vacancy
+    for i, site in enumerate(v.sites):
+        if site not in geography.PLACE_OR_REGION_NAMES:
+            raise ScenarioError(
+                source,
+                f"vacancy.sites[{i}]",
+                f"unknown place {site!r}" + did_you_mean(site, geography.PLACE_OR_REGION_NAMES),
+            )
+    if len(set(v.sites) | {v.location}) != len(v.sites) + 1:
+        raise ScenarioError(
+            source, "vacancy.sites", f"a site is listed twice (location {v.location!r}, sites "
+            f"{list(v.sites)})"
+        )  # fmt: skip
+    if v.workplace == "anywhere" and v.sites:
+        raise ScenarioError(
+            source,
+            "vacancy.sites",
+            "expected no sites when workplace = 'anywhere' (the job is done anywhere in "
+            f"location {v.location!r}), got {list(v.sites)}",
+        )

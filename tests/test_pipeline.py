@@ -12,6 +12,8 @@ import simpy
 from sim.pipeline import (
     DROPPED,
     HIRED,
+    LATE,
+    REJECTED,
     STAGES,
     WITHDRAWN,
     HiringPipeline,
@@ -22,10 +24,14 @@ from sim.population import ACTIVE, CLOSED, OPEN_PASSIVE
 
 SEEDS = range(40)
 DEFAULT = PipelineSpec()
+# Rolling screening with one interview round: the queue and the delays without the wait
+# for the deadline, for the tests of capacity, salary and weights.
+ROLLING = PipelineSpec(screening="rolling", interview_rounds=1)
 KEYS = {
     "hires", "cost_per_hire", "time_to_hire_days", "mean_days_to_hire", "applications",
     "applications_screened", "recruiter_hours", "recruiter_hours_unqualified", "interviews",
     "offers", "offers_declined", "dropouts", "dropouts_by_stage", "withdrawn", "in_pipeline",
+    "mean_days_to_decision", "mean_days_to_offer", "late_applications", "deadline_day",
 }  # fmt: skip
 
 
@@ -52,8 +58,9 @@ def run(
     hours, qual, states = stream(seed) if apps is None else apps
     env = simpy.Environment()
     pipe = HiringPipeline(
-        env, spec, np.random.default_rng([seed, 1]), hires_wanted, salary, on_filled, weight
-    )
+        env, spec, np.random.default_rng([seed, 1]), hires_wanted, salary, on_filled, weight,
+        campaign_days=days,
+    )  # fmt: skip
 
     def feed():
         for h in np.unique(hours):
@@ -83,7 +90,8 @@ def test_metrics_keys_and_types():
     assert set(m["dropouts_by_stage"]) == set(STAGES)
     assert m["dropouts"] == sum(m["dropouts_by_stage"].values())
     assert m["applications"] == 40
-    ratios = {"cost_per_hire", "time_to_hire_days", "mean_days_to_hire"}
+    ratios = {"cost_per_hire", "time_to_hire_days", "mean_days_to_hire", "deadline_day",
+              "mean_days_to_decision", "mean_days_to_offer"}  # fmt: skip
     hours = {"recruiter_hours", "recruiter_hours_unqualified"}
     for key in KEYS - ratios - hours - {"dropouts_by_stage"}:
         assert type(m[key]) is int, key  # plain JSON-ready ints, not numpy scalars
@@ -106,9 +114,12 @@ def test_less_recruiter_capacity_means_slower_hires_and_more_dropouts():
     def busy(seed):  # 150 applications in 10 days: the queue binds
         return stream(seed, n=150, days=10)
 
-    full = pooled(PipelineSpec(recruiters=2), busy, hires_wanted=2)
-    fewer = pooled(PipelineSpec(recruiters=1), busy, hires_wanted=2)
-    shorter = pooled(PipelineSpec(recruiters=2, recruiter_hours_per_day=2.0), busy, hires_wanted=2)
+    impatient = replace(ROLLING, patience_days_active=10.0, patience_days_passive=25.0)
+    full = pooled(replace(impatient, recruiters=2), busy, hires_wanted=2)
+    fewer = pooled(replace(impatient, recruiters=1), busy, hires_wanted=2)
+    shorter = pooled(
+        replace(impatient, recruiters=2, recruiter_hours_per_day=2.0), busy, hires_wanted=2
+    )
     for half in (fewer, shorter):
         assert half[0] > full[0] + 0.5  # days to fill the vacancy
         assert half[1] > 1.5 * full[1]  # drop-outs
@@ -130,7 +141,7 @@ def test_unqualified_applications_cost_recruiter_hours_and_are_never_hired():
 
 def test_higher_salary_means_more_acceptances():
     patient = {"patience_days_active": 1e7, "patience_days_passive": 1e7}
-    spec = PipelineSpec(interview_pass_rate=1.0, **patient)
+    spec = replace(ROLLING, interview_pass_rate=1.0, **patient)
     declined = {}
     for salary in (-1.0, 1.0):
         runs = [
@@ -185,7 +196,7 @@ def test_hires_never_exceed_hires_wanted():
 
 def test_weight_scales_recruiter_load_and_hires():
     apps = stream(2, n=80, qualified=0.6)
-    pipe = run(seed=2, apps=apps, hires_wanted=4, weight=2.0)
+    pipe = run(ROLLING, seed=2, apps=apps, hires_wanted=4, weight=2.0)
     m = pipe.metrics(6000.0, 60)
     assert m["hires"] == 2  # each simulated hire stands for two real ones
     assert m["cost_per_hire"] == pytest.approx(6000.0 / 4)
@@ -212,7 +223,7 @@ def test_same_seed_same_outcome_and_different_seed_differs():
 
 
 def test_submit_refuses_arrays_of_unequal_length():
-    pipe = HiringPipeline(simpy.Environment(), PipelineSpec(), np.random.default_rng(0), 1, 0.0)
+    pipe = HiringPipeline(simpy.Environment(), ROLLING, np.random.default_rng(0), 1, 0.0)
     with pytest.raises(ValueError, match="equal length"):
         pipe.submit(0.0, np.arange(3), np.ones(2, bool), np.zeros(3, int))
 
@@ -225,3 +236,84 @@ def test_spec_refuses_bad_acceptance_and_documents_every_field():
     for f in dataclasses.fields(PipelineSpec):
         assert f.metadata["doc"], f.name
         assert f.default is not dataclasses.MISSING, f.name
+
+
+# --------------------------------------------------------------------------- the timeline
+
+DEADLINE = PipelineSpec(screening="after-deadline")
+
+
+def test_after_the_deadline_nothing_is_screened_or_interviewed_before_it():
+    for seed in SEEDS[:10]:
+        pipe = run(DEADLINE, seed, stream(seed, n=60, qualified=0.5), hires_wanted=3)
+        rec = pipe.records()
+        closes = pipe.deadline_hour
+        assert closes == 30 * 24
+        for key in ("screened", "interviewed", "decided", "offered"):
+            reached = rec[key][~np.isnan(rec[key])]
+            assert np.all(reached >= closes), key
+        assert (~np.isnan(rec["interviewed"])).sum() > 0
+        # Only drop-outs (at screening) can end an application before the deadline.
+        early = rec["outcome_hour"] < closes
+        assert np.all((rec["outcome"][early] == DROPPED) & (rec["stage"][early] == 0))
+        if pipe.filled_hour is not None:
+            assert pipe.filled_hour > closes
+
+
+def test_rolling_screening_decides_sooner_than_after_the_deadline():
+    def decision_days(spec):
+        return [
+            run(spec, s, stream(s, n=60, qualified=0.5), 1000).metrics(0, 90)[
+                "mean_days_to_decision"
+            ]
+            for s in SEEDS[:20]
+        ]
+
+    rolling = decision_days(replace(DEFAULT, screening="rolling"))
+    deadline = decision_days(DEADLINE)
+    assert np.mean(deadline) > np.mean(rolling) + 5  # applications wait ~15 days on average
+    assert sum(d > r for d, r in zip(deadline, rolling, strict=True)) >= 18
+
+
+def test_applications_after_the_deadline_are_late_and_never_considered():
+    spec = PipelineSpec(deadline_day=10)
+    apps = stream(5, n=80, qualified=0.5, days=30)
+    pipe = run(spec, 5, apps, hires_wanted=1000)
+    rec = pipe.records()
+    after = rec["applied"] >= 10 * 24
+    assert after.sum() > 20
+    assert np.all(rec["outcome"][after] == LATE)
+    assert np.all(np.isnan(rec["screened"][after]))
+    assert not np.any(rec["outcome"][~after] == LATE)
+    assert pipe.metrics(0, 60)["late_applications"] == after.sum()
+    assert pipe.metrics(0, 60)["deadline_day"] == 10
+
+
+def test_each_interview_round_adds_its_delay_and_the_decision_follows_the_last():
+    patient = {"patience_days_active": 1e7, "patience_days_passive": 1e7}
+    days = {}
+    for rounds in (1, 3):
+        spec = PipelineSpec(
+            interview_rounds=rounds, interview_pass_rate=0.5, extra_days=200, **patient
+        )
+        runs = [run(spec, s, stream(s, n=60, qualified=1.0), 1000) for s in SEEDS]
+        days[rounds] = np.mean([p.metrics(0, 120)["mean_days_to_decision"] for p in runs])
+        for p in runs:
+            rec = p.records()
+            decided = ~np.isnan(rec["decided"])
+            assert np.all(rec["decided"][decided] >= rec["interviewed"][decided])
+            # Rejections come with the decision, not at the interview.
+            rejected = rec["outcome"] == REJECTED
+            assert np.all(rec["outcome_hour"][rejected] == rec["decided"][rejected])
+    extra = days[3] - days[1]  # two more rounds of mean interview_delay_days each
+    assert extra == pytest.approx(2 * DEFAULT.interview_delay_days, rel=0.25)
+
+
+def test_after_deadline_screening_needs_a_deadline():
+    env = simpy.Environment()
+    with pytest.raises(ValueError, match="after-deadline"):
+        HiringPipeline(env, DEADLINE, np.random.default_rng(0), 1, 0.0)
+    pipe = HiringPipeline(env, ROLLING, np.random.default_rng(0), 1, 0.0)
+    assert pipe.deadline_hour is None  # rolling screening, no deadline: none is late
+    fixed = HiringPipeline(env, replace(DEADLINE, deadline_day=21), np.random.default_rng(0), 1, 0)
+    assert fixed.deadline_hour == 21 * 24

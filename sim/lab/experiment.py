@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.lab.stats import TABLE_METRICS, Estimate, format_table, summarise
 from sim.model import RunResult, run, run_seeds
 from sim.population import Population, generate
 from sim.scenario import Scenario, replace_path, to_dict
-from sim.lab.stats import TABLE_METRICS, Estimate, format_table, summarise
 
 __all__ = [
     "TABLE_METRICS",

@@ -185,3 +185,29 @@ def test_sanity_bands(findings):
 )
 def test_fatigue_band(findings):
     assert check(findings["R8-sanity"], FATIGUE_CHECK).passed
+
+
+# --------------------------------------------------------------------------- T1, T2 (realism)
+
+
+def test_time_to_hire_lands_in_the_published_range_and_waits_for_the_deadline(findings):
+    f = findings["T1-time-to-hire"]
+    lo, hi = v.TIME_TO_HIRE_BAND
+    assert lo <= table(f, "baseline")["—"] <= hi
+    assert check(f, "interviews before the application deadline").ours == "0"
+    assert f.passed
+
+
+def test_time_to_hire_ablation_rolling_screening_is_much_faster(findings):
+    f = findings["T1-time-to-hire"]
+    days = {name: table(f, name)["—"] for name in ("baseline", "ablation", "two-weeks")}
+    assert days["ablation"] < days["baseline"] - 10  # no wait for the deadline
+    assert days["ablation"] < days["two-weeks"] < days["baseline"]
+    assert f.ablation_passed and f.reversal_passed
+
+
+def test_nationwide_home_based_ctr_in_band_and_not_at_one_point(findings):
+    f = findings["T2-nationwide-ctr"]
+    assert f.passed
+    assert table(f, "ablation")["—"] < 0.004 < table(f, "baseline")["—"]
+    assert f.ablation_passed
