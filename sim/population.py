@@ -184,6 +184,12 @@ def target_size(spec: PopulationSpec) -> int:
 def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     """Draw a synthetic population.
 
+    Categories are drawn from 16-bit random integers through inverse-CDF lookup tables
+    (:func:`_lookup_table`) and yes/no attributes by comparing 16-bit integers with
+    thresholds: every probability is honoured to 1/65536, far below the sampling error of
+    any population we draw, at a fraction of the cost of floating-point draws and binary
+    searches. Continuous attributes use float32 draws.
+
     Parameters
     ----------
     spec : PopulationSpec
@@ -208,90 +214,95 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     real_adults = place_pop.sum() * geography.ADULT_SHARE
 
     # Where people live.
-    place = place_idx[rng.choice(len(place_idx), size=n, p=place_pop / place_pop.sum())]
-    place = place.astype(np.int16)
+    place = place_idx.astype(np.int16)[_lookup_table(place_pop[None, :])[0][_bits(rng, n)]]
     lat = np.array([p.lat for p in geography.PLACES])
     lon = np.array([p.lon for p in geography.PLACES])
     cx, cy = geography.to_km(lat, lon)
-    scatter = np.array([p.scatter_km for p in geography.PLACES]) / 1.5
-    jitter = rng.standard_normal((2, n), dtype=np.float32)
-    x_km = (cx[place] + jitter[0] * scatter[place]).astype(np.float32)
-    y_km = (cy[place] + jitter[1] * scatter[place]).astype(np.float32)
+    cx, cy = cx.astype(np.float32), cy.astype(np.float32)
+    scatter = (np.array([p.scatter_km for p in geography.PLACES]) / 1.5).astype(np.float32)
+    spread = scatter[place]
+    x_km = _draw_quantiles(rng, "normal", n)
+    x_km *= spread
+    x_km += cx[place]
+    y_km = _draw_quantiles(rng, "normal", n)
+    y_km *= spread
+    y_km += cy[place]
+    del spread
 
-    # Age and sex.
-    age_band = rng.choice(len(AGE_SHARES), size=n, p=AGE_SHARES).astype(np.uint8)
+    # Age (uniform within its band) and sex.
     lo = np.array([b[0] for b in occupations.AGE_BANDS])
     hi = np.array([min(b[1], 90) for b in occupations.AGE_BANDS])
-    age = (lo[age_band] + rng.random(n) * (hi[age_band] - lo[age_band] + 1)).astype(np.uint8)
-    gender = (rng.random(n) < FEMALE_SHARE_BY_AGE[age_band]).astype(np.uint8)
+    band_of_age = np.repeat(np.arange(lo.size), hi - lo + 1)  # ages lo[0]..hi[-1]
+    age_p = AGE_SHARES[band_of_age] / (hi - lo + 1)[band_of_age]
+    age = (lo[0] + _lookup_table(age_p[None, :])[0][_bits(rng, n)]).astype(np.uint8)
+    age_band = band_of_age.astype(np.uint8)[age - lo[0]]
+    gender = (_bits(rng, n) < _thresholds(FEMALE_SHARE_BY_AGE)[age_band]).astype(np.uint8)
 
     # Labour status by age band.
-    labour = _draw_rows(rng, np.cumsum(LABOUR_BY_AGE, axis=1), age_band).astype(np.uint8)
+    labour = _draw_categories(rng, _lookup_table(LABOUR_BY_AGE), age_band)
 
     # Occupation for workers and the unemployed, given sex and age band.
-    occupation = np.full(n, -1, dtype=np.int16)
     has_occ = (labour == EMPLOYED) | (labour == UNEMPLOYED)
     sizes = occupations.sizes_by_gender()
     profiles = np.array([occupations.AGE_PROFILES[o.age] for o in occupations.OCCUPATIONS])
-    group_key = gender.astype(np.int64) * len(AGE_SHARES) + age_band
-    for key in np.unique(group_key[has_occ]):
-        g, band = divmod(int(key), len(AGE_SHARES))
-        members = np.flatnonzero(has_occ & (group_key == key))
-        w = sizes[:, g] * profiles[:, band]
-        occupation[members] = rng.choice(len(w), size=members.size, p=w / w.sum())
+    n_age = len(AGE_SHARES)
+    occ_weights = np.array([sizes[:, g] * profiles[:, b] for g in range(2) for b in range(n_age)])
+    group = gender * np.uint8(n_age) + age_band
+    occupation = _draw_categories(rng, _lookup_table(occ_weights), group).astype(np.int16)
+    occupation[~has_occ] = -1
+    del group
 
-    # Education follows the occupation's major group; others by status.
+    # Education follows the occupation's major group; others by status (rows after the
+    # groups: people outside the labour force, then students).
     groups = sorted(occupations.MAJOR_GROUPS)
-    occ_group = np.array([groups.index(o.styrk[0]) for o in occupations.OCCUPATIONS])
-    edu_cum = np.cumsum([occupations.MAJOR_GROUPS[g].education for g in groups], axis=1)
-    other_cum = np.vstack([np.cumsum(EDUCATION_OTHER), np.cumsum(EDUCATION_STUDENT)])
-    row = np.where(has_occ, occ_group[np.maximum(occupation, 0)], 0)
-    education = np.where(
+    occ_group = np.array([groups.index(o.styrk[0]) for o in occupations.OCCUPATIONS], np.uint8)
+    edu_p = np.vstack(
+        [[occupations.MAJOR_GROUPS[g].education for g in groups], EDUCATION_OTHER,
+         EDUCATION_STUDENT]
+    )  # fmt: skip
+    row = np.where(
         has_occ,
-        _draw_rows(rng, edu_cum, row),
-        _draw_rows(rng, other_cum, (labour == STUDENT).astype(np.int64)),
+        occ_group[np.maximum(occupation, 0)],
+        np.uint8(len(groups)) + (labour == STUDENT).astype(np.uint8),
     ).astype(np.uint8)
+    education = _draw_categories(rng, _lookup_table(edu_p), row)
+    del row
 
-    # Years in the occupation: a share of the years since the career started.
-    career = np.maximum(age - CAREER_START_AGE[education], 0.0)
-    experience = np.where(has_occ, career * rng.beta(2.0, 1.5, size=n), 0.0).astype(np.float32)
+    # Years in the occupation: a Beta(2, 1.5) share of the years since the career started.
+    career = np.maximum(age - CAREER_START_AGE.astype(np.float32)[education], np.float32(0))
+    experience = career * _draw_quantiles(rng, "beta(2,1.5)", n)
+    experience[~has_occ] = 0.0
+    del career
 
     # Job-search state: the unemployed are active; non-workers are not candidates.
     s = spec.search_state
-    state_cum = np.cumsum([s.closed, s.open_passive, s.active])
+    state_table = _lookup_table(np.array([[s.closed, s.open_passive, s.active]]))[0]
     search_state = np.where(
         labour == EMPLOYED,
-        np.searchsorted(state_cum, rng.random(n) * state_cum[-1], side="right"),
-        np.where(labour == UNEMPLOYED, ACTIVE, CLOSED),
+        state_table[_bits(rng, n)],
+        np.where(labour == UNEMPLOYED, np.uint8(ACTIVE), np.uint8(CLOSED)),
     ).astype(np.uint8)
-    search_state = np.minimum(search_state, ACTIVE).astype(np.uint8)
 
     # Real interests from (occupation, sex, age band, search state).
     table = interests.probability_table()
-    # Probabilities as 16-bit thresholds against raw random bits: the same draw as
-    # `uniform < p` to 1/65536, at a fraction of the cost for n x n_topics draws.
-    thresholds = np.round(table.reshape(-1, interests.N_TOPICS) * 65536.0)
-    thresholds = np.minimum(thresholds, 65535).astype(np.uint16)
-    n_sex, n_age, n_state = table.shape[1:4]
+    n_sex, n_age_t, n_state = table.shape[1:4]
     gid = (
-        ((occupation.astype(np.int64) + 1) * n_sex + gender) * n_age + age_band
+        ((occupation.astype(np.int32) + 1) * n_sex + gender) * n_age_t + age_band
     ) * n_state + search_state
-    real_interests = np.empty((n, interests.N_TOPICS), dtype=bool)
-    for start in range(0, n, _CHUNK):
-        rows = gid[start : start + _CHUNK]
-        bits = np.frombuffer(rng.bytes(rows.size * interests.N_TOPICS * 2), dtype=np.uint16)
-        bits = bits.reshape(rows.size, interests.N_TOPICS)
-        real_interests[start : start + rows.size] = bits < np.take(thresholds, rows, axis=0)
+    real_interests = _draw_interests(rng, _thresholds(table.reshape(-1, interests.N_TOPICS)), gid)
+    del gid
 
     students = np.flatnonzero(labour == STUDENT)
     real_interests[students, interests.STUDENT_LIFE] |= (
-        rng.random(students.size) < interests.STUDENT_LIFE_AMONG_STUDENTS
+        _bits(rng, students.size)
+        < (_thresholds(np.array([interests.STUDENT_LIFE_AMONG_STUDENTS]))[0])
     )
 
     # Personal click-proneness, log-normal with mean 1.
-    propensity = np.exp(rng.normal(-(PROPENSITY_SIGMA**2) / 2, PROPENSITY_SIGMA, size=n)).astype(
-        np.float32
-    )
+    propensity = rng.standard_normal(n, dtype=np.float32)
+    propensity *= np.float32(PROPENSITY_SIGMA)
+    propensity -= np.float32(PROPENSITY_SIGMA**2 / 2)
+    np.exp(propensity, out=propensity)
 
     sessions = _platform_sessions(rng, n, age_band, gender, education, search_state)
     declared_title = _declared_titles(
@@ -327,18 +338,152 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     )
 
 
-def _draw_rows(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """Draw a category per person from the cumulative distribution ``cum[row]``.
+_LEVELS = 1 << 16  # resolution of the probabilities: draws are 16-bit integers
 
-    ``cum`` has shape (n_rows, k), each row ending at its total; ``row`` has shape (n,).
-    One ``searchsorted`` over the rows laid end to end (row r shifted by r). Returns (n,).
+
+def _bits(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uniform 16-bit integers, shape (n,) uint16."""
+    return rng.integers(0, _LEVELS, size=n, dtype=np.uint16)
+
+
+def _thresholds(p: np.ndarray) -> np.ndarray:
+    """Probabilities as 16-bit thresholds: ``bits < t`` is true with probability ``p``.
+
+    Exact to 1/65536 (a probability of 1 becomes 65535/65536). Shape like ``p``, uint16.
     """
-    k = cum.shape[1]
-    norm = cum / cum[:, -1:]
-    norm[:, -1] = 1.0 + 1e-9
-    flat = (norm + np.arange(cum.shape[0])[:, None]).ravel()
-    u = rng.random(row.shape[0]) + row
-    return np.minimum(np.searchsorted(flat, u, side="right") - row * k, k - 1)
+    return np.minimum(np.round(np.asarray(p, dtype=np.float64) * _LEVELS), _LEVELS - 1).astype(
+        np.uint16
+    )
+
+
+def _lookup_table(weights: np.ndarray) -> np.ndarray:
+    """Inverse-CDF tables: the category each 16-bit draw stands for, row by row.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray, shape (rows, k)
+        Relative weights of the ``k`` categories in each row (each row normalised here).
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (rows, 65536)
+        ``table[r, u]`` is the category of draw ``u`` in row ``r``: category ``c`` gets
+        ``round(65536 x cumulative share)`` draws, so its probability is exact to 1/65536.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+    edges = np.round(cum * _LEVELS).astype(np.int64)
+    edges[:, -1] = _LEVELS
+    grid = np.arange(_LEVELS)
+    table = np.empty((w.shape[0], _LEVELS), dtype=np.uint8)
+    for r in range(w.shape[0]):
+        table[r] = np.searchsorted(edges[r], grid, side="right")
+    return table
+
+
+def _draw_categories(rng: np.random.Generator, table: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """A category per person from the lookup table's row ``row[i]``, shape (n,) uint8."""
+    flat = row.astype(np.int32) << 16
+    flat |= _bits(rng, row.shape[0])
+    return np.take(table.ravel(), flat)
+
+
+def _quantile_table(x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """Quantiles at the 65536 midpoints ``(k + 1/2) / 65536`` from a CDF on a fine grid.
+
+    ``cdf`` (increasing, ending at 1) is the distribution's CDF at the grid points ``x``;
+    quantiles are interpolated linearly between them. Looking up a 16-bit draw in the
+    table samples the distribution to within 1/65536 in probability (the tails beyond
+    the outermost midpoints are cut).
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (65536,)
+    """
+    u = (np.arange(_LEVELS) + 0.5) / _LEVELS
+    return np.interp(u, cdf, x).astype(np.float32)
+
+
+def _beta_2_1p5_quantiles() -> np.ndarray:
+    """Beta(2, 1.5) quantiles: its CDF is ``1 - 5/2 s^(3/2) + 3/2 s^(5/2)``, ``s = 1 - x``."""
+    x = np.linspace(0.0, 1.0, 1 << 18)
+    s = 1.0 - x
+    return _quantile_table(x, 1.0 - 2.5 * s**1.5 + 1.5 * s**2.5)
+
+
+def _gamma_1p5_quantiles() -> np.ndarray:
+    """Gamma(1.5, 1) quantiles.
+
+    With ``x = t^2`` the CDF is ``(4 / sqrt(pi)) * integral_0^t s^2 exp(-s^2) ds``, a
+    smooth integrand: integrated by the trapezoid rule on a fine grid of ``t`` up to 8
+    (``x`` = 64; the mass beyond is below 1e-26).
+    """
+    t = np.linspace(0.0, 8.0, 1 << 18)
+    f = t * t * np.exp(-t * t)
+    cdf = np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) / 2) * (t[1] - t[0])])
+    return _quantile_table(t, cdf / cdf[-1]) ** 2
+
+
+_QUANTILES: dict[str, np.ndarray] = {}
+
+
+def _normal_quantiles() -> np.ndarray:
+    """Standard normal quantiles (the CDF integrated by the trapezoid rule on [-9, 9])."""
+    z = np.linspace(-9.0, 9.0, 1 << 18)
+    f = np.exp(-z * z / 2)
+    cdf = np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) / 2)])
+    return _quantile_table(z, cdf / cdf[-1])
+
+
+_DISTRIBUTIONS = {
+    "beta(2,1.5)": _beta_2_1p5_quantiles,
+    "gamma(1.5)": _gamma_1p5_quantiles,
+    "normal": _normal_quantiles,
+}
+
+
+def _draw_quantiles(rng: np.random.Generator, name: str, k: int) -> np.ndarray:
+    """``k`` draws from :data:`_DISTRIBUTIONS` by the quantile table, shape (k,) float32."""
+    if name not in _QUANTILES:
+        _QUANTILES[name] = _DISTRIBUTIONS[name]()
+    return np.take(_QUANTILES[name], _bits(rng, k))
+
+
+def _draw_interests(
+    rng: np.random.Generator, thresholds: np.ndarray, gid: np.ndarray
+) -> np.ndarray:
+    """Real interests: person ``i`` has topic ``t`` with probability ``thresholds[gid[i], t]``.
+
+    A 16-bit draw ``u = 256 h + l`` is below the threshold ``T = 256 H + L`` when ``h < H``,
+    or ``h == H`` and ``l < L``: the high byte is drawn for everybody and the low byte
+    only for the 1/256 of the draws where the high bytes tie. The result is the same
+    16-bit comparison at about half the random bits and memory traffic.
+
+    Parameters
+    ----------
+    thresholds : numpy.ndarray of uint16, shape (n_groups, n_topics)
+    gid : numpy.ndarray of int, shape (n,)
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n, n_topics)
+    """
+    n, n_topics = gid.shape[0], thresholds.shape[1]
+    high = (thresholds >> 8).astype(np.uint8)
+    low = (thresholds & 0xFF).astype(np.uint8)
+    out = np.empty((n, n_topics), dtype=bool)
+    for start in range(0, n, _CHUNK):
+        rows = gid[start : start + _CHUNK]
+        h = rng.integers(0, 256, size=(rows.size, n_topics), dtype=np.uint8)
+        limit = np.take(high, rows, axis=0)
+        block = out[start : start + rows.size]
+        np.less(h, limit, out=block)
+        tie = np.flatnonzero(h == limit)
+        if tie.size:
+            who, topic = np.divmod(tie, n_topics)
+            lo_draw = rng.integers(0, 256, size=tie.size, dtype=np.uint8)
+            block.ravel()[tie] = lo_draw < low[rows[who], topic]
+    return out
 
 
 def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.ndarray:
@@ -352,7 +497,8 @@ def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.
         np.arange(n_age), np.arange(2), np.arange(n_edu), np.arange(3), indexing="ij"
     )
     band, sex, edu, state = band.ravel(), sex.ravel(), edu.ravel(), state.ravel()
-    combo = ((age_band.astype(np.int64) * 2 + gender) * n_edu + education) * 3 + search_state
+    combo = ((age_band * np.uint8(2) + gender) * np.uint8(n_edu) + education) * np.uint8(3)
+    combo += search_state
     out = np.zeros((len(PLATFORM_NAMES), n), dtype=np.float32)
     for j, name in enumerate(PLATFORM_NAMES):
         p = PLATFORMS[name]
@@ -368,11 +514,12 @@ def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.
             rate = p.sessions_per_day * JOBBOARD_RATE_BY_STATE[state]
         elif name == "linkedin":
             rate = rate * LINKEDIN_RATE_BY_STATE[state]
-        prob_of = prob.astype(np.float32)[combo]
-        has = np.flatnonzero(rng.random(n, dtype=np.float32) < prob_of)
-        heavy = rng.standard_gamma(SESSION_HETEROGENEITY_SHAPE, size=has.size, dtype=np.float32)
+        account = _bits(rng, n) < _thresholds(prob)[combo]
+        # Heavy and light users: Gamma(1.5) session rates around the combination's mean.
         scale = (rate / SESSION_HETEROGENEITY_SHAPE).astype(np.float32)
-        out[j, has] = scale[combo[has]] * heavy
+        row = out[j]
+        np.multiply(scale[combo], _draw_quantiles(rng, "gamma(1.5)", n), out=row)
+        row[~account] = 0.0
     return out
 
 
@@ -393,10 +540,10 @@ def _declared_titles(rng, occupation, member, rates) -> np.ndarray:
         stale_rate = np.full(len(occs), rates[1])
     occ = np.maximum(occupation, 0)
     has = member & (occupation >= 0)
-    u = rng.random((2, n))
-    declared = has & (u[0] < declared_rate[occ])
-    stale = declared & (u[1] < stale_rate[occ])
-    title = np.where(declared, occupation, -1).astype(np.int16)
+    declared = has & (_bits(rng, n) < _thresholds(declared_rate)[occ])
+    title = np.where(declared, occupation, np.int16(-1)).astype(np.int16)
+    who = np.flatnonzero(declared)
+    stale = who[_bits(rng, who.size) < _thresholds(stale_rate)[occ[who]]]
     # A stale title: a neighbour occupation (adjacent if any, else same major group).
     neighbours = []
     for i, o in enumerate(occs):
@@ -407,9 +554,8 @@ def _declared_titles(rng, occupation, member, rates) -> np.ndarray:
     width = max(len(x) for x in neighbours)
     table = np.array([x + x[:1] * (width - len(x)) for x in neighbours])
     counts = np.array([len(x) for x in neighbours])
-    idx = np.flatnonzero(stale)
-    pick = (rng.random(idx.size) * counts[occ[idx]]).astype(np.int64)
-    title[idx] = table[occ[idx], pick]
+    pick = (_bits(rng, stale.size).astype(np.int64) * counts[occ[stale]]) >> 16
+    title[stale] = table[occ[stale], pick]
     return title
 
 
