@@ -59,8 +59,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     sizes = metafunc.config.stash[SIZES]
     if "generation_size" in metafunc.fixturenames:
         metafunc.parametrize("generation_size", sizes.generation_sizes, ids=_people_id)
-    if "scaling_size" in metafunc.fixturenames:
-        metafunc.parametrize("scaling_size", sizes.scaling_sizes, ids=_people_id)
+    if "scaling_regions" in metafunc.fixturenames:
+        ids = [_people_id(benchlib.adults(r, sizes.scaling_scale)) for r in sizes.scaling_regions]
+        metafunc.parametrize("scaling_regions", sizes.scaling_regions, ids=ids)
     if "budget" in metafunc.fixturenames:
         metafunc.parametrize(
             "budget", sizes.budgets, ids=[f"{b / 1000:g}kNOK" for b in sizes.budgets]
