@@ -138,29 +138,34 @@ def plot(population_rows: list, budget_rows: list, path: Path, title: str) -> No
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     if population_rows:
         people, t_gen, t_run, _ = zip(*population_rows, strict=True)
         left.plot(people, t_run, "o-", label="run (delivery, metrics)")
         left.plot(people, t_gen, "s--", label="population generation")
-        left.set_xscale("log")
         left.set_xlabel("people (real adults, one simulated person each)")
-        left.set_ylabel("seconds")
         left.set_title("time vs population, fixed budget")
         left.legend()
-        left.grid(alpha=0.3)
     if budget_rows:
         budget, t_run, imps = zip(*budget_rows, strict=True)
         right.plot(budget, t_run, "o-")
-        right.set_xscale("log")
         right.set_xlabel("budget (NOK)")
-        right.set_ylabel("run time (s)")
         right.set_title("time vs budget, fixed population")
-        right.grid(alpha=0.3)
         for b, t, n in zip(budget, t_run, imps, strict=True):
             right.annotate(f"{n / 1e3:,.0f}k imp.", (b, t), fontsize=7, textcoords="offset points",
                            xytext=(4, -10))  # fmt: skip
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel("seconds")
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.grid(alpha=0.3, which="both")
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
