@@ -1,32 +1,61 @@
-"""How people respond to a job ad: impression → click → application.
+r"""How people respond to a job ad: impression → click → application.
 
-Ground truth, computed per person for one ad set (its platform, vacancy and creative):
+This module is the one place where click and apply probabilities are computed; the
+delivery (:meth:`sim.people.People.respond`), organic sharing and the validation
+studies all call it.
+
+**First exposure.** For person :math:`i`, one ad set (its platform, vacancy and
+creative) and search state :math:`s`,
 
 .. math::
 
-    p_\\text{click}(i, n) = \\min\\Big(0.5,\\; c_p \\cdot a \\cdot R_i \\cdot S_{s(i)}
-        \\cdot C_i \\cdot \\pi_i \\cdot F(n)\\Big)
+    p_0(i, s) = \min\Big(0.5,\; c_p \cdot a \cdot R_i \cdot S_s
+        \cdot C_i \cdot \pi_i \cdot B\Big)
 
 with :math:`c_p` the platform's baseline link CTR, :math:`a` the creative's appeal,
 :math:`R_i` the person's relevance to the vacancy (occupation match, adjacent
 occupation, real interests, distance, salary, and the pull of jobs dominated by one's
-own sex), :math:`S` the search-state multiplier,
-:math:`C_i` the creative's image affinity for the person's sex, :math:`\\pi_i` personal
-click-proneness and :math:`F(n) = \\max(n^{-\\beta}, f_0)` fatigue at the n-th exposure
-(calibration.md §6: β ≈ 0.3-0.5, floor ≈ 30 %).
+own sex), :math:`S` the search-state multiplier, :math:`C_i` the creative's image
+affinity for the person's sex, :math:`\pi_i` personal click-proneness and :math:`B`
+the employer-branding factor (``brand_click`` for a branding creative, else 1)
+(:func:`click_probability`).
 
-After a click,
+**At an impression** (:func:`impression_click_probability`), the delivery computes
+:math:`p_0` once per audience member for an open-passive person
+(:math:`s = \text{open}`) and applies what changes during the campaign:
 
 .. math::
 
-    p_\\text{apply}(i) = \\min\\big(0.9,\\; b_\\text{flow} \\cdot A_{s(i)} \\cdot Q_i
-        \\cdot e^{\\gamma\\,\\text{salary}}\\big)
+    p(i, t) = \min\Big(0.5,\; p_0(i, \text{open}) \cdot M_i(t)
+        \cdot \frac{S_{s_i(t)}}{S_\text{open}} \cdot F(n_i(t)) \cdot W
+        \cdot (1 + \kappa_c\,\alpha_i(t)) \cdot \rho^{[i \text{ clicked before}]}\Big)
 
-with :math:`b_\\text{flow}` the apply-flow base rate (full application vs short form,
-calibration.md §1: 4-10 % and 10-25 %), :math:`A` the search-state multiplier and
-:math:`Q_i` higher for people who know they fit. All multipliers are **estimates**
-chosen so a neutral Facebook ad to broad adults lands in the published CTR and
-click→apply bands (recipe R8); ``tests/test_behavior.py`` checks that it does.
+with :math:`M_i` the change in distance appeal after a move (1 if the person has not
+moved), :math:`s_i(t)` the current search state,
+:math:`F(n) = \max(n^{-\beta}, f_0)` fatigue at remembered exposure :math:`n`
+(exposures to the ad set fade with half-life ``fatigue_recovery_days``; calibration.md
+§6: β ≈ 0.3-0.5, floor ≈ 30 %), :math:`W = 1/(1 + w \cdot \text{impressions per
+audience member})` the creative's wear-out, :math:`\alpha_i` awareness of the employer
+with weight :math:`\kappa_c` (``awareness_click``) and :math:`\rho` (``repeat_click``)
+for someone who already clicked an ad of this campaign.
+
+**After a click**,
+
+.. math::
+
+    q_0(i, s) = \min\big(0.9,\; b_\text{flow} \cdot A_s \cdot Q_i
+        \cdot e^{\gamma\,\text{salary}}\big) \cdot D,
+    \qquad
+    q(i, t) = \min\Big(0.9,\; q_0(i, \text{open}) \cdot
+        \frac{A_{s_i(t)}}{A_\text{open}} \cdot (1 + \kappa_a\,\alpha_i(t))\Big)
+
+with :math:`b_\text{flow}` the apply-flow base rate (full application vs short form,
+calibration.md §1: 4-10 % and 10-25 %), :math:`A` the search-state multiplier,
+:math:`Q_i` higher for people who know they fit, :math:`D` the branding factor
+``brand_apply`` (1 for a job ad) and :math:`\kappa_a` (``awareness_apply``)
+(:func:`apply_probability`, :func:`impression_apply_probability`). All multipliers are
+**estimates** chosen so a neutral Facebook ad to broad adults lands in the published
+CTR and click→apply bands (recipe R8); ``tests/test_behavior.py`` checks that it does.
 """
 
 from __future__ import annotations
@@ -36,8 +65,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import interests, occupations
-from sim.population import Population, distance_km, qualified_mask
-from sim.scenario import Creative, VacancySpec
+from sim.creative import Creative
+from sim.population import OPEN_PASSIVE, Population, distance_km, qualified_mask
+from sim.scenario import VacancySpec
 
 IMAGE_SIGNAL = {  # how strongly the image speaks to one sex: <0 men, >0 women
     "neutral": 0.0,
@@ -219,3 +249,69 @@ def apply_probability(
     state = np.asarray(model.apply_state)[states]
     fit = np.where(qualified[idx], model.apply_qualified, model.apply_unqualified)
     return np.minimum(base * state * fit * np.exp(model.apply_salary * vacancy.salary), 0.9)
+
+
+def impression_click_probability(
+    p_first: np.ndarray,
+    move_factor: np.ndarray,
+    state: np.ndarray,
+    exposure: np.ndarray,
+    wear: float,
+    awareness: np.ndarray,
+    clicked_before: np.ndarray,
+    model: ResponseModel = DEFAULT_RESPONSE,
+) -> np.ndarray:
+    """Click probability at an impression, :math:`p(i, t)` of the module docstring.
+
+    Parameters
+    ----------
+    p_first : numpy.ndarray of float, shape (k,)
+        First-exposure probability of an open-passive person, :math:`p_0(i, \\text{open})`
+        (:func:`click_probability` with ``search_state`` open-passive).
+    move_factor : numpy.ndarray of float, shape (k,)
+        :math:`M_i`: distance appeal now over distance appeal at the start.
+    state : numpy.ndarray of uint8, shape (k,)
+        Current search states.
+    exposure : numpy.ndarray of float, shape (k,)
+        Remembered exposure number :math:`n` (>= 1, fractional as memories fade).
+    wear : float
+        The creative's wear-out factor :math:`W`.
+    awareness : numpy.ndarray of float, shape (k,)
+        Awareness of the employer before this impression.
+    clicked_before : numpy.ndarray of bool, shape (k,)
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+    """
+    states = np.asarray(model.search_state)
+    p = (
+        p_first
+        * move_factor
+        * (states[state] / states[OPEN_PASSIVE])
+        * fatigue(exposure, model)
+        * wear
+        * (1 + model.awareness_click * awareness)
+    )
+    p = np.where(clicked_before, p * model.repeat_click, p)
+    return np.minimum(p, 0.5)
+
+
+def impression_apply_probability(
+    p_apply_first: np.ndarray,
+    state: np.ndarray,
+    awareness: np.ndarray,
+    model: ResponseModel = DEFAULT_RESPONSE,
+) -> np.ndarray:
+    """Apply probability after a click at an impression, :math:`q(i, t)`, shape (k,).
+
+    ``p_apply_first`` (shape (k,)) is :math:`q_0(i, \\text{open})`, ``state`` the current
+    search states and ``awareness`` the awareness before the impression.
+    """
+    states = np.asarray(model.apply_state)
+    return np.minimum(
+        p_apply_first
+        * (states[state] / states[OPEN_PASSIVE])
+        * (1 + model.awareness_apply * awareness),
+        0.9,
+    )

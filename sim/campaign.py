@@ -11,8 +11,11 @@ simulated population's ground truth.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-from sim.scenario import Creative
+import numpy as np
+
+from sim.creative import Creative
 
 
 @dataclass(frozen=True)
@@ -178,13 +181,80 @@ class CampaignBrief:
         raise KeyError(name)
 
 
+AD_SET_STATES = ("active", "paused", "budget_spent", "rejected")
+
+
+@dataclass(frozen=True)
+class AdSetStatus:
+    """The delivery status of an ad set, as the ads manager shows it.
+
+    Parameters
+    ----------
+    state : str
+        One of :data:`AD_SET_STATES`: ``active`` (delivering), ``paused`` (left out of
+        the latest plan), ``budget_spent`` (its lifetime budget is used up) or
+        ``rejected`` (the platform will not publish it).
+    reason : str
+        Why, for ``rejected`` (e.g. the audience is below the platform's minimum);
+        empty otherwise.
+
+    Notes
+    -----
+    For one release the status also behaves like the text it replaces: ``str(status)``
+    is ``"active"``, ``"paused"``, ``"budget spent"`` or ``"rejected: <reason>"``, it
+    compares equal to that text and has ``startswith``. Compare ``status.state``
+    instead.
+    """
+
+    state: str
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.state not in AD_SET_STATES:
+            raise ValueError(
+                f"ad set status must be one of {', '.join(AD_SET_STATES)}; got {self.state!r}"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> AdSetStatus:
+        """The status written as the old text (``"rejected: <why>"``, ``"budget spent"``)."""
+        state, _, reason = text.partition(":")
+        return cls(state.strip().replace(" ", "_"), reason.strip())
+
+    def __str__(self) -> str:
+        text = self.state.replace("_", " ")
+        return f"{text}: {self.reason}" if self.reason else text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AdSetStatus):
+            return (self.state, self.reason) == (other.state, other.reason)
+        if isinstance(other, str):  # deprecated: the old text
+            return str(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __contains__(self, text: str) -> bool:
+        """Deprecated: ``text in str(status)``; read ``reason`` instead."""
+        return text in str(self)
+
+    def startswith(self, prefix: str) -> bool:
+        """Deprecated: ``str(status).startswith(prefix)``; compare ``state`` instead."""
+        return str(self).startswith(prefix)
+
+
 @dataclass(frozen=True)
 class AdSetReport:
-    """One ad set's numbers as the platform's ads manager shows them (cumulative)."""
+    """One ad set's numbers as the platform's ads manager shows them (cumulative).
+
+    ``status`` is an :class:`AdSetStatus` (text such as ``"rejected: ..."`` is parsed
+    into one, for compatibility).
+    """
 
     name: str
     platform: str
-    status: str  # "active", "paused", "budget spent" or "rejected: <why>"
+    status: AdSetStatus
     impressions: int
     reach: int
     clicks: int
@@ -192,6 +262,10 @@ class AdSetReport:
     impressions_by_gender: dict[str, int]
     applications: int  # from the applicant tracking system (immediate)
     qualified_applications: int  # screened; only those older than the ATS delay
+
+    def __post_init__(self) -> None:
+        if isinstance(self.status, str):
+            object.__setattr__(self, "status", AdSetStatus.parse(self.status))
 
 
 @dataclass(frozen=True)
@@ -209,3 +283,21 @@ class DeliveryReport:
             if rep.name == name:
                 return rep
         raise KeyError(name)
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """What the model needs of a targeting strategy (``strategies.base.Strategy`` is one).
+
+    The model types its strategy with this protocol, so the model's modules never import
+    the ``strategies`` package.
+    """
+
+    def reset(self, rng: np.random.Generator, brief: CampaignBrief) -> None:
+        """Start a campaign: the strategy's own random stream and what the advertiser knows."""
+
+    def plan(self) -> list[AdSet]:
+        """The first day's ad sets."""
+
+    def update(self, report: DeliveryReport) -> list[AdSet] | None:
+        """Revised ad sets after a day's report, or ``None`` to keep the plan."""

@@ -18,8 +18,14 @@ Delivery works hour by hour. For each active ad set and hour:
 4. **Frequency cap and budget.** Impressions beyond the cap are not bought; spending
    stops once the hour's cap or the lifetime budget is reached (at most one auction's
    price over).
-5. **Pacing.** ``lambda`` is adjusted every hour so spend tracks an even daily budget
+5. **Response.** The people who saw the ad respond (:meth:`sim.people.People.respond`);
+   applications go to the employer's applicant tracking system.
+6. **Pacing.** ``lambda`` is adjusted every hour so spend tracks an even daily budget
    spread over the day in proportion to use; unspent money carries forward.
+
+:class:`Market` is the actor: it validates and keeps the campaign's ad sets, runs their
+auctions hour by hour and writes the ads-manager report. It works in simulated units
+(money is ``budget / weight``, see :mod:`sim.units`).
 
 The **delivery optimiser** predicts engagement from what the platform knows: sex and
 age band (when the platform uses them, even if the advertiser did not target them),
@@ -33,23 +39,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
+import mesa
 import numpy as np
 
-from sim import behavior, geography, occupations
+from sim import behavior, occupations
 from sim import interests as topics
-from sim.audience import AdvertiserData, PlatformView, resolve
-from sim.campaign import AdSet, AdSetReport, DeliveryReport
-from sim.dynamics import SearchDynamics
+from sim.audience import PlatformView, resolve
+from sim.campaign import AdSet, AdSetReport, AdSetStatus, DeliveryReport
+from sim.employer import Employer
 from sim.errors import BudgetError, PolicyError, UnknownNameError
-from sim.platforms import PIXEL_MATCH_RATE, PLATFORM_INDEX, PLATFORMS, Platform
-from sim.population import OPEN_PASSIVE, Population, distance_km, qualified_mask
-from sim.scenario import MarketSpec, Scenario
+from sim.people import People
+from sim.platforms import PLATFORMS, Platform
+from sim.population import OPEN_PASSIVE, Population
+from sim.scenario import MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
+from sim.units import Units
 
 RESPONSE = behavior.DEFAULT_RESPONSE
-CLICK_STATE = np.asarray(RESPONSE.search_state)
-APPLY_STATE = np.asarray(RESPONSE.apply_state)
-AIDED_AWARENESS = 0.3  # awareness from which a person recalls the employer when asked (estimate)
 FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
 HOUR_DEMAND_ELASTICITY = 0.3  # competitors' bids rise mildly with traffic (estimate)
 HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate)
@@ -157,7 +164,7 @@ class _AdSetState:
     freq: np.ndarray  # uint16 (n,): impressions each person has had from this ad set
     budget_left: float
     lam: float
-    # Per audience member, shape (k,); set by DeliveryEngine._resolve.
+    # Per audience member, shape (k,); set by Market._resolve.
     audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
     cum_rate: np.ndarray = field(default_factory=lambda: _empty(np.float64))  # opportunities
     value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
@@ -165,15 +172,11 @@ class _AdSetState:
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
     p_apply: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # after a click
     gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))
-    # Fatigue memory per person (allocated at first delivery): fading exposure count and
-    # the hour of the last exposure.
-    remembered: np.ndarray | None = None
-    last_seen: np.ndarray | None = None
     brand: bool = False
     # Variance reduction: bid multipliers by sex and the audience's share of women.
     group_mult: np.ndarray = field(default_factory=lambda: np.ones(2))
     target_female: float = 0.5
-    status: str = "active"
+    status: AdSetStatus = field(default_factory=lambda: AdSetStatus("active"))
     day_budget: float = 0.0
     spent_today: float = 0.0
     impressions: int = 0
@@ -188,103 +191,128 @@ class _AdSetState:
 
 
 class ImpressionLog:
-    """Every impression bought, as columns (appended per hour, joined on demand)."""
+    """Every impression bought, as columns (appended per hour, joined on demand).
 
-    COLUMNS = ("person", "adset", "hour", "price", "clicked", "applied")
+    Columns, each of shape (n_impressions,) in time order (within an hour, auction
+    order): ``person`` (int32), ``adset`` (int16, index into the market's ad set names),
+    ``hour`` (int32), ``price`` (float64, simulated money), ``p_click`` (float32, the
+    probability the click was drawn with), ``clicked`` and ``applied`` (bool).
+    """
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "person", "adset", "hour", "price", "p_click", "clicked", "applied",
+    )  # fmt: skip
+    DTYPES: ClassVar[dict] = dict(person=np.int32, adset=np.int16, hour=np.int32, price=np.float64,
+                  p_click=np.float32, clicked=bool, applied=bool)  # fmt: skip
 
     def __init__(self) -> None:
         self._parts: dict[str, list[np.ndarray]] = {c: [] for c in self.COLUMNS}
+        self._lengths: list[int] = []  # rows of each part
+        self.size = 0  # rows so far
 
     def append(self, **cols: np.ndarray) -> None:
+        """Add a batch of impressions (every column, equal lengths)."""
         for c in self.COLUMNS:
             self._parts[c].append(cols[c])
+        self._lengths.append(len(cols["person"]))
+        self.size += self._lengths[-1]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The log as arrays, each of shape (n_impressions,)."""
-        dtypes = dict(person=np.int32, adset=np.int16, hour=np.int32, price=np.float64,
-                      clicked=bool, applied=bool)  # fmt: skip
         out = {}
         for c, parts in self._parts.items():
-            out[c] = np.concatenate(parts).astype(dtypes[c]) if parts else np.zeros(0, dtypes[c])
+            dtype = self.DTYPES[c]
+            out[c] = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
             self._parts[c] = [out[c]] if parts else []
+        self._lengths = [self.size] if self._lengths else []
+        return out
+
+    def since(self, start: int) -> dict[str, np.ndarray]:
+        """Rows ``start`` to the end (e.g. one day's impressions), each of shape (m,)."""
+        first, offset = len(self._lengths), self.size
+        while first > 0 and offset > start:
+            first -= 1
+            offset -= self._lengths[first]
+        out = {}
+        for c, parts in self._parts.items():
+            tail = parts[first:]
+            if not tail:
+                out[c] = np.zeros(0, self.DTYPES[c])
+                continue
+            if offset < start:
+                tail = [tail[0][start - offset :], *tail[1:]]
+            out[c] = np.concatenate(tail).astype(self.DTYPES[c])
         return out
 
 
-class DeliveryEngine:
-    """Runs the campaign's ad sets through the platforms' auctions, hour by hour.
+class Market(mesa.Agent):
+    """The campaign's ad sets in the platforms' auctions, hour by hour.
 
     Parameters
     ----------
-    scenario : Scenario
+    model : mesa.Model
+        The model this actor is an agent of.
     pop : Population
-    qualified : numpy.ndarray of bool, shape (n,)
-        Ground truth, used only for the applicant tracking system's screening.
-    market_rng, behaviour_rng : numpy.random.Generator
-        Separate streams for the market (opportunities, competition, optimiser) and for
-        people's responses, so that common random numbers line up across strategies.
+    people : People
+        Who responds to the impressions.
+    employer : Employer
+        Custom-audience data (pixel, staff list) and the applicant tracking system.
+    platforms : tuple of PlatformSpec
+        The platforms in play and their policies.
+    market : MarketSpec
+    optimiser : OptimiserSpec
+    vacancy : VacancySpec
+    objective : str
+        The campaign's objective (an ad set's default).
+    days : int
+        Campaign length.
+    budget : float
+        The campaign's budget in real money (converted to simulated money here).
+    currency : str
+    units : Units
+    rng : numpy.random.Generator
+        The market's stream (opportunities, competition, the optimiser's training sample).
     """
 
     def __init__(
         self,
-        scenario: Scenario,
+        model: mesa.Model,
         pop: Population,
-        qualified: np.ndarray,
-        market_rng: np.random.Generator,
-        behaviour_rng: np.random.Generator,
+        people: People,
+        employer: Employer,
+        platforms: tuple[PlatformSpec, ...],
+        market: MarketSpec,
+        optimiser: OptimiserSpec,
+        vacancy: VacancySpec,
+        objective: str,
+        days: int,
+        budget: float,
+        currency: str,
+        units: Units,
+        rng: np.random.Generator,
     ) -> None:
-        self.scenario = scenario
+        super().__init__(model)
         self.pop = pop
-        self.qualified = qualified
-        self.market_rng = market_rng
-        self.behaviour_rng = behaviour_rng
-        # A sampled population stands for `weight` real people per simulated person. Money
-        # is kept in simulated units (budget / weight) so each simulated person sees as many
-        # ads as a real one would; reports convert back to real money and people.
-        self.weight = pop.weight
-        self.budget_total = scenario.budget.total / self.weight
-        self.days = scenario.campaign.days
-        self.applied = np.zeros(pop.size, dtype=bool)
-        self.clicked = np.zeros(pop.size, dtype=bool)
-        self._applications: list[np.ndarray] = []  # the ATS: (hour, ad set, qualified) columns
+        self.people = people
+        self.employer = employer
+        self.platforms = {spec.name: spec.policy for spec in platforms}
+        self.market = market
+        self.optimiser = optimiser
+        self.vacancy = vacancy
+        self.objective = objective
+        self.days = days
+        self.currency = currency
+        self.units = units
+        self.market_rng = rng
+        self.budget_total = units.sim_money(budget)
         self.log = ImpressionLog()
-        self.price_mult = segment_multipliers(scenario.market, pop.age, pop.gender)
+        self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
-        self._optimisers: dict[tuple, DeliveryOptimiser] = {}
+        self._optimisers: dict[str, DeliveryOptimiser] = {}
         self._states: dict[str, _AdSetState] = {}
+        self._active: list[_AdSetState] = []
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
         self.spend = 0.0
-        # The employer's side: career-site visits (from clicks and organic traffic, seen by
-        # each platform's pixel for the users it can match) and the uploaded employee list.
-        # Their randomness comes from one draw of the market stream, made here, so that it
-        # does not depend on what the strategy does.
-        advertiser_rng = np.random.default_rng(int(market_rng.integers(2**63)))
-        self.visited = np.zeros(pop.size, dtype=bool)
-        self._pixel_key = advertiser_rng.integers(0, 1000, size=pop.size, dtype=np.int16)
-        self._visit_weights = _organic_visit_weights(pop, scenario.vacancy)
-        self._visit_rng = np.random.default_rng(advertiser_rng.integers(2**63))
-        self.employee_seed = _employee_seed(pop, scenario, qualified, advertiser_rng)
-        # People change over the campaign: search states and labour status move (run-local
-        # copies), and exposure to the employer's ads builds awareness that fades.
-        spec = scenario.population
-        self.dynamics = SearchDynamics(
-            pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year,
-            np.random.default_rng(int(behaviour_rng.integers(2**63))),
-            moves_per_year=spec.moves_per_year, graduations_per_year=spec.graduations_per_year,
-        )  # fmt: skip
-        # Qualification as of now (people move); the ground truth the metrics use is the
-        # population at the campaign's start.
-        self.qualified = qualified.copy()
-        self._could_qualify = qualified_mask(pop, scenario.vacancy, ignore_distance=True)
-        self.move_factor = np.ones(pop.size, dtype=np.float32)  # relevance after a move
-        self.awareness = np.zeros(pop.size, dtype=np.float32)
-        self.aided_awareness: list[float] = []  # share of the qualified aware, each day
-        # Called as on_applications(hour, people, qualified, search_state) for new ones.
-        self.on_applications = None
-        # Organic reach: employees share the post to their networks; referrals.
-        self._sharing_rng = np.random.default_rng(int(advertiser_rng.integers(2**63)))
-        self.organic = {"sharers": 0, "exposed": 0, "referred": 0, "clicks": 0,
-                        "applications": 0, "qualified_applications": 0}  # fmt: skip
-        self.organic_exposed = np.zeros(0, dtype=np.int32)
         self.stopped = False  # the vacancy is filled and the campaign stopped
 
     # ----------------------------------------------------------------- ad sets
@@ -309,14 +337,14 @@ class DeliveryEngine:
         names = [a.name for a in adsets]
         if len(set(names)) != len(names):
             raise PolicyError(f"ad set names must be unique, got {names}")
-        left = (self.budget_total - self.spend) * self.weight
+        left = self.units.money(self.budget_total - self.spend)
         planned = sum(a.budget for a in adsets)
         for a in adsets:
             self._check(a)
         if planned > left * (1 + 1e-9) + 1e-6:
             raise BudgetError(
                 f"ad sets plan {planned:,.2f} but only {left:,.2f} "
-                f"{self.scenario.budget.currency} of the budget is left"
+                f"{self.currency} of the budget is left"
             )
         new_states = {}
         for a in adsets:
@@ -326,7 +354,7 @@ class DeliveryEngine:
                 a.platform, a.targeting, a.creative, a.objective)  # fmt: skip
             st = old if same else self._activate(a, old)
             st.adset = a
-            st.budget_left = a.budget / self.weight
+            st.budget_left = self.units.sim_money(a.budget)
             st.day_budget = 0.0
             new_states[a.name] = st
             if a.name not in self._order:
@@ -338,12 +366,11 @@ class DeliveryEngine:
         self._active = [self._states[a.name] for a in adsets]
 
     def _check(self, a: AdSet) -> None:
-        in_play = [p.name for p in self.scenario.platforms]
+        in_play = list(self.platforms)
         if a.platform not in in_play:
             raise UnknownNameError("platform in this scenario", a.platform, in_play)
         platform = PLATFORMS[a.platform]
-        policy = self.scenario.platform(a.platform).policy
-        platform.check(a.targeting, policy)
+        platform.check(a.targeting, self.platforms[a.platform])
         if not (a.budget >= 0 and math.isfinite(a.budget)):
             raise BudgetError(f"ad set {a.name!r}: budget must be >= 0, got {a.budget!r}")
         if a.bid_cap is not None and not a.bid_cap > 0:
@@ -357,21 +384,15 @@ class DeliveryEngine:
         if a.objective not in (None, "reach", "awareness", "clicks", "applications"):
             raise PolicyError(f"ad set {a.name!r}: unknown objective {a.objective!r}")
 
-    def advertiser_data(self, platform: str) -> AdvertiserData:
-        """The custom-audience data ``platform`` holds for this advertiser today."""
-        matched = self._pixel_key < round(PIXEL_MATCH_RATE * 1000) + PLATFORM_INDEX[platform]
-        return AdvertiserData(site_visitors=self.visited & matched,
-                              employee_seed=self.employee_seed)  # fmt: skip
-
     def _activate(self, a: AdSet, old: _AdSetState | None) -> _AdSetState:
         platform = PLATFORMS[a.platform]
-        price = self.scenario.market.price_level * platform.median_cpm
+        price = self.market.price_level * platform.median_cpm
         st = _AdSetState(
             key=self._order.index(a.name) if a.name in self._order else len(self._order),
             adset=a, platform=platform,
-            objective=a.objective or self.scenario.campaign.objective,
+            objective=a.objective or self.objective,
             freq=old.freq if old is not None else np.zeros(self.pop.size, dtype=np.uint16),
-            budget_left=a.budget / self.weight,
+            budget_left=self.units.sim_money(a.budget),
             lam=float(price) if old is None else old.lam,
         )  # fmt: skip
         self._resolve(st)
@@ -384,22 +405,23 @@ class DeliveryEngine:
         """(Re)compute an ad set's audience and the per-member arrays that depend on it."""
         a, platform = st.adset, st.platform
         view = self.view(a.platform)
-        audience = resolve(view, a.targeting, self.advertiser_data(a.platform))
-        real = audience.size * self.pop.weight
+        audience = resolve(view, a.targeting, self.employer.advertiser_data(a.platform))
+        real = self.units.real_people(audience.size)
         custom = a.targeting.custom_audience is not None
         minimum = platform.min_custom_audience if custom else platform.min_audience
-        st.status = "active"
+        st.status = AdSetStatus("active")
         if real < minimum:  # the platform will not publish it
-            st.status = (
-                f"rejected: audience of about {real:,.0f} people is below "
-                f"{platform.label}'s minimum of {minimum:,}"
+            st.status = AdSetStatus(
+                "rejected",
+                f"audience of about {real:,.0f} people is below "
+                f"{platform.label}'s minimum of {minimum:,}",
             )
             audience = audience[:0]
-        vacancy = self.scenario.vacancy
+        vacancy = self.vacancy
         creative = a.creative or vacancy.creative
         if a.platform not in self._optimisers:
             self._optimisers[a.platform] = DeliveryOptimiser(
-                self.scenario.optimiser, view, self.pop, vacancy, self.market_rng
+                self.optimiser, view, self.pop, vacancy, self.market_rng
             )
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
@@ -415,7 +437,7 @@ class DeliveryEngine:
             self.pop, audience, vacancy, creative, platform.link_ctr, search_state=neutral
         ).astype(np.float32)
         st.p_apply = behavior.apply_probability(
-            self.pop, audience, vacancy, qualified=self.qualified, search_state=neutral
+            self.pop, audience, vacancy, qualified=self.people.qualified, search_state=neutral
         ).astype(np.float32)
         st.brand = creative.message == "employer-brand"
         if st.brand:  # no vacancy in the ad: a click rarely ends in an application
@@ -423,17 +445,10 @@ class DeliveryEngine:
 
     # ----------------------------------------------------------------- delivery
     def start_day(self, day: int) -> None:
-        """Start a day: organic site visits, fresh custom audiences, the day's budgets.
+        """Start a day: fresh custom audiences and each ad set's budget for the day.
 
         Each ad set's budget for the day is what it has left spread over the days left.
         """
-        self._organic_visits()
-        if self.scenario.organic.sharing and day == self.scenario.organic.share_day:
-            self._share_organically(24 * day)
-        if day > 0:
-            self.dynamics.step_day()
-            self._apply_moves()
-            self.awareness *= np.float32(0.5 ** (1 / RESPONSE.awareness_half_life_days))
         for st in self._active:
             if st.adset.targeting.custom_audience is not None and day > 0:
                 self._resolve(st)
@@ -441,15 +456,8 @@ class DeliveryEngine:
             st.day_budget = st.budget_left / (end - day) if end > day else 0.0
             st.spent_today = 0.0
 
-    def _organic_visits(self) -> None:
-        """People who find the career site on their own today (a Poisson number)."""
-        total = self._visit_weights[-1] if self._visit_weights.size else 0.0
-        expected = self.scenario.campaign.organic_site_visitors / self.weight
-        if total <= 0 or expected <= 0:
-            return
-        k = self._visit_rng.poisson(expected)
-        who = np.searchsorted(self._visit_weights, self._visit_rng.random(k) * total, side="right")
-        self.visited[np.minimum(who, self.pop.size - 1)] = True
+    def end_day(self, day: int) -> None:
+        """Nothing to close at the end of a day (budgets are reset in :meth:`start_day`)."""
 
     def deliver_hour(self, hour: int) -> None:
         """Run every active ad set's auctions for absolute hour ``hour``."""
@@ -460,7 +468,7 @@ class DeliveryEngine:
                 self._deliver(st, hour)
 
     def _deliver(self, st: _AdSetState, hour: int) -> None:
-        a, platform, market = st.adset, st.platform, self.scenario.market
+        a, platform, market = st.adset, st.platform, self.market
         hod = hour % 24
         if a.hours and hod not in a.hours:
             return
@@ -483,10 +491,10 @@ class DeliveryEngine:
         clearing = np.maximum(competing, FLOOR_SHARE * median)
         value = st.value[local]
         noisy = st.objective not in ("reach", "awareness")
-        if noisy and self.scenario.optimiser.prediction_noise > 0:
-            value = value * np.exp(self.scenario.optimiser.prediction_noise * z[1])
+        if noisy and self.optimiser.prediction_noise > 0:
+            value = value * np.exp(self.optimiser.prediction_noise * z[1])
         bid = st.lam * value
-        if self.scenario.optimiser.variance_reduction:
+        if self.optimiser.variance_reduction:
             bid = bid * st.group_mult[st.gender[local]]
         if a.bid_cap is not None:
             bid = np.minimum(bid, a.bid_cap)
@@ -508,67 +516,12 @@ class DeliveryEngine:
         st.budget_left -= spent
         st.spend += spent
         self.spend += spent
-        if self.scenario.optimiser.variance_reduction:
+        if self.optimiser.variance_reduction:
             self._reduce_variance(st)
         # Pacing: move the bid multiplier toward the hour's target (damped).
         ratio = spent / target
         st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
         st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
-
-    def _apply_moves(self) -> None:
-        """People who moved today: new distance to the job, so new relevance and fit."""
-        moved = self.dynamics.moved_today
-        if moved.size == 0:
-            return
-        v = self.scenario.vacancy
-        cx, cy = geography.centre_km(v.location)
-        new = np.hypot(self.dynamics.x_km[moved] - cx, self.dynamics.y_km[moved] - cy)
-        old = distance_km(self.pop, v.location, moved)
-        self.move_factor[moved] = behavior.distance_multiplier(new) / (
-            behavior.distance_multiplier(old)
-        )
-        self.qualified[moved] = self._could_qualify[moved] & (new <= v.max_distance_km)
-
-    def _share_organically(self, hour: int) -> None:
-        """Employees share the job post; their contacts see it and some click and apply.
-
-        A shared post is seen like an ad on Facebook (the same click model, at no cost);
-        referred people are contacted personally and apply ``referral_apply_lift`` times as
-        often. Organic applications go to the recruiting pipeline like paid ones.
-        """
-        from sim.network import choose_sharers, organic_exposures, referrals
-
-        spec, rng = self.scenario.organic, self._sharing_rng
-        graph = self.pop.social_graph(spec)
-        staff = self.employee_seed
-        sharers = choose_sharers(staff, rng, spec)
-        exposed = organic_exposures(graph, sharers, rng, spec, exclude=staff)
-        referred = referrals(graph, sharers, self.qualified, rng, spec, exclude=staff)
-        vacancy = self.scenario.vacancy
-        state = self.dynamics.search_state
-        p_click = behavior.click_probability(
-            self.pop, exposed, vacancy, vacancy.creative, PLATFORMS["facebook"].link_ctr,
-            search_state=state[exposed],
-        )  # fmt: skip
-        clicked = exposed[rng.random(exposed.size) < p_click]
-        candidates = np.union1d(clicked, referred).astype(np.int64)
-        p_apply = behavior.apply_probability(
-            self.pop, candidates, vacancy, qualified=self.qualified,
-            search_state=state[candidates],
-        )  # fmt: skip
-        lifted = np.minimum(p_apply * spec.referral_apply_lift, 0.9)
-        p_apply = np.where(np.isin(candidates, referred), lifted, p_apply)
-        applied = candidates[(rng.random(candidates.size) < p_apply) & ~self.applied[candidates]]
-        self.applied[applied] = True
-        self.visited[clicked] = True
-        self.organic_exposed = exposed
-        if applied.size and self.on_applications is not None:
-            self.on_applications(hour, applied, self.qualified[applied], state[applied])
-        self.organic.update(
-            sharers=int(sharers.size), exposed=int(exposed.size), referred=int(referred.size),
-            clicks=int(clicked.size), applications=int(applied.size),
-            qualified_applications=int(self.qualified[applied].sum()),
-        )  # fmt: skip
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:
@@ -588,63 +541,21 @@ class DeliveryEngine:
         st.group_mult = np.clip(st.group_mult * step, 0.2, 5.0)
         st.group_mult /= float(target @ st.group_mult)  # the audience-weighted bid stays put
 
-    def _respond(self, st, hour, who, rank, price) -> None:
+    def _respond(self, st: _AdSetState, hour: int, who, rank, price) -> None:
         """People's response to the impressions just bought; log and count them."""
         k = who.size
         if k == 0:
             return
-        rng = self.behaviour_rng
         person = st.audience[who]
         before = st.freq[person].astype(np.int64)
-        if st.remembered is None:
-            st.remembered = np.zeros(self.pop.size, dtype=np.float32)
-            st.last_seen = np.zeros(self.pop.size, dtype=np.int32)
-        # Fatigue: exposures are remembered but fade (half-life fatigue_recovery_days).
-        fade = 0.5 ** ((hour - st.last_seen[person]) / (24 * RESPONSE.fatigue_recovery_days))
-        memory = st.remembered[person] * fade + rank
-        st.remembered[person] = memory + 1
-        st.last_seen[person] = hour
         # The creative wears out as the audience has seen it more.
         wear = 1 / (1 + RESPONSE.wear_out * st.impressions / max(st.audience.size, 1))
-        state = self.dynamics.search_state[person]
-        aware = self.awareness[person]
-        u = rng.random((2, k))
-        p = (
-            st.p_click[who]
-            * self.move_factor[person]
-            * (CLICK_STATE[state] / CLICK_STATE[OPEN_PASSIVE])
-            * behavior.fatigue(memory + 1)
-            * wear
-            * (1 + RESPONSE.awareness_click * aware)
+        state = self.people.search_state[person]
+        p_click, clicked, applied = self.people.respond(
+            st.key, person, rank, hour, st.p_click[who], st.p_apply[who], wear, st.brand
         )
-        p = np.where(self.clicked[person], p * RESPONSE.repeat_click, p)
-        p = np.minimum(p, 0.5)
-        gain = RESPONSE.awareness_gain_brand if st.brand else RESPONSE.awareness_gain
-        self.awareness[person] = aware + np.float32(gain) * (1 - aware)
-        clicked = u[0] < p
-        self.clicked[person[clicked]] = True
-        self.visited[person[clicked]] = True  # a click lands on the career site
-        p_apply = np.minimum(
-            st.p_apply[who]
-            * (APPLY_STATE[state] / APPLY_STATE[OPEN_PASSIVE])
-            * (1 + RESPONSE.awareness_apply * aware),
-            0.9,
-        )
-        applied = clicked & (u[1] < p_apply) & ~self.applied[person]
-        if applied.any():  # a person applies once, at their first applying click
-            idx = np.flatnonzero(applied)
-            _, first = np.unique(person[idx], return_index=True)
-            applied[:] = False
-            applied[idx[first]] = True
-            self.applied[person[applied]] = True
-            k_apps = int(applied.sum())
-            if self.on_applications is not None:  # the recruiting pipeline takes them
-                self.on_applications(hour, person[applied], self.qualified[person[applied]],
-                                     state[applied])  # fmt: skip
-            self._applications.append(
-                np.stack([np.full(k_apps, hour), np.full(k_apps, st.key),
-                          self.qualified[person[applied]].astype(np.int64)])
-            )  # fmt: skip
+        if applied.any():  # the employer's applicant tracking system takes them
+            self.employer.receive(hour, person[applied], state[applied], adset=st.key)
         np.add.at(st.freq, person, 1)
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
@@ -654,8 +565,8 @@ class DeliveryEngine:
         st.impressions_by_gender[1] += females
         self.log.append(
             person=person, adset=np.full(k, st.key, dtype=np.int16),
-            hour=np.full(k, hour, dtype=np.int32), price=price, clicked=clicked,
-            applied=applied,
+            hour=np.full(k, hour, dtype=np.int32), price=price, p_click=p_click,
+            clicked=clicked, applied=applied,
         )  # fmt: skip
 
     # ----------------------------------------------------------------- reports
@@ -668,50 +579,44 @@ class DeliveryEngine:
         """Platform of every ad set in :attr:`ad_set_names` order."""
         return [self._states[name].adset.platform for name in self._order]
 
-    def end_day(self, day: int) -> None:
-        """Record the day's aided awareness among the qualified (share with awareness >= 0.3)."""
-        q = self.qualified
-        aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
-        self.aided_awareness.append(aware / max(int(q.sum()), 1))
+    def audiences(self) -> list[np.ndarray]:
+        """The current audience of every ad set (person indices), in planning order."""
+        return [self._states[name].audience for name in self._order]
+
+    def status(self, st: _AdSetState) -> AdSetStatus:
+        """An ad set's status as the ads manager shows it."""
+        if st.budget_left > 0 or st.status.state != "active":
+            return st.status
+        return AdSetStatus("paused" if st not in self._active else "budget_spent")
 
     def report(self, day: int) -> DeliveryReport:
         """What the advertiser sees after ``day``: the ads manager plus the ATS."""
-        apps = np.hstack(self._applications) if self._applications else np.zeros((3, 0), int)
-        self._applications = [apps]
-        hour, adset, qualified = apps
-        now = (day + 1) * 24
-        screened = hour < now - 24 * self.scenario.campaign.ats_delay_days
+        u = self.units
+        states = [self._states[name] for name in self._order]
+        ats = self.employer.ats_counts(day, [st.key for st in states])
         reports = []
-
-        def w(count) -> int:  # simulated people -> real people
-            return round(int(count) * self.weight)
-
-        for name in self._order:
-            st = self._states[name]
-            mine = adset == st.key
+        for name, st, (apps, q_apps) in zip(self._order, states, ats, strict=True):
             reports.append(
                 AdSetReport(
                     name=name,
                     platform=st.adset.platform,
-                    status=st.status
-                    if st.budget_left > 0 or st.status != "active"
-                    else ("paused" if st not in self._active else "budget spent"),
-                    impressions=w(st.impressions),
-                    reach=w(st.reach),
-                    clicks=w(st.clicks),
-                    spend=round(st.spend * self.weight, 6),
+                    status=self.status(st),
+                    impressions=u.people(st.impressions),
+                    reach=u.people(st.reach),
+                    clicks=u.people(st.clicks),
+                    spend=round(u.money(st.spend), 6),
                     impressions_by_gender={
-                        "male": w(st.impressions_by_gender[0]),
-                        "female": w(st.impressions_by_gender[1]),
+                        "male": u.people(st.impressions_by_gender[0]),
+                        "female": u.people(st.impressions_by_gender[1]),
                     },
-                    applications=w(mine.sum()),
-                    qualified_applications=w((mine & screened & (qualified == 1)).sum()),
+                    applications=u.people(apps),
+                    qualified_applications=u.people(q_apps),
                 )
             )
         return DeliveryReport(
             day=day,
             days_left=self.days - day - 1,
-            budget_left=max(self.budget_total - self.spend, 0.0) * self.weight,
+            budget_left=u.money(max(self.budget_total - self.spend, 0.0)),
             ad_sets=tuple(reports),
         )
 
@@ -740,29 +645,3 @@ def _rank_within(who: np.ndarray) -> np.ndarray:
     rank = np.empty(s.size, dtype=np.int64)
     rank[order] = pos - first
     return rank
-
-
-def _organic_visit_weights(pop: Population, vacancy) -> np.ndarray:
-    """Cumulative weights of who visits the career site unprompted, shape (n,).
-
-    Proportional to the person's relevance to the vacancy times their search state's
-    click multiplier: people in the trade who are looking find the site most often.
-    """
-    everyone = np.arange(pop.size)
-    w = behavior.relevance_multiplier(pop, everyone, vacancy, vacancy.creative)
-    w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state]
-    return np.cumsum(w)
-
-
-def _employee_seed(pop: Population, scenario: Scenario, qualified, rng) -> np.ndarray:
-    """The employer's uploaded list: current employees and past hires of the occupation.
-
-    Drawn from people working in the occupation near the workplace (the employer's
-    staff), ``employee_seed_size`` real people, i.e. that divided by the population
-    weight in simulated people (at least one). Returns indices, shape (k,).
-    """
-    target = occupations.occupation_index(scenario.vacancy.occupation)
-    near = distance_km(pop, scenario.vacancy.location) <= scenario.vacancy.max_distance_km
-    staff = np.flatnonzero((pop.occupation == target) & near)
-    k = min(staff.size, max(1, round(scenario.campaign.employee_seed_size / pop.weight)))
-    return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import ACTIVE
+from sim.units import Units
 
 GENDERS = ("male", "female")
 METRIC_KEYS = (
@@ -88,11 +89,10 @@ def summarize(
     if mask is not None:
         person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
 
-    def w(count) -> int:
-        return round(int(count) * weight)
-
+    units = Units(weight)
+    w = units.people
     impressions = w(person.size)
-    spend = float(price.sum()) * weight
+    spend = units.money(price.sum())
     reached = distinct(person, truth.qualified.shape[0])
     q_imp = truth.qualified[person]
     reach = w(reached.size)
@@ -150,6 +150,41 @@ def delivery_skew(reach_by_gender: dict, qualified_by_gender: dict, group: str) 
     return share_reach / share_pool
 
 
+def daily_row(
+    day: int,
+    log: dict[str, np.ndarray],
+    truth: Truth,
+    seen: np.ndarray,
+    spent_before: float,
+    weight: float = 1.0,
+) -> dict:
+    """One day's metrics plus cumulative reach and spend.
+
+    Parameters
+    ----------
+    day : int
+    log : dict of numpy.ndarray
+        The day's impressions only (columns as in :func:`summarize`), shape (m,).
+    truth : Truth
+    seen : numpy.ndarray of bool, shape (n,)
+        Who was reached before this day; updated in place.
+    spent_before : float
+        Real money spent before this day.
+    weight : float
+
+    Returns
+    -------
+    dict
+        ``day``, the keys of :data:`METRIC_KEYS`, ``cumulative_reach`` and
+        ``cumulative_spend``.
+    """
+    row = {"day": day, **summarize(log, truth, None, weight)}
+    seen[log["person"]] = True
+    row["cumulative_reach"] = Units(weight).people(np.count_nonzero(seen))
+    row["cumulative_spend"] = spent_before + row["spend"]
+    return row
+
+
 def daily(log: dict[str, np.ndarray], truth: Truth, days: int, weight: float = 1.0) -> list[dict]:
     """Metrics of each day's impressions plus cumulative reach and spend, one dict a day."""
     day = log["hour"] // 24
@@ -158,12 +193,8 @@ def daily(log: dict[str, np.ndarray], truth: Truth, days: int, weight: float = 1
     total = 0.0
     for d in range(days):
         m = day == d
-        row = {"day": d, **summarize(log, truth, m, weight)}
-        seen[log["person"][m]] = True
-        total += row["spend"]
-        row["cumulative_reach"] = round(int(seen.sum()) * weight)
-        row["cumulative_spend"] = total
-        out.append(row)
+        out.append(daily_row(d, {k: v[m] for k, v in log.items()}, truth, seen, total, weight))
+        total = out[-1]["cumulative_spend"]
     return out
 
 

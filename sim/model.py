@@ -21,14 +21,18 @@ import numpy as np
 import simpy
 
 from sim import occupations
-from sim.campaign import CampaignBrief, PlatformInfo, VacancyBrief
+from sim.campaign import CampaignBrief, PlatformInfo, Strategy, VacancyBrief
+from sim.employer import Employer
 from sim.interests import TOPIC_NAMES
-from sim.market import DeliveryEngine
-from sim.metrics import Truth, by_group, daily, distinct, summarize
+from sim.market import Market
+from sim.metrics import Truth, by_group, daily_row, distinct, summarize
+from sim.network import OrganicSharing
+from sim.people import People
 from sim.pipeline import HiringPipeline
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
-from sim.population import Population, generate, qualified_mask
+from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate, qualified_mask
 from sim.scenario import Scenario
+from sim.units import Units
 
 COMPONENTS = ("population", "market", "behaviour", "pipeline", "strategy")
 
@@ -93,7 +97,7 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         users = pop.sessions[PLATFORM_INDEX[spec.name]] > 0
         counts = np.bincount(pop.age_band[users], minlength=len(occupations.AGE_BANDS))
         by_age = {
-            label: int(round(c * pop.weight, -3))
+            label: int(round(Units(pop.weight).real_people(c), -3))
             for label, c in zip(occupations.AGE_BAND_LABELS, counts, strict=True)
         }
         infos.append(
@@ -131,8 +135,6 @@ def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
     workers in each band is the adult age distribution x the employment rate by age x
     the occupation's age profile. The upper end is capped at 67, the retirement age.
     """
-    from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE
-
     profile = np.asarray(occupations.AGE_PROFILES[occupations.get(occupation).age])
     mass = AGE_SHARES * LABOUR_BY_AGE[:, EMPLOYED] * profile
     mass = mass / mass.sum()
@@ -148,8 +150,28 @@ def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
     return lo, hi
 
 
+DAY_ORDER = (Employer, OrganicSharing, People, Market)  # who acts first at a day's start
+
+
 class RecruitingModel(mesa.Model):
     """One campaign of one strategy in one scenario.
+
+    The actors are the model's Mesa agents: the :class:`~sim.people.People` (one agent
+    holding columns), the :class:`~sim.employer.Employer`, the employees' organic
+    :class:`~sim.network.OrganicSharing` and the :class:`~sim.market.Market` (every
+    platform's auctions). SimPy owns the clock (hours); :meth:`step` is one day and
+    Mesa's ``steps`` counts the days done. One day:
+
+    1. at hour 0, every actor's ``start_day`` in :data:`DAY_ORDER`: the employer's
+       organic site visits; the staff share the post (on its day); the people's day
+       (search states, life events, moves, fading awareness); the market's fresh custom
+       audiences and daily budgets;
+    2. each of the 24 hours: the market's auctions (people respond to each impression
+       bought; applications go to the employer's ATS and on to the hiring pipeline),
+       then the pipeline's events due in that hour;
+    3. every actor's ``end_day`` (the people's aided awareness), the
+       :class:`mesa.DataCollector` gathers the day's row of the daily series, and the
+       strategy reads the day's report and may revise its ad sets.
 
     Parameters
     ----------
@@ -164,7 +186,7 @@ class RecruitingModel(mesa.Model):
     def __init__(
         self,
         scenario: Scenario,
-        strategy,
+        strategy: Strategy,
         seeds: RunSeeds,
         population: Population | None = None,
     ) -> None:
@@ -173,17 +195,36 @@ class RecruitingModel(mesa.Model):
         self.strategy = strategy
         self.seeds = seeds
         self.population = population or generate(scenario.population, seeds.population)
-        self.qualified = qualified_mask(self.population, scenario.vacancy)
-        self.engine = DeliveryEngine(
-            scenario,
-            self.population,
-            self.qualified,
-            np.random.default_rng(seeds.market),
-            np.random.default_rng(seeds.behaviour),
+        pop = self.population
+        self.units = Units(pop.weight)
+        self.qualified = qualified_mask(pop, scenario.vacancy)
+        market_rng = np.random.default_rng(seeds.market)
+        behaviour_rng = np.random.default_rng(seeds.behaviour)
+        employer_rng = np.random.default_rng(int(market_rng.integers(2**63)))
+        dynamics_rng = np.random.default_rng(int(behaviour_rng.integers(2**63)))
+        self.people = People(
+            self, pop, scenario.population, scenario.vacancy, self.qualified,
+            dynamics_rng, behaviour_rng,
+        )  # fmt: skip
+        self.employer = Employer(
+            self, pop, self.people, scenario.vacancy, scenario.campaign, self.units, employer_rng
         )
-        self.brief = make_brief(scenario, self.population)
-        self.day = 0
+        self.sharing = OrganicSharing(
+            self, scenario.organic, scenario.vacancy, pop, self.people, self.employer,
+            np.random.default_rng(int(employer_rng.integers(2**63))),
+        )  # fmt: skip
+        self.market = Market(
+            self, pop, self.people, self.employer, scenario.platforms, scenario.market,
+            scenario.optimiser, scenario.vacancy, scenario.campaign.objective,
+            scenario.campaign.days, scenario.budget.total, scenario.budget.currency,
+            self.units, market_rng,
+        )  # fmt: skip
+        self.brief = make_brief(scenario, pop)
         self.reports = []
+        self.truth = Truth(self.qualified, pop.gender, pop.search_state)
+        self._seen = np.zeros(pop.size, dtype=bool)
+        self._day_start = 0  # first log row of the current day
+        self.datacollector = mesa.DataCollector(model_reporters={"daily": self._daily_row})
         self.env = simpy.Environment()
         spec = scenario.pipeline
         self.pipeline = HiringPipeline(
@@ -193,39 +234,63 @@ class RecruitingModel(mesa.Model):
                                        spawn_key=(*seeds.pipeline.spawn_key, 0))
             ),
             hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
-            on_filled=self._filled, weight=self.population.weight,
+            on_filled=self._filled, weight=pop.weight,
         )  # fmt: skip
-        self.engine.on_applications = self.pipeline.submit
+        self.employer.on_applications = self.pipeline.submit
         strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
-        self.engine.set_ad_sets(strategy.plan(), day=0)
+        self.market.set_ad_sets(strategy.plan(), day=0)
         self.env.process(self._clock())
+
+    @property
+    def day(self) -> int:
+        """Days done (Mesa's ``steps``)."""
+        return self.steps
+
+    @property
+    def log(self):
+        """The impression log (:class:`sim.market.ImpressionLog`): ``log.arrays()``."""
+        return self.market.log
 
     def _filled(self, hour: float) -> None:
         """The vacancy is filled: stop the campaign if the scenario says so."""
         if self.scenario.pipeline.stop_when_filled:
-            self.engine.stopped = True
+            self.market.stopped = True
 
     def _clock(self):
         """The SimPy process that delivers ads hour by hour until the campaign ends."""
         for hour in range(24 * self.scenario.campaign.days):
             if hour % 24 == 0:
-                self.engine.start_day(hour // 24)
-            self.engine.deliver_hour(hour)
+                for actor in DAY_ORDER:
+                    self.agents_by_type[actor].do("start_day", hour // 24)
+            self.market.deliver_hour(hour)
             yield self.env.timeout(1)
+
+    def _daily_row(self) -> dict:
+        """The day's row of the daily series (a DataCollector model reporter)."""
+        day = self.steps - 1
+        log = self.market.log
+        spent = self.datacollector.model_vars["daily"][-1]["cumulative_spend"] if day else 0.0
+        row = daily_row(day, log.since(self._day_start), self.truth, self._seen, spent,
+                        self.units.weight)  # fmt: skip
+        self._day_start = log.size
+        row["aided_awareness_qualified"] = self.people.aided_awareness[day]
+        return row
 
     def step(self) -> None:
         """Advance one day: 24 hours of delivery, then the strategy's daily update."""
-        self.env.run(until=(self.day + 1) * 24)
-        self.engine.end_day(self.day)
-        report = self.engine.report(self.day)
+        day = self.steps - 1  # Mesa counts the step before running it
+        self.env.run(until=(day + 1) * 24)
+        for actor in DAY_ORDER:
+            self.agents_by_type[actor].do("end_day", day)
+        self.datacollector.collect(self)
+        report = self.market.report(day)
         self.reports.append(report)
-        self.day += 1
-        if self.day >= self.scenario.campaign.days:
+        if self.steps >= self.scenario.campaign.days:
             self.running = False
             return
         revised = self.strategy.update(report)
         if revised is not None:
-            self.engine.set_ad_sets(revised, day=self.day)
+            self.market.set_ad_sets(revised, day=self.steps)
 
     def run(self) -> None:
         """Step until the campaign ends, then let the hiring pipeline run its extra days."""
@@ -303,46 +368,44 @@ def run(
     seeds = run_seeds(seed, replication)
     model = RecruitingModel(scenario, strategy, seeds, population)
     model.run()
-    log = model.engine.log.arrays()
+    market, units = model.market, model.units
+    log = market.log.arrays()
     pop = model.population
-    truth = Truth(model.qualified, pop.gender, pop.search_state)
-    platform_names = sorted(set(model.engine.ad_set_platforms()))
+    truth = model.truth
+    platform_names = sorted(set(market.ad_set_platforms()))
     platform_of_adset = np.array(
-        [platform_names.index(p) for p in model.engine.ad_set_platforms()] or [0]
+        [platform_names.index(p) for p in market.ad_set_platforms()] or [0]
     )
     platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
-    spend = float(log["price"].sum()) * pop.weight
+    spend = units.money(log["price"].sum())
     hiring = model.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
                 "offers_declined", "dropouts", "withdrawn", "in_pipeline"):  # fmt: skip
-        hiring[key] = round(hiring[key] * pop.weight)
+        hiring[key] = round(units.real_people(hiring[key]))
     # A sampled hire stands for `weight` people, but the vacancy closes at hires_wanted.
     hiring["hires"] = min(hiring["hires"], scenario.vacancy.hires_wanted)
     hiring["cost_per_hire"] = spend / hiring["hires"] if hiring["hires"] else None
     hiring["dropouts_by_stage"] = {
-        k: round(v * pop.weight) for k, v in hiring["dropouts_by_stage"].items()
+        k: round(units.real_people(v)) for k, v in hiring["dropouts_by_stage"].items()
     }
     hiring["filled_day"] = (
         None if model.pipeline.filled_hour is None else (model.pipeline.filled_hour / 24)
     )
-    hiring["campaign_stopped_early"] = model.engine.stopped
-    organic = dict(model.engine.organic)
-    for key in organic:
-        organic[key] = round(organic[key] * pop.weight)
+    hiring["campaign_stopped_early"] = market.stopped
+    counts = model.sharing.counts
+    organic = {key: round(units.real_people(v)) for key, v in counts.items()}
     paid = int(log["applied"].sum())  # simulated people, like the organic counts
-    both = paid + model.engine.organic["applications"]
-    organic["share_of_applications"] = model.engine.organic["applications"] / both if both else None
+    both = paid + counts["applications"]
+    organic["share_of_applications"] = counts["applications"] / both if both else None
     hiring["organic"] = organic
     hiring["search_state_events"] = {
-        k: round(v * pop.weight) for k, v in model.engine.dynamics.events.items()
+        k: round(units.real_people(v)) for k, v in model.people.dynamics.events.items()
     }
     metrics = summarize(log, truth, weight=pop.weight, hires=hiring["hires"],
                         time_to_hire_days=hiring["time_to_hire_days"])  # fmt: skip
     metrics["cost_per_hire"] = hiring["cost_per_hire"]
-    series = daily(log, truth, scenario.campaign.days, pop.weight)
-    for row, aware in zip(series, model.engine.aided_awareness, strict=False):
-        row["aided_awareness_qualified"] = aware
+    series = model.datacollector.model_vars["daily"]
     per_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
     delivery = delivery_by_group(log, pop, model.qualified)
     return RunResult(
@@ -377,7 +440,7 @@ def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict
 
     def table(idx: np.ndarray) -> dict:
         cell = pop.gender[idx].astype(np.int64) * bands + pop.age_band[idx]
-        counts = np.bincount(cell, minlength=2 * bands) * pop.weight
+        counts = Units(pop.weight).real_people(np.bincount(cell, minlength=2 * bands))
         return {
             "male": [round(float(c)) for c in counts[:bands]],
             "female": [round(float(c)) for c in counts[bands:]],

@@ -45,19 +45,27 @@ tie of a sharer shows it in the contact's feed with probability ``feed_reach``
 (:func:`organic_exposures`); in addition each *qualified* contact is personally
 referred with probability ``referral_probability`` (:func:`referrals`) and applies
 ``referral_apply_lift`` times as often as after an ordinary click. Sharing costs
-nothing. Parameter values are estimates (see each field).
+nothing. Parameter values are estimates (see each field). :class:`OrganicSharing` is
+the actor that does it during a run: its contacts see the post like an ad on Facebook
+(the click model of :mod:`sim.behavior`, at no cost) and their applications go to the
+employer's applicant tracking system.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mesa
 import numpy as np
 
+from sim import behavior
+from sim.employer import Employer
 from sim.errors import ScenarioError
 from sim.occupations import AGE_BANDS
+from sim.people import People
+from sim.platforms import PLATFORMS
 from sim.population import Population
-from sim.scenario import OrganicSpec
+from sim.scenario import OrganicSpec, VacancySpec
 
 _CHUNK = 1 << 16  # people per generation chunk: bounds the temporary arrays
 
@@ -356,3 +364,110 @@ def referrals(
     if not spec.sharing:
         return np.empty(0, dtype=np.int32)
     return _reached(graph, sharers, spec.referral_probability, rng, qualified, exclude)
+
+
+def social_graph(pop: Population, spec: OrganicSpec) -> SocialGraph:
+    """The social graph among ``pop``'s people for ``spec``, cached on the population.
+
+    Drawn from the population's own stream, so every strategy of a replication meets
+    the same network (common random numbers).
+    """
+    key = (spec.contacts, spec.same_occupation, spec.same_place_age)
+    if key not in pop._graphs:
+        parent = pop.view_seeds[0]
+        seed = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, 10_000))
+        pop._graphs[key] = SocialGraph.generate(pop, np.random.default_rng(seed), spec)
+    return pop._graphs[key]
+
+
+class OrganicSharing(mesa.Agent):
+    """The employer's staff share the job post on day ``share_day`` (one run).
+
+    Parameters
+    ----------
+    model : mesa.Model
+        The model this actor is an agent of.
+    spec : OrganicSpec
+    vacancy : VacancySpec
+    pop : Population
+    people : People
+    employer : Employer
+        Its staff list shares; its applicant tracking system takes the applications.
+    rng : numpy.random.Generator
+
+    Attributes
+    ----------
+    counts : dict of str to int
+        ``sharers``, ``exposed``, ``referred``, ``clicks``, ``applications`` and
+        ``qualified_applications``, in simulated people.
+    exposed : numpy.ndarray of int32, shape (e,)
+        Who saw the shared post.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        spec: OrganicSpec,
+        vacancy: VacancySpec,
+        pop: Population,
+        people: People,
+        employer: Employer,
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.vacancy = vacancy
+        self.pop = pop
+        self.people = people
+        self.employer = employer
+        self.sharing_rng = rng
+        self.counts = {"sharers": 0, "exposed": 0, "referred": 0, "clicks": 0,
+                       "applications": 0, "qualified_applications": 0}  # fmt: skip
+        self.exposed = np.zeros(0, dtype=np.int32)
+
+    def start_day(self, day: int) -> None:
+        """Share the post if today is the sharing day."""
+        if self.spec.sharing and day == self.spec.share_day:
+            self.share(24 * day)
+
+    def end_day(self, day: int) -> None:
+        """Nothing to close at the end of a day."""
+
+    def share(self, hour: int) -> None:
+        """Employees share the job post; their contacts see it and some click and apply.
+
+        A shared post is seen like an ad on Facebook (the same click model, at no cost);
+        referred people are contacted personally and apply ``referral_apply_lift`` times as
+        often. Organic applications go to the recruiting pipeline like paid ones.
+        """
+        spec, rng, people = self.spec, self.sharing_rng, self.people
+        graph = social_graph(self.pop, spec)
+        staff = self.employer.employee_seed
+        sharers = choose_sharers(staff, rng, spec)
+        exposed = organic_exposures(graph, sharers, rng, spec, exclude=staff)
+        referred = referrals(graph, sharers, people.qualified, rng, spec, exclude=staff)
+        vacancy = self.vacancy
+        state = people.search_state
+        p_click = behavior.click_probability(
+            self.pop, exposed, vacancy, vacancy.creative, PLATFORMS["facebook"].link_ctr,
+            search_state=state[exposed],
+        )  # fmt: skip
+        clicked = exposed[rng.random(exposed.size) < p_click]
+        candidates = np.union1d(clicked, referred).astype(np.int64)
+        p_apply = behavior.apply_probability(
+            self.pop, candidates, vacancy, qualified=people.qualified,
+            search_state=state[candidates],
+        )  # fmt: skip
+        lifted = np.minimum(p_apply * spec.referral_apply_lift, 0.9)
+        p_apply = np.where(np.isin(candidates, referred), lifted, p_apply)
+        applied = candidates[(rng.random(candidates.size) < p_apply) & ~people.applied[candidates]]
+        people.applied[applied] = True
+        people.visited[clicked] = True
+        self.exposed = exposed
+        if applied.size:
+            self.employer.receive(hour, applied, state[applied])
+        self.counts.update(
+            sharers=int(sharers.size), exposed=int(exposed.size), referred=int(referred.size),
+            clicks=int(clicked.size), applications=int(applied.size),
+            qualified_applications=int(people.qualified[applied].sum()),
+        )  # fmt: skip

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import geography
 from sim.campaign import TargetingSpec
 from sim.errors import PolicyError, UnknownNameError
 
@@ -119,8 +120,6 @@ class Platform:
                 )
             floor = self.min_radius_km_sac
             for loc in spec.locations:
-                from sim import geography
-
                 is_county = loc.place in (*geography.REGION_NAMES, "Norway")
                 if not is_county and loc.radius_km < floor:
                     raise PolicyError(

@@ -117,22 +117,7 @@ class Population:
     spec: PopulationSpec
     view_seeds: tuple[np.random.SeedSequence, ...] = field(repr=False)
     _inferred: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
-    _graphs: dict = field(default_factory=dict, repr=False)
-
-    def social_graph(self, spec):
-        """The social graph among these people for ``spec`` (an OrganicSpec), cached.
-
-        Drawn from the population's own stream, so every strategy of a replication meets
-        the same network (common random numbers).
-        """
-        from sim.network import SocialGraph
-
-        key = (spec.contacts, spec.same_occupation, spec.same_place_age)
-        if key not in self._graphs:
-            parent = self.view_seeds[0]
-            seed = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, 10_000))
-            self._graphs[key] = SocialGraph.generate(self, np.random.default_rng(seed), spec)
-        return self._graphs[key]
+    _graphs: dict = field(default_factory=dict, repr=False)  # sim.network.social_graph
 
     @property
     def size(self) -> int:

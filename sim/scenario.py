@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from sim.creative import Creative  # re-exported: part of the scenario schema
 from sim.errors import ScenarioError, did_you_mean
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -135,30 +136,6 @@ class PlatformSpec:
         doc="'standard' or 'employment' (special ad category: no age, gender or postcode "
         "targeting, minimum radius, no lookalikes)",
         choices=("standard", "employment"),
-    )
-
-
-@dataclass(frozen=True)
-class Creative:
-    """The ad's creative as the platform's classifier and people perceive it."""
-
-    image: str = _f(
-        "neutral",
-        doc="who or what the image shows",
-        choices=("neutral", "man", "woman", "male-stereotyped", "female-stereotyped"),
-    )
-    message: str = _f(
-        "job-ad",
-        doc="'job-ad' (a vacancy), 'career-change' (invites people from other trades) or "
-        "'employer-brand' (the employer, no vacancy: builds awareness, few clicks)",
-        choices=("job-ad", "career-change", "employer-brand"),
-    )
-    appeal: float = _f(
-        1.0,
-        doc="multiplier on click probability for the creative's general quality (estimate)",
-        unit="factor",
-        min=0.1,
-        max=3.0,
     )
 
 

@@ -8,11 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import mesa
 import numpy as np
 
 from sim.audience import PlatformView, resolve
+from sim.employer import Employer
+from sim.market import Market
 from sim.model import RecruitingModel, run_seeds
+from sim.people import People
 from sim.platforms import PLATFORMS
+from sim.population import qualified_mask
+from sim.units import Units
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml")) + sorted(
@@ -67,10 +73,34 @@ def walk_objects(obj: Any, seen: set[int] | None = None) -> Iterator[Any]:
 
 
 def run_model(scenario, strategy, seed: int, replication: int = 0, population=None):
-    """Run a :class:`RecruitingModel` to the end and return it (log and engine included)."""
+    """Run a :class:`RecruitingModel` to the end and return it (its actors and log included)."""
     model = RecruitingModel(scenario, strategy, run_seeds(seed, replication), population)
     model.run()
     return model
+
+
+def build_market(scenario, pop, seed: int = 5):
+    """A :class:`sim.market.Market` with its people and employer, outside a campaign run.
+
+    For tests that drive the auctions by hand (``set_ad_sets``, ``start_day``,
+    ``deliver_hour``, ``report``).
+    """
+    model = mesa.Model(rng=np.random.default_rng(seed))
+    units = Units(pop.weight)
+    people = People(
+        model, pop, scenario.population, scenario.vacancy,
+        qualified_mask(pop, scenario.vacancy),
+        np.random.default_rng(seed + 2), np.random.default_rng(seed + 1),
+    )  # fmt: skip
+    employer = Employer(
+        model, pop, people, scenario.vacancy, scenario.campaign, units,
+        np.random.default_rng(seed + 3),
+    )  # fmt: skip
+    return Market(
+        model, pop, people, employer, scenario.platforms, scenario.market, scenario.optimiser,
+        scenario.vacancy, scenario.campaign.objective, scenario.campaign.days,
+        scenario.budget.total, scenario.budget.currency, units, np.random.default_rng(seed),
+    )  # fmt: skip
 
 
 def audience_of(pop, adset) -> np.ndarray:

@@ -20,7 +20,7 @@ def test_broad_reach_objective_reaches_qualified_people_at_their_audience_share(
     )
     strategy = strategies.make("broad", platforms=("facebook",))
     model = run_model(scenario, strategy, seed=3)
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     (adset,) = model.strategy.plan()
     audience = audience_of(model.population, adset)
     share = model.qualified[audience].mean()

@@ -56,7 +56,7 @@ def _scenario(**over):
 
 def _ctr_by_exposure(model):
     """CTR of first exposures and of exposures 4 and later (per ad set and person)."""
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     order = np.lexsort((log["hour"], log["person"], log["adset"]))
     person, adset, clicked = log["person"][order], log["adset"][order], log["clicked"][order]
     new = np.r_[True, (person[1:] != person[:-1]) | (adset[1:] != adset[:-1])]
@@ -90,14 +90,14 @@ def test_awareness_raises_later_ctr():
                             "campaign.objective": "awareness"})  # fmt: skip
     primed = RecruitingModel(branding, strategies.make("broad"), seeds)
     primed.run()
-    assert primed.engine.awareness.max() > 0.3
+    assert primed.people.awareness.max() > 0.3
     ctrs, logs = [], []
-    for aware in (np.zeros_like(primed.engine.awareness), primed.engine.awareness):
+    for aware in (np.zeros_like(primed.people.awareness), primed.people.awareness):
         model = RecruitingModel(_scenario(), strategies.make("broad"), seeds)
-        model.engine.awareness[:] = aware
+        model.people.awareness[:] = aware
         model.run()
         ctrs.append(_ctr_by_exposure(model)[0])  # first exposures: no repeat-click effect
-        logs.append(model.engine.log.arrays())
+        logs.append(model.log.arrays())
     assert ctrs[1] > ctrs[0]
     # Same impressions (delivery does not depend on clicks); the first clicks of the primed
     # run include every first click of the unprimed one.
@@ -150,9 +150,9 @@ def test_organic_sharing_brings_applications_from_the_trade():
     scenario = load_scenario("store-manager-oslo", over)
     model = RecruitingModel(scenario, strategies.make("broad"), run_seeds(3, 0))
     model.run()
-    exposed = model.engine.organic_exposed
+    exposed = model.sharing.exposed
     pop = model.population
-    target = pop.occupation == pop.occupation[model.engine.employee_seed[0]]
+    target = pop.occupation == pop.occupation[model.employer.employee_seed[0]]
     assert exposed.size > 20
     assert target[exposed].mean() > 5 * target.mean()
     result = run(scenario, strategies.make("broad"), seed=3)
@@ -181,10 +181,10 @@ def test_a_move_away_lowers_interest_and_can_end_qualification():
     scenario = _scenario(**{"population.moves_per_year": 1.0, "campaign.days": 30})
     model = RecruitingModel(scenario, strategies.make("broad"), run_seeds(2, 0))
     model.run()
-    engine = model.engine
-    changed = engine.move_factor != 1
+    people = model.people
+    changed = people.move_factor != 1
     assert changed.any()
-    assert (engine.move_factor[changed] > 1).any() and (engine.move_factor[changed] < 1).any()
-    lost = model.qualified & ~engine.qualified
+    assert (people.move_factor[changed] > 1).any() and (people.move_factor[changed] < 1).any()
+    lost = model.qualified & ~people.qualified
     assert lost.any()  # qualified at the start, moved too far by now
-    assert not (engine.qualified & ~engine._could_qualify).any()
+    assert not (people.qualified & ~people.could_qualify).any()

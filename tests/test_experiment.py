@@ -17,9 +17,9 @@ from sim.lab.experiment import (
     expand_grid,
     run_grid,
 )
-from sim.scenario import load_scenario
 from sim.lab.stats import format_table, summarise
 from sim.lab.store import ResultsStore
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from golden.record import GOLDEN, cases, key, summary
 
 GOLDENS = json.loads(GOLDEN.read_text())

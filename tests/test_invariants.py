@@ -90,7 +90,7 @@ def test_spend_stays_within_budget_plus_one_auction(case):
     """The campaign spends at most its budget plus one auction's highest price."""
     scenario, sid, cap, seed = case
     model = run_model(scenario, strategies.make(sid, frequency_cap=cap), seed)
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     weight = model.population.weight
     spend = float(log["price"].sum()) * weight
     highest = float(log["price"].max()) * weight if log["price"].size else 0.0
@@ -105,14 +105,14 @@ def test_run_invariants(case):
     model = run_model(scenario, strategies.make(sid, frequency_cap=cap), seed, population=pop)
     result = run(scenario, strategies.make(sid, frequency_cap=cap), seed=seed, population=pop)
     m = result.metrics
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     weight = pop.weight
 
     # Money: each ad set stays within its budget plus one auction's price.
     assert m["spend"] >= 0
     if sid != "job-title-v1":  # job-title may move budget between ad sets mid-campaign
         budgets = {a.name: a.budget for a in model.strategy.plan()}
-        for key, name in enumerate(model.engine.ad_set_names):
+        for key, name in enumerate(model.market.ad_set_names):
             prices = log["price"][log["adset"] == key]
             top = float(prices.max()) if prices.size else 0.0
             assert prices.sum() * weight <= budgets[name] + top * weight + 1e-6, name

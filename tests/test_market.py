@@ -4,30 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import audience_of, max_per_person, run_model
+from helpers import audience_of, build_market, max_per_person, run_model
 
 import strategies
 from sim import occupations
 from sim.audience import PlatformView, resolve
 from sim.campaign import AdSet, Location, TargetingSpec
 from sim.errors import BudgetError, PolicyError, UnknownNameError
-from sim.market import DeliveryEngine, segment_multipliers
+from sim.market import Market, segment_multipliers
 from sim.model import run
 from sim.platforms import PLATFORMS
-from sim.population import qualified_mask
 from sim.scenario import MarketSpec, Segment, load_scenario, replace_path
 
 BERGEN = (Location("Bergen", 45.0),)
 
 
-def _engine(scenario, pop, seed: int = 5) -> DeliveryEngine:
-    return DeliveryEngine(
-        scenario,
-        pop,
-        qualified_mask(pop, scenario.vacancy),
-        np.random.default_rng(seed),
-        np.random.default_rng(seed + 1),
-    )
+def _engine(scenario, pop, seed: int = 5) -> Market:
+    return build_market(scenario, pop, seed)
 
 
 def _broad_adset(budget: float, **kwargs) -> AdSet:
@@ -92,7 +85,7 @@ def _dear_share_and_price_ratio(segments) -> tuple[float, float]:
         overrides["market.segments"] = segments
     scenario = load_scenario("tiny", overrides)
     model = run_model(scenario, strategies.make("broad", platforms=("facebook",)), seed=2)
-    log, pop = model.engine.log.arrays(), model.population
+    log, pop = model.log.arrays(), model.population
     age, gender = pop.age[log["person"]], pop.gender[log["person"]]
     dear = (gender == 1) & (age >= 25) & (age <= 44)
     assert dear.sum() > 500 and (~dear).sum() > 500
@@ -113,7 +106,7 @@ def test_dearer_segments_get_fewer_and_pricier_impressions():
 
 def test_spend_stays_within_budget_and_is_paced_over_the_days(tiny):
     result = run_model(tiny, strategies.make("broad"), seed=4)
-    log = result.engine.log.arrays()
+    log = result.log.arrays()
     weight = result.population.weight
     spend = log["price"].sum() * weight
     budget = tiny.budget.total
@@ -129,7 +122,7 @@ def test_spend_stays_within_budget_and_is_paced_over_the_days(tiny):
 def test_spend_reported_to_the_strategy_matches_the_log(tiny):
     model = run_model(tiny, strategies.make("broad"), seed=4)
     report = model.reports[-1]
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     weight = model.population.weight
     total = sum(r.spend for r in report.ad_sets)
     assert total == pytest.approx(log["price"].sum() * weight, rel=1e-6)
@@ -141,7 +134,7 @@ def test_spend_reported_to_the_strategy_matches_the_log(tiny):
 def test_frequency_cap_is_respected_per_person_per_ad_set(tiny, cap):
     scenario = replace_path(tiny, "budget.total", 20_000)
     model = run_model(scenario, strategies.make("broad", frequency_cap=cap), seed=6)
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     most = max_per_person(log["adset"], log["person"])
     assert len(most) == 2  # facebook and instagram
     assert all(v <= cap for v in most.values()), most
@@ -151,7 +144,7 @@ def test_frequency_cap_is_respected_per_person_per_ad_set(tiny, cap):
 def test_without_a_cap_people_see_the_ad_more_often(tiny):
     scenario = replace_path(tiny, "budget.total", 20_000)
     model = run_model(scenario, strategies.make("broad", frequency_cap=None), seed=6)
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     assert max(max_per_person(log["adset"], log["person"]).values()) > 5
 
 
@@ -170,7 +163,7 @@ def _male_skew(use_demographics: bool) -> tuple[float, float]:
     )
     strategy = strategies.make("broad", platforms=("facebook",))
     model = run_model(scenario, strategy, seed=8)
-    pop, log = model.population, model.engine.log.arrays()
+    pop, log = model.population, model.log.arrays()
     (adset,) = model.strategy.plan()
     audience = audience_of(pop, adset)
     return 1 - pop.gender[log["person"]].mean(), 1 - pop.gender[audience].mean()
@@ -254,7 +247,8 @@ def test_an_audience_below_the_platform_minimum_is_rejected(tiny, tiny_pop, kind
         engine.deliver_hour(hour)
     report = engine.report(0)
     rejected, live = report.by_name("tiny-li"), report.by_name("fb")
-    assert rejected.status.startswith("rejected"), rejected.status
-    assert "LinkedIn" in rejected.status and "300" in rejected.status
+    assert rejected.status.state == "rejected", rejected.status
+    assert "LinkedIn" in rejected.status.reason and "300" in rejected.status.reason
+    assert str(rejected.status).startswith("rejected: audience of about")  # the old text
     assert rejected.impressions == 0 and rejected.spend == 0
-    assert live.status == "active" and live.impressions > 0
+    assert live.status.state == "active" and live.impressions > 0

@@ -14,10 +14,10 @@ import pytest
 
 from sim.errors import RecruitsimError, UnknownNameError
 from sim.lab.experiment import expand_grid, run_grid
-from sim.metrics import delivery_skew
 from sim.lab.report import BUDGET_USE_MIN, SKEW_BAND, findings, write_report
-from sim.scenario import load_scenario
 from sim.lab.stats import Estimate, summarise
+from sim.metrics import delivery_skew
+from sim.scenario import load_scenario
 
 # A retail vacancy with many qualified people, so every replication has applications.
 SCENARIO = "store-manager-oslo"

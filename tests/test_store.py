@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from sim.lab.experiment import expand_grid, run_grid
-from sim.scenario import load_scenario
 from sim.lab.store import ResultsStore, StoreConflict
+from sim.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")

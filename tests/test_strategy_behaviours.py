@@ -63,10 +63,10 @@ def planned(strategy: Strategy, brief: CampaignBrief) -> list[AdSet]:
 
 def reached(model, adset_name: str | None = None) -> np.ndarray:
     """People who saw an impression (of one ad set, or of any)."""
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     person = log["person"]
     if adset_name is not None:
-        person = person[log["adset"] == model.engine.ad_set_names.index(adset_name)]
+        person = person[log["adset"] == model.market.ad_set_names.index(adset_name)]
     return np.unique(person)
 
 
@@ -130,7 +130,7 @@ def test_lookalike_reaches_people_like_the_employees():
             pop, people = model.population, reached(model)
             assert people.size > 50, key
             if key == "lookalike":  # platforms leave the seed list itself out
-                assert not np.isin(model.engine.employee_seed, people).any()
+                assert not np.isin(model.employer.employee_seed, people).any()
             stats[key].append(
                 (
                     people.size,
@@ -152,19 +152,19 @@ def test_lookalike_reaches_people_like_the_employees():
 def _record_pixel_audiences(model, platform: str) -> list[np.ndarray]:
     """Each day's site-visitor audience on ``platform`` as it is when the day starts.
 
-    The engine's day starts with the organic site visits, then rebuilds the custom
-    audiences (``DeliveryEngine.start_day``); recording right after the organic visits
-    gives exactly the visitors the day's retargeting audience was built from.
+    The day starts with the employer's organic site visits; the market rebuilds the
+    custom audiences after them (``sim.model.DAY_ORDER``); recording right after the
+    organic visits gives exactly the visitors the day's retargeting audience was built from.
     """
-    engine = model.engine
-    organic_visits = engine._organic_visits
+    employer = model.employer
+    organic_visits = employer.organic_visits
     seen: list[np.ndarray] = []
 
     def visits_then_record() -> None:
         organic_visits()
-        seen.append(engine.advertiser_data(platform).site_visitors.copy())
+        seen.append(employer.advertiser_data(platform).site_visitors.copy())
 
-    engine._organic_visits = visits_then_record
+    employer.organic_visits = visits_then_record
     return seen
 
 
@@ -175,13 +175,13 @@ def test_retargeting_reaches_only_earlier_site_visitors():
     model.run()
     assert len(visitors_by_day) == 5
 
-    log = model.engine.log.arrays()
-    names = model.engine.ad_set_names
+    log = model.log.arrays()
+    names = model.market.ad_set_names
     mine = log["adset"] == names.index("retargeting-facebook")
     assert np.count_nonzero(mine) > 20
     for person, hour in zip(log["person"][mine], log["hour"][mine], strict=True):
         assert visitors_by_day[hour // 24][person], (person, hour)
-    assert model.engine.visited[log["person"][mine]].all()
+    assert model.people.visited[log["person"][mine]].all()
 
     prospecting = audience_of(model.population, model.strategy.plan()[0])
     retargeted = reached(model, "retargeting-facebook")
@@ -213,7 +213,7 @@ def test_retargeting_is_rejected_until_the_audience_is_big_enough():
 def _female_shares(model) -> tuple[float, float]:
     """Women's share of the impressions and of the planned audiences."""
     pop = model.population
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     audience = np.unique(np.concatenate([audience_of(pop, a) for a in model.strategy.plan()]))
     return float(pop.gender[log["person"]].mean()), float(pop.gender[audience].mean())
 
@@ -229,7 +229,7 @@ def test_platform_optimized_skews_a_male_job_towards_men_more_than_reach():
     optimized = run_model(scenario, strategy, seed=SEED)
     assert optimized.brief.vacancy.female_share < 0.2
     shown, audience = _female_shares(optimized)
-    assert optimized.engine.log.arrays()["person"].size > 2000
+    assert optimized.log.arrays()["person"].size > 2000
     optimized_skew = audience - shown
     assert optimized_skew > 0.07
 
@@ -383,7 +383,7 @@ def test_bandit_gives_a_rejected_arm_no_budget():
 @pytest.mark.parametrize("n_hours", [8, 4])
 def test_dayparting_delivers_only_in_its_busiest_hours(n_hours):
     model = run_model(tiny(), Dayparting(n_hours=n_hours), seed=SEED)
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     assert log["hour"].size > 100
     for adset in model.strategy.plan():
         info = model.brief.platform(adset.platform)
@@ -391,7 +391,7 @@ def test_dayparting_delivers_only_in_its_busiest_hours(n_hours):
         profile = np.asarray(info.hour_profile)
         others = np.setdiff1d(np.arange(24), adset.hours)
         assert profile[list(adset.hours)].min() >= profile[others].max()
-        mine = log["adset"] == model.engine.ad_set_names.index(adset.name)
+        mine = log["adset"] == model.market.ad_set_names.index(adset.name)
         assert np.count_nonzero(mine) > 0
         assert np.isin(log["hour"][mine] % 24, adset.hours).all()
 

@@ -32,12 +32,10 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sim import behavior
+from sim.lab.stats import Estimate
 from sim.model import RecruitingModel, run_seeds
-from sim.platforms import PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario, replace_path
-from sim.lab.stats import Estimate
 
 VALIDATION_DIR = SCENARIO_DIR / "validation"
 ACTIVE = 2  # search_state code of active job seekers
@@ -178,11 +176,11 @@ def run_counts(job: tuple[Scenario, int, int]) -> dict:
     strategy = strategies.make(scenario.strategy.id, **scenario.strategy.params)
     model = RecruitingModel(scenario, strategy, run_seeds(seed, replication), pop)
     model.run()
-    log = model.engine.log.arrays()
+    log = model.log.arrays()
     person, clicked = log["person"], log["clicked"]
     sex = pop.gender[person].astype(np.int64)
-    # Exposure number of each impression and whether the person had clicked before, from
-    # the log's order (time order; within an hour, auction order), per ad set and person.
+    # Exposure number of each impression, from the log's order (time order; within an
+    # hour, auction order), per ad set and person.
     key = log["adset"].astype(np.int64) * pop.size + person
     order = np.argsort(key, kind="stable")
     k = key[order]
@@ -191,24 +189,15 @@ def run_counts(job: tuple[Scenario, int, int]) -> dict:
     first = np.maximum.accumulate(np.where(start, pos, 0))
     exposure = np.empty(k.size, dtype=np.int64)
     exposure[order] = pos - first + 1
-    cum = np.cumsum(clicked[order])
-    before = np.empty(k.size, dtype=np.int64)
-    before[order] = cum - clicked[order] - (cum - clicked[order])[first]
-    # The click probability each impression was drawn with (single-platform studies).
-    names = model.engine.ad_set_platforms()
-    platform = PLATFORMS[names[0]] if names else PLATFORMS["facebook"]
-    creative = scenario.vacancy.creative
-    p = behavior.click_probability(pop, person, scenario.vacancy, creative, platform.link_ctr)
-    p = p * behavior.fatigue(exposure)
-    p = np.where(before > 0, p * behavior.DEFAULT_RESPONSE.repeat_click, p)
+    # The click probability each impression was drawn with (sim.behavior's
+    # impression_click_probability, recorded by the market in the log).
+    p = log["p_click"].astype(np.float64)
     bucket = np.minimum(exposure, EXPOSURE_BUCKETS) - 1
     age = pop.age[person]
     prime = (age >= PRIME_AGE[0]) & (age <= PRIME_AGE[1])
     reached = np.unique(person)
     # The eligible audience of the ad sets (what a variance-reduction controller targets).
-    audience = np.unique(
-        np.concatenate([st.audience for st in model.engine._states.values()] or [reached])
-    )
+    audience = np.unique(np.concatenate(model.market.audiences() or [reached]))
 
     def by(values, groups, n) -> list[float]:
         return np.bincount(groups, weights=values, minlength=n).tolist()
@@ -789,8 +778,9 @@ def _evaluate_sanity(study: Study, cells: Cells) -> Finding:
         table=[],
         notes=[
             "Expected CTR at an exposure is the click probability each impression was "
-            "drawn with (person x fatigue x repeat-click damping), which is far less noisy "
-            "than the few realised clicks at exposure 4+.",
+            "drawn with (sim.behavior.impression_click_probability, recorded in the "
+            "impression log), which is far less noisy than the few realised clicks at "
+            "exposure 4+.",
         ],
     )
 

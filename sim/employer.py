@@ -1,0 +1,175 @@
+"""The employer: career site, pixel and custom audiences, staff list, applicant tracking.
+
+- **Career site.** People land on it by clicking an ad (:meth:`sim.people.People.respond`
+  marks them) or find it on their own: each day a Poisson number of organic visitors
+  (``campaign.organic_site_visitors`` real people a day), drawn in proportion to their
+  relevance to the vacancy times their search state's click multiplier.
+- **Pixel and custom audiences.** Each platform's pixel recognises the visitors it can
+  match to an account (a fixed per-person key against the platform's match rate); what
+  it has seen is the ``site-visitors`` custom audience (:meth:`Employer.advertiser_data`).
+- **Staff list.** The uploaded list of current employees and past hires, the seed of
+  lookalike audiences and the people who share the post (:mod:`sim.network`).
+- **Applicant tracking system.** Every application is passed on to the recruiting
+  pipeline; paid ones are recorded with their ad set, and the ads-manager report gets
+  the counts, qualified ones only after the screening delay (``ats_delay_days``).
+
+Counts are in simulated people; the staff-list size and visitor numbers are converted
+from real people at construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+
+from sim import behavior, occupations
+from sim.audience import AdvertiserData
+from sim.people import People
+from sim.platforms import PIXEL_MATCH_RATE, PLATFORM_INDEX
+from sim.population import Population, distance_km
+from sim.scenario import CampaignSpec, VacancySpec
+from sim.units import Units
+
+# Called as on_applications(hour, people, qualified, search_state) for new applications.
+ApplicationSink = Callable[[int, np.ndarray, np.ndarray, np.ndarray], None]
+
+
+class Employer(mesa.Agent):
+    """The employer's side of one run.
+
+    Parameters
+    ----------
+    model : mesa.Model
+        The model this actor is an agent of.
+    pop : Population
+    people : People
+        The run's people (who visited, who is qualified now).
+    vacancy : VacancySpec
+    campaign : CampaignSpec
+        Organic site visitors, staff-list size and the ATS delay.
+    units : Units
+    rng : numpy.random.Generator
+        The employer's stream: pixel keys, the staff list and organic visits.
+
+    Attributes
+    ----------
+    employee_seed : numpy.ndarray of int, shape (s,)
+        The uploaded staff list (sorted person indices).
+    on_applications : callable or None
+        Where applications go (the recruiting pipeline's ``submit``).
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        pop: Population,
+        people: People,
+        vacancy: VacancySpec,
+        campaign: CampaignSpec,
+        units: Units,
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__(model)
+        self.pop = pop
+        self.people = people
+        self.ats_delay_days = campaign.ats_delay_days
+        self._pixel_key = rng.integers(0, 1000, size=pop.size, dtype=np.int16)
+        self._visit_weights = _organic_visit_weights(pop, vacancy)
+        self._visit_rng = np.random.default_rng(rng.integers(2**63))
+        self._visitors_per_day = units.sim_people(campaign.organic_site_visitors)
+        size = round(units.sim_people(campaign.employee_seed_size))
+        self.employee_seed = _employee_seed(pop, vacancy, size, rng)
+        self.on_applications: ApplicationSink | None = None
+        self._applications: list[np.ndarray] = []  # the ATS: (hour, ad set, qualified) columns
+
+    # ----------------------------------------------------------------- career site
+    def start_day(self, day: int) -> None:
+        """People who find the career site on their own today (a Poisson number)."""
+        self.organic_visits()
+
+    def end_day(self, day: int) -> None:
+        """Nothing to close at the end of a day."""
+
+    def organic_visits(self) -> None:
+        """Mark today's organic career-site visitors."""
+        total = self._visit_weights[-1] if self._visit_weights.size else 0.0
+        expected = self._visitors_per_day
+        if total <= 0 or expected <= 0:
+            return
+        k = self._visit_rng.poisson(expected)
+        who = np.searchsorted(self._visit_weights, self._visit_rng.random(k) * total, side="right")
+        self.people.visited[np.minimum(who, self.pop.size - 1)] = True
+
+    def advertiser_data(self, platform: str) -> AdvertiserData:
+        """The custom-audience data ``platform`` holds for this advertiser today."""
+        matched = self._pixel_key < round(PIXEL_MATCH_RATE * 1000) + PLATFORM_INDEX[platform]
+        return AdvertiserData(site_visitors=self.people.visited & matched,
+                              employee_seed=self.employee_seed)  # fmt: skip
+
+    # ----------------------------------------------------------------- ATS
+    def receive(
+        self,
+        hour: int,
+        person: np.ndarray,
+        state: np.ndarray,
+        adset: int | None = None,
+    ) -> None:
+        """New applications from ``person`` (shape (k,)) at ``hour``.
+
+        ``state`` (shape (k,)) is their search state; ``adset`` the key of the ad set they
+        came from (``None`` for organic ones, which the ads manager does not count).
+        """
+        qualified = self.people.qualified[person]
+        if self.on_applications is not None:  # the recruiting pipeline takes them
+            self.on_applications(hour, person, qualified, state)
+        if adset is not None:
+            k = person.size
+            self._applications.append(
+                np.stack([np.full(k, hour), np.full(k, adset), qualified.astype(np.int64)])
+            )
+
+    def ats_counts(self, day: int, keys: list[int]) -> list[tuple[int, int]]:
+        """(applications, screened qualified applications) per ad set after ``day``.
+
+        Simulated people; qualified ones count once older than the ATS delay.
+        """
+        apps = np.hstack(self._applications) if self._applications else np.zeros((3, 0), int)
+        self._applications = [apps]
+        hour, adset, qualified = apps
+        now = (day + 1) * 24
+        screened = hour < now - 24 * self.ats_delay_days
+        out = []
+        for key in keys:
+            mine = adset == key
+            out.append((int(mine.sum()), int((mine & screened & (qualified == 1)).sum())))
+        return out
+
+
+def _organic_visit_weights(pop: Population, vacancy: VacancySpec) -> np.ndarray:
+    """Cumulative weights of who visits the career site unprompted, shape (n,).
+
+    Proportional to the person's relevance to the vacancy times their search state's
+    click multiplier: people in the trade who are looking find the site most often.
+    """
+    everyone = np.arange(pop.size)
+    w = behavior.relevance_multiplier(pop, everyone, vacancy, vacancy.creative)
+    w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state]
+    return np.cumsum(w)
+
+
+def _employee_seed(
+    pop: Population, vacancy: VacancySpec, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The employer's uploaded list: current employees and past hires of the occupation.
+
+    Drawn from people working in the occupation near the workplace (the employer's
+    staff): ``size`` simulated people (``employee_seed_size`` real ones; at least one).
+    Returns indices, shape (k,).
+    """
+    target = occupations.occupation_index(vacancy.occupation)
+    near = distance_km(pop, vacancy.location) <= vacancy.max_distance_km
+    staff = np.flatnonzero((pop.occupation == target) & near)
+    k = min(staff.size, max(1, size))
+    return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff

@@ -1,0 +1,212 @@
+"""The people of one run: their changing state and their response to each impression.
+
+The population (:class:`sim.population.Population`) is drawn once per replication and
+shared by every strategy; :class:`People` holds what changes during one run, as numpy
+columns of shape (n,):
+
+- job-search state and labour status (:class:`sim.dynamics.SearchDynamics`), and homes
+  (people move, which changes their distance to the job, hence their interest in it
+  and whether they qualify);
+- awareness of the employer (built by its ads, fading with a half-life);
+- fatigue memory per ad set (exposures remembered, fading; the hour last seen);
+- who clicked, who applied, who visited the career site.
+
+:meth:`People.start_day` is the people's day (transitions, moves, fading awareness);
+:meth:`People.respond` draws the response to the impressions an ad set just bought,
+with the probabilities computed by :mod:`sim.behavior` (the one place they live).
+Everything here is in simulated people.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import behavior, geography
+from sim.dynamics import SearchDynamics
+from sim.population import Population, distance_km, qualified_mask
+from sim.scenario import PopulationSpec, VacancySpec
+
+RESPONSE = behavior.DEFAULT_RESPONSE
+AIDED_AWARENESS = 0.3  # awareness from which a person recalls the employer when asked (estimate)
+
+
+class FatigueMemory:
+    """Remembered exposures to one ad set, per person (allocated at first use).
+
+    Attributes
+    ----------
+    remembered : numpy.ndarray of float32, shape (n,)
+        Fading count of exposures (half-life ``fatigue_recovery_days``).
+    last_seen : numpy.ndarray of int32, shape (n,)
+        Hour of the last exposure.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.remembered = np.zeros(n, dtype=np.float32)
+        self.last_seen = np.zeros(n, dtype=np.int32)
+
+    def expose(self, person: np.ndarray, rank: np.ndarray, hour: int) -> np.ndarray:
+        """Record exposures of ``person`` (rank: earlier ones this hour), shape (k,).
+
+        Returns the remembered exposures before each one (fractional), shape (k,).
+        """
+        fade = 0.5 ** ((hour - self.last_seen[person]) / (24 * RESPONSE.fatigue_recovery_days))
+        memory = self.remembered[person] * fade + rank
+        self.remembered[person] = memory + 1
+        self.last_seen[person] = hour
+        return memory
+
+
+class People(mesa.Agent):
+    """Per-run state of the simulated people and their day.
+
+    Parameters
+    ----------
+    model : mesa.Model
+        The model this actor is an agent of.
+    pop : Population
+    spec : PopulationSpec
+        Rates of search-state transitions and life events.
+    vacancy : VacancySpec
+        The job: distance and qualification change as people move.
+    qualified : numpy.ndarray of bool, shape (n,)
+        Ground truth at the campaign's start.
+    dynamics_rng : numpy.random.Generator
+        The stream of the search-state dynamics and life events.
+    response_rng : numpy.random.Generator
+        The stream of people's responses to impressions (clicks, applications).
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        pop: Population,
+        spec: PopulationSpec,
+        vacancy: VacancySpec,
+        qualified: np.ndarray,
+        dynamics_rng: np.random.Generator,
+        response_rng: np.random.Generator,
+    ) -> None:
+        super().__init__(model)
+        self.pop = pop
+        self.response_rng = response_rng
+        self.vacancy = vacancy
+        self.dynamics = SearchDynamics(
+            pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year, dynamics_rng,
+            moves_per_year=spec.moves_per_year, graduations_per_year=spec.graduations_per_year,
+        )  # fmt: skip
+        # Qualification as of now (people move); the ground truth the metrics use is the
+        # population at the campaign's start.
+        self.qualified = qualified.copy()
+        self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
+        self.move_factor = np.ones(pop.size, dtype=np.float32)  # relevance after a move
+        self.awareness = np.zeros(pop.size, dtype=np.float32)
+        self.aided_awareness: list[float] = []  # share of the qualified aware, each day
+        self.clicked = np.zeros(pop.size, dtype=bool)
+        self.applied = np.zeros(pop.size, dtype=bool)
+        self.visited = np.zeros(pop.size, dtype=bool)  # seen on the career site
+        self.fatigue: dict[int, FatigueMemory] = {}  # per ad set key
+
+    @property
+    def size(self) -> int:
+        """Number of simulated people."""
+        return self.pop.size
+
+    @property
+    def search_state(self) -> np.ndarray:
+        """Current job-search states, uint8 shape (n,)."""
+        return self.dynamics.search_state
+
+    # ----------------------------------------------------------------- the day
+    def start_day(self, day: int) -> None:
+        """A new day (after the first): transitions, life events, moves, fading awareness."""
+        if day == 0:
+            return
+        self.dynamics.step_day()
+        self._apply_moves()
+        self.awareness *= np.float32(0.5 ** (1 / RESPONSE.awareness_half_life_days))
+
+    def _apply_moves(self) -> None:
+        """People who moved today: new distance to the job, so new relevance and fit."""
+        moved = self.dynamics.moved_today
+        if moved.size == 0:
+            return
+        v = self.vacancy
+        cx, cy = geography.centre_km(v.location)
+        new = np.hypot(self.dynamics.x_km[moved] - cx, self.dynamics.y_km[moved] - cy)
+        old = distance_km(self.pop, v.location, moved)
+        self.move_factor[moved] = behavior.distance_multiplier(new) / (
+            behavior.distance_multiplier(old)
+        )
+        self.qualified[moved] = self.could_qualify[moved] & (new <= v.max_distance_km)
+
+    def end_day(self, day: int) -> None:
+        """Record the day's aided awareness among the qualified (share >= 0.3)."""
+        q = self.qualified
+        aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
+        self.aided_awareness.append(aware / max(int(q.sum()), 1))
+
+    # ----------------------------------------------------------------- response
+    def respond(
+        self,
+        key: int,
+        person: np.ndarray,
+        rank: np.ndarray,
+        hour: int,
+        p_first: np.ndarray,
+        p_apply_first: np.ndarray,
+        wear: float,
+        brand: bool,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """People's response to ``k`` impressions of ad set ``key`` bought this hour.
+
+        Parameters
+        ----------
+        key : int
+            The ad set (its fatigue memory).
+        person : numpy.ndarray of int, shape (k,)
+        rank : numpy.ndarray of int, shape (k,)
+            Earlier impressions of the same person in this batch.
+        hour : int
+        p_first, p_apply_first : numpy.ndarray of float32, shape (k,)
+            First-exposure click and apply probabilities for an open-passive person
+            (:func:`sim.behavior.click_probability`, :func:`sim.behavior.apply_probability`).
+        wear : float
+            The creative's wear-out factor.
+        brand : bool
+            An employer-branding ad (builds awareness faster).
+
+        Returns
+        -------
+        p_click : numpy.ndarray of float, shape (k,)
+            The click probability each impression was drawn with.
+        clicked, applied : numpy.ndarray of bool, shape (k,)
+            ``applied`` marks a person's first applying click only.
+        """
+        k = person.size
+        memory = self.fatigue.get(key)
+        if memory is None:
+            memory = self.fatigue[key] = FatigueMemory(self.pop.size)
+        remembered = memory.expose(person, rank, hour)
+        state = self.dynamics.search_state[person]
+        aware = self.awareness[person]
+        u = self.response_rng.random((2, k))
+        p = behavior.impression_click_probability(
+            p_first, self.move_factor[person], state, remembered + 1, wear, aware,
+            self.clicked[person],
+        )  # fmt: skip
+        gain = RESPONSE.awareness_gain_brand if brand else RESPONSE.awareness_gain
+        self.awareness[person] = aware + np.float32(gain) * (1 - aware)
+        clicked = u[0] < p
+        self.clicked[person[clicked]] = True
+        self.visited[person[clicked]] = True  # a click lands on the career site
+        p_apply = behavior.impression_apply_probability(p_apply_first, state, aware)
+        applied = clicked & (u[1] < p_apply) & ~self.applied[person]
+        if applied.any():  # a person applies once, at their first applying click
+            idx = np.flatnonzero(applied)
+            _, first = np.unique(person[idx], return_index=True)
+            applied[:] = False
+            applied[idx[first]] = True
+            self.applied[person[applied]] = True
+        return p, clicked, applied

@@ -1,0 +1,115 @@
+"""One seeding style: every random stream of a run is a named ``SeedSequence`` child.
+
+``test_every_stream_of_a_run_is_distinct`` enumerates the whole tree of streams of a
+run (the run's components, the population's views and interest columns, the social
+graph) and checks that no two coincide, and that every generator a run holds comes
+from that tree.
+
+``test_the_seeding_change_kept_every_metric_mean`` is the statistical check of the
+change to one seeding style: the run metrics of ``REPLICATIONS`` replications per
+strategy, recorded with the code before the change (``fixtures/seeding_before.json``,
+written by ``python tests/test_seeding.py``), against the same runs now. Different
+streams give different runs, so the comparison is of distributions: for each strategy
+and metric, the 95 % confidence interval of the difference of means (Welch) must
+contain zero, at a Bonferroni-adjusted level so that the whole family of comparisons
+has a 5 % chance of a false alarm.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+HERE = Path(__file__).parent
+FIXTURE = HERE / "fixtures" / "seeding_before.json"
+SCENARIO = "tiny"
+STRATEGIES = ("broad", "job-title", "bandit")
+REPLICATIONS = 24
+ROOT_SEED = 2026
+METRICS = (
+    "impressions", "reach", "frequency", "clicks", "ctr", "spend", "cpm", "cpc",
+    "applications", "qualified_applications", "qualified_reach", "relevance",
+    "impression_relevance", "wasted_spend_share", "passive_share_of_clicks",
+)  # fmt: skip
+
+
+def replicate(strategy: str) -> list[dict[str, float | None]]:
+    """The metrics of ``REPLICATIONS`` runs of ``strategy`` (one population per replication)."""
+    import strategies
+    from sim.model import run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(SCENARIO)
+    out = []
+    for r in range(REPLICATIONS):
+        m = run(scenario, strategies.make(strategy), seed=ROOT_SEED, replication=r).metrics
+        out.append({k: m[k] for k in METRICS})
+    return out
+
+
+def record() -> None:
+    """Write the fixture (run with the code before a seeding change)."""
+    runs = {s: replicate(s) for s in STRATEGIES}
+    summary = {}
+    for s, rows in runs.items():
+        summary[s] = {}
+        for k in METRICS:
+            x = np.array([r[k] for r in rows if r[k] is not None], dtype=float)
+            half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+            summary[s][k] = {"mean": x.mean(), "ci95": [x.mean() - half, x.mean() + half]}
+    FIXTURE.parent.mkdir(exist_ok=True)
+    fixture = {"scenario": SCENARIO, "seed": ROOT_SEED, "runs": runs, "summary": summary}
+    FIXTURE.write_text(json.dumps(fixture, indent=1) + "\n")
+    print(f"wrote {FIXTURE}", file=sys.stderr)
+
+
+def welch_interval(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, float]:
+    """Two-sided ``level`` confidence interval of mean(b) - mean(a) (Welch)."""
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    diff = b.mean() - a.mean()
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    return diff - half, diff + half
+
+
+def test_welch_interval_can_exclude_zero():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, 30), rng.normal(2, 1, 30)
+    lo, hi = welch_interval(a, b, 0.95)
+    assert lo > 0 and lo < 2 < hi
+    lo, hi = welch_interval(a, rng.normal(0, 1, 30), 0.95)
+    assert lo < 0 < hi
+
+
+@pytest.mark.slow
+def test_the_seeding_change_kept_every_metric_mean():
+    before = json.loads(FIXTURE.read_text())
+    assert before["scenario"] == SCENARIO and before["seed"] == ROOT_SEED
+    comparisons = [(s, k) for s in STRATEGIES for k in METRICS]
+    level = 1 - 0.05 / len(comparisons)  # Bonferroni: family-wise 5 %
+    outside = []
+    for s in STRATEGIES:
+        now = replicate(s)
+        assert len(before["runs"][s]) == len(now) == REPLICATIONS
+        for k in METRICS:
+            a = np.array([r[k] for r in before["runs"][s] if r[k] is not None], dtype=float)
+            b = np.array([r[k] for r in now if r[k] is not None], dtype=float)
+            assert a.size >= REPLICATIONS // 2 and b.size >= REPLICATIONS // 2, (s, k)
+            lo, hi = welch_interval(a, b, level)
+            if not lo <= 0 <= hi:
+                outside.append(f"{s} {k}: before {a.mean():.4g}, now {b.mean():.4g}")
+    assert not outside, "; ".join(outside)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    record()
