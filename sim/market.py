@@ -5,7 +5,8 @@ Delivery works hour by hour. For each active ad set and hour:
 1. **Opportunities.** People in the ad set's audience open the app at their own rates
    (sessions per day x share of the day's use in this hour x ad slots per session).
    Their number is Poisson; an opportunity falls on person *i* with probability
-   proportional to *i*'s rate (a binary search in the audience's cumulative rates).
+   proportional to *i*'s rate (drawn in constant time from an alias table over the
+   audience's rates, built once when the audience is resolved).
 2. **Throttling.** The ad set enters at most ``participation`` x (the impressions its
    hourly budget buys at the platform's median price) of them, so the work grows with
    the budget, not with population x hours.
@@ -166,7 +167,11 @@ class _AdSetState:
     lam: float
     # Per audience member, shape (k,); set by Market._resolve.
     audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
-    cum_rate: np.ndarray = field(default_factory=lambda: _empty(np.float64))  # opportunities
+    # Who gets each ad opportunity: a Walker alias table over the members' session rates.
+    alias_prob: np.ndarray = field(default_factory=lambda: _empty(np.float32))
+    alias: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    rate_total: float = 0.0  # ad opportunities per day in the whole audience
+    stamp: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # _rank_within scratch
     value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
     price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
@@ -187,7 +192,7 @@ class _AdSetState:
 
     @property
     def daily_opportunities(self) -> float:
-        return float(self.cum_rate[-1]) if self.cum_rate.size else 0.0
+        return self.rate_total
 
 
 class ImpressionLog:
@@ -425,7 +430,8 @@ class Market(mesa.Agent):
             )
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
-        st.cum_rate = np.cumsum(rate)
+        st.rate_total = float(rate.sum())
+        st.alias_prob, st.alias = alias_table(rate)
         st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
         st.price_mult = self.price_mult[audience]
         st.gender = view.gender[audience]
@@ -485,7 +491,7 @@ class Market(mesa.Agent):
         n = min(int(n_avail), n_max)
         if n == 0:
             return
-        local = _draw_members(st.cum_rate, rng.random(n) * st.cum_rate[-1])
+        local = _draw_members(st.alias_prob, st.alias, rng.random(n))
         z = rng.standard_normal((2, n))
         competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
         clearing = np.maximum(competing, FLOOR_SHARE * median)
@@ -501,17 +507,21 @@ class Market(mesa.Agent):
         won = np.flatnonzero(bid > clearing)
         price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
         who = local[won]
-        rank = _rank_within(who)
+        if st.stamp.size != st.audience.size:
+            st.stamp = np.empty(st.audience.size, dtype=np.int32)
+        rank, last = _rank_within(who, st.stamp)
         if a.frequency_cap is not None:
             ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
-            won, price, who = won[ok], price[ok], who[ok]
-            rank = _rank_within(who)
+            # The cap drops each person's latest entries, so the kept ones keep their rank.
+            won, price, who, rank, last = won[ok], price[ok], who[ok], rank[ok], None
         limit = min(st.budget_left, HOURLY_OVERSPEND * target, self.budget_total - self.spend)
         paid = np.cumsum(price)
         keep = (paid - price) < limit  # the auction that crosses the limit still counts
-        won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+        if last is None or not keep.all():  # entries were dropped: find the last ones again
+            won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+            last = _last_entries(who, st.stamp)
         spent = float(price.sum())
-        self._respond(st, hour, who, rank, price)
+        self._respond(st, hour, who, rank, last, price)
         st.spent_today += spent
         st.budget_left -= spent
         st.spend += spent
@@ -541,7 +551,7 @@ class Market(mesa.Agent):
         st.group_mult = np.clip(st.group_mult * step, 0.2, 5.0)
         st.group_mult /= float(target @ st.group_mult)  # the audience-weighted bid stays put
 
-    def _respond(self, st: _AdSetState, hour: int, who, rank, price) -> None:
+    def _respond(self, st: _AdSetState, hour: int, who, rank, last, price) -> None:
         """People's response to the impressions just bought; log and count them."""
         k = who.size
         if k == 0:
@@ -556,7 +566,8 @@ class Market(mesa.Agent):
         )
         if applied.any():  # the employer's applicant tracking system takes them
             self.employer.receive(hour, person[applied], state[applied], adset=st.key)
-        np.add.at(st.freq, person, 1)
+        # Each member's last entry carries their count this hour (rank + 1).
+        st.freq[person[last]] += (rank[last] + 1).astype(np.uint16)
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
         st.clicks += int(clicked.sum())
@@ -621,27 +632,101 @@ class Market(mesa.Agent):
         )
 
 
-def _draw_members(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Members hit by points ``u`` on the cumulative weights ``cum``, in the order of ``u``.
+def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table: draw member ``i`` with probability ``weights[i] / sum``.
 
-    The points are looked up in sorted order (cache-friendly on large audiences) and put
-    back in their arrival order; the result is the same as a plain ``searchsorted``.
+    With ``p = k w / sum(w)`` (mean 1), column ``c`` keeps member ``c`` with probability
+    ``prob[c]`` and gives the rest to ``alias[c]``. Built without a Python loop (Vose's
+    algorithm with smalls and larges taken in index order): the smalls' deficits
+    ``1 - p`` and the larges' surpluses ``p - 1`` are laid end to end on two lines of
+    equal length; a small takes its deficit from the large whose surplus segment holds
+    the start of it; a large whose surplus runs out in the middle of a deficit becomes a
+    column itself (what is left of it) and takes the rest from the next large.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray of float, shape (k,)
+        Non-negative, not all zero.
+
+    Returns
+    -------
+    prob : numpy.ndarray of float32, shape (k,)
+    alias : numpy.ndarray of int32, shape (k,)
     """
-    order = np.argsort(u)
-    hit = np.empty(u.size, dtype=np.int64)
-    hit[order] = np.searchsorted(cum, u[order], side="right")
-    return np.minimum(hit, cum.size - 1)
+    w = np.asarray(weights, dtype=np.float64)
+    k = w.size
+    prob = np.ones(k, dtype=np.float32)
+    alias = np.arange(k, dtype=np.int32)
+    if k == 0:
+        return prob, alias
+    p = w * (k / w.sum())
+    small = np.flatnonzero(p < 1.0)
+    large = np.flatnonzero(p >= 1.0)
+    if small.size == 0 or large.size == 0:
+        return prob, alias
+    deficit = 1.0 - p[small]
+    d_end = np.cumsum(deficit)
+    e_end = np.cumsum(p[large] - 1.0)
+    # Each small: the large whose surplus segment holds the start of its deficit.
+    j = np.minimum(np.searchsorted(e_end, d_end - deficit, side="right"), large.size - 1)
+    prob[small] = p[small]
+    alias[small] = large[j]
+    # Each large but the last: what is left of it when its surplus runs out, and the
+    # large whose segment starts there.
+    e = e_end[:-1]
+    c = np.searchsorted(d_end, e, side="right")
+    inside = c < small.size
+    left = 1.0 - (d_end[np.minimum(c, small.size - 1)] - e)
+    nxt = np.minimum(np.searchsorted(e_end, e, side="right"), large.size - 1)
+    prob[large[:-1]] = np.where(inside, np.clip(left, 0.0, 1.0), 1.0)
+    alias[large[:-1]] = np.where(inside, large[nxt], large[:-1])
+    return prob, alias
 
 
-def _rank_within(who: np.ndarray) -> np.ndarray:
-    """For each entry, how many earlier entries name the same person, shape like ``who``."""
-    if who.size == 0:
-        return np.zeros(0, dtype=np.int64)
+def _draw_members(prob: np.ndarray, alias: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Members drawn by uniform points ``u`` (shape (n,)) from an :func:`alias_table`.
+
+    ``u x k`` picks the column and its fractional part decides between the column's
+    member and its alias: O(1) per draw whatever the audience's size. Returns (n,) int64.
+    """
+    x = u * prob.size
+    col = x.astype(np.int64)
+    np.minimum(col, prob.size - 1, out=col)
+    x -= col
+    return np.where(x < prob[col], col, alias[col])
+
+
+def _last_entries(who: np.ndarray, stamp: np.ndarray) -> np.ndarray:
+    """Whether each entry is its member's last one, shape like ``who`` (see _rank_within)."""
+    position = np.arange(who.size, dtype=np.int32)
+    stamp[who] = position
+    return stamp[who] == position
+
+
+def _rank_within(who: np.ndarray, stamp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each entry, how many earlier entries name the same member, and whether it is
+    the member's last entry; both shaped like ``who``.
+
+    ``stamp`` is scratch space with an entry per audience member (int32; its contents do
+    not matter): writing each entry's position there and reading it back marks the last
+    entries. When every entry is a last one (nobody twice) all ranks are 0; otherwise
+    the entries are sorted by member.
+    """
+    k = who.size
+    if k == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    position = np.arange(k, dtype=np.int32)
+    stamp[who] = position
+    last = stamp[who] == position
+    if last.all():
+        return np.zeros(k, dtype=np.int64), last
     order = np.argsort(who, kind="stable")
     s = who[order]
-    start = np.r_[True, s[1:] != s[:-1]]
-    pos = np.arange(s.size)
+    start = np.empty(k, dtype=bool)
+    start[0] = True
+    np.not_equal(s[1:], s[:-1], out=start[1:])
+    pos = np.arange(k)
     first = np.maximum.accumulate(np.where(start, pos, 0))
-    rank = np.empty(s.size, dtype=np.int64)
+    rank = np.empty(k, dtype=np.int64)
     rank[order] = pos - first
-    return rank
+    return rank, last
