@@ -314,6 +314,7 @@ class Market(mesa.Agent):
         self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
         self._optimisers: dict[str, DeliveryOptimiser] = {}
+        self._shares: dict[tuple, tuple] = {}  # hour weights by (platform, hours)
         self._states: dict[str, _AdSetState] = {}
         self._active: list[_AdSetState] = []
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
@@ -478,9 +479,8 @@ class Market(mesa.Agent):
         hod = hour % 24
         if a.hours and hod not in a.hours:
             return
-        weights = platform.hour_weights
-        open_hours = [h for h in range(hod, 24) if not a.hours or h in a.hours]
-        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / weights[open_hours].sum()
+        weights, open_share = self._hour_shares(platform, a.hours)
+        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / open_share[hod]
         if target <= 0:
             return
         rng = self.market_rng
@@ -530,8 +530,29 @@ class Market(mesa.Agent):
             self._reduce_variance(st)
         # Pacing: move the bid multiplier toward the hour's target (damped).
         ratio = spent / target
-        st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
-        st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+        # (lambda stays a Python float: bids are computed in the precision of the values)
+        st.lam *= float(min(max((1.0 / max(ratio, 0.05)) ** 0.5, 0.6), 1.6))
+        st.lam = float(min(max(st.lam, 0.02 * median), 100.0 * median))
+
+    def _hour_shares(self, platform: Platform, hours: tuple[int, ...]) -> tuple:
+        """A platform's hour weights and, for each hour, the weight of the open hours left.
+
+        Returns ``(weights, open_share)``, each of shape (24,) float64 (numpy scalars keep
+        the arithmetic below in float64); computed once per platform and set of hours.
+        """
+        key = (platform.name, hours)
+        if key not in self._shares:
+            weights = platform.hour_weights
+            open_share = np.array(
+                [
+                    weights[[h for h in range(hod, 24) if not hours or h in hours]].sum()
+                    if not hours or hod in hours
+                    else 0.0
+                    for hod in range(24)
+                ]
+            )
+            self._shares[key] = (weights, open_share)
+        return self._shares[key]
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:
