@@ -171,7 +171,6 @@ class _AdSetState:
     alias_prob: np.ndarray = field(default_factory=lambda: _empty(np.float32))
     alias: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     rate_total: float = 0.0  # ad opportunities per day in the whole audience
-    stamp: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # _rank_within scratch
     value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
     price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
@@ -315,6 +314,7 @@ class Market(mesa.Agent):
         self._views: dict[str, PlatformView] = {}
         self._optimisers: dict[str, DeliveryOptimiser] = {}
         self._shares: dict[tuple, tuple] = {}  # hour weights by (platform, hours)
+        self._stamp = np.empty(0, dtype=np.int32)
         self._states: dict[str, _AdSetState] = {}
         self._active: list[_AdSetState] = []
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
@@ -507,9 +507,9 @@ class Market(mesa.Agent):
         won = np.flatnonzero(bid > clearing)
         price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
         who = local[won]
-        if st.stamp.size != st.audience.size:
-            st.stamp = np.empty(st.audience.size, dtype=np.int32)
-        rank, last = _rank_within(who, st.stamp)
+        if self._stamp.size < st.audience.size:  # scratch for _rank_within, shared
+            self._stamp = np.empty(st.audience.size, dtype=np.int32)
+        rank, last = _rank_within(who, self._stamp)
         if a.frequency_cap is not None:
             ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
             # The cap drops each person's latest entries, so the kept ones keep their rank.
@@ -519,7 +519,7 @@ class Market(mesa.Agent):
         keep = (paid - price) < limit  # the auction that crosses the limit still counts
         if last is None or not keep.all():  # entries were dropped: find the last ones again
             won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
-            last = _last_entries(who, st.stamp)
+            last = _last_entries(who, self._stamp)
         spent = float(price.sum())
         self._respond(st, hour, who, rank, last, price)
         st.spent_today += spent
