@@ -681,17 +681,29 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if k == 0:
         return prob, alias
     p = w * (k / w.sum())
-    small = np.flatnonzero(p < 1.0)
-    large = np.flatnonzero(p >= 1.0)
+    is_small = p < 1.0
+    small = np.flatnonzero(is_small).astype(np.int32)
+    np.logical_not(is_small, out=is_small)
+    large = np.flatnonzero(is_small).astype(np.int32)
+    del is_small
     if small.size == 0 or large.size == 0:
         return prob, alias
-    deficit = 1.0 - p[small]
-    d_end = np.cumsum(deficit)
-    e_end = np.cumsum(p[large] - 1.0)
+    # (temporaries are reused in place: this runs on audiences of millions)
+    ps = p[small]
+    prob[small] = ps
+    d = np.subtract(1.0, ps, out=ps)  # deficits
+    d_end = np.cumsum(d)
+    start = np.subtract(d_end, d, out=d)  # where each deficit starts
+    pl = p[large]
+    del p
+    e_end = np.cumsum(np.subtract(pl, 1.0, out=pl))
+    del pl
     # Each small: the large whose surplus segment holds the start of its deficit.
-    j = np.minimum(np.searchsorted(e_end, d_end - deficit, side="right"), large.size - 1)
-    prob[small] = p[small]
+    j = np.searchsorted(e_end, start, side="right")
+    del start
+    np.minimum(j, large.size - 1, out=j)
     alias[small] = large[j]
+    del j
     # Each large but the last: what is left of it when its surplus runs out, and the
     # large whose segment starts there.
     e = e_end[:-1]
