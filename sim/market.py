@@ -127,8 +127,12 @@ class DeliveryOptimiser:
 
     def cells(self, idx: np.ndarray) -> np.ndarray:
         """Feature cell of people ``idx``, shape (k,) int64."""
-        overlap = self.view.interest_overlap(idx, self._topics)
-        ibucket = np.where(overlap >= 0.5, 2, np.where(overlap > 0, 1, 0))
+        # Interest overlap (share of the occupation's topics the platform believes people
+        # have): none, some, or at least half — counted in small integers.
+        count = np.zeros(idx.size, dtype=np.int16)
+        for t in self._topics:
+            count += self.view.interest(t)[idx]
+        ibucket = np.where(2 * count >= max(len(self._topics), 1), 2, np.where(count > 0, 1, 0))
         titles = self.view.titles[idx]
         tbucket = np.where(titles < 0, 0, np.where(titles == self._target, 1, 2))
         if self.use_demographics:
