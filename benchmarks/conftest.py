@@ -52,7 +52,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _people_id(n: int) -> str:
-    return f"{n // 1000}k" if n < 1_000_000 else f"{n / 1e6:g}M"
+    return f"{n // 1000}k" if n < 1_000_000 else f"{n / 1e6:.2g}M"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
