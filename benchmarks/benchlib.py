@@ -51,16 +51,28 @@ class Sizes:
     generation_sizes: tuple[int, ...]  # people drawn by the population benchmarks
     default_overrides: dict[str, Any] = field(default_factory=dict)
     national_overrides: dict[str, Any] = field(default_factory=dict)
-    scaling_sizes: tuple[int, ...] = ()  # people in Vestland, at scaling_budget
+    # Counties of the population-scaling runs (nested, growing), at scaling_scale.
+    scaling_regions: tuple[tuple[str, ...], ...] = ()
+    scaling_scale: float = 1.0  # 1: one simulated person per real adult
     scaling_budget: float = 20_000.0  # NOK, fixed while the population grows
     budgets: tuple[float, ...] = ()  # NOK, at budget_overrides' population
     budget_overrides: dict[str, Any] = field(default_factory=dict)
 
 
+# Real populations from one small county to the whole country (adults at full scale):
+# about 58k, 191k, 755k, 1.9 M and 4.3 M people.
+SCALING_REGIONS = (
+    ("Finnmark",),
+    ("Troms", "Finnmark"),
+    ("Nordland", "Troms", "Finnmark", "Trøndelag"),
+    ("Vestland", "Rogaland", "Agder", "Nordland", "Troms", "Finnmark", "Trøndelag"),
+    ("Norway",),
+)
+
 FULL = Sizes(
     name="full",
     generation_sizes=(100_000, 1_000_000),
-    scaling_sizes=(50_000, 100_000, 200_000, 400_000, 800_000),
+    scaling_regions=SCALING_REGIONS,
     scaling_budget=20_000.0,
     budgets=(5_000.0, 10_000.0, 20_000.0, 40_000.0, 80_000.0),
 )
@@ -73,7 +85,8 @@ QUICK = Sizes(
     generation_sizes=(10_000, 50_000),
     default_overrides={"population.scale": 0.02},
     national_overrides={"population.scale": 0.005},
-    scaling_sizes=(5_000, 10_000, 20_000),
+    scaling_regions=SCALING_REGIONS[:3],
+    scaling_scale=0.05,
     scaling_budget=20_000.0,
     budgets=(5_000.0, 20_000.0, 80_000.0),
     budget_overrides={"population.size": 10_000},
@@ -101,16 +114,34 @@ def national_scenario(sizes: Sizes) -> Scenario:
     return scenario(NATIONAL_SCENARIO, sizes.national_overrides)
 
 
-def population_scaling_scenario(sizes: Sizes, people: int) -> Scenario:
-    """The default scenario with ``people`` simulated adults and the fixed budget."""
+def population_scaling_scenario(sizes: Sizes, regions: tuple[str, ...]) -> Scenario:
+    """The national scenario (a nationwide campaign) over ``regions``' real adults.
+
+    At ``population.scale`` 1 every simulated person is one real adult, so at the fixed
+    real budget the impressions bought stay about the same while the population and the
+    audience (everyone on the platforms) grow: the work that grows is the per-person work.
+    """
     return scenario(
-        DEFAULT_SCENARIO, {"population.size": people, "budget.total": sizes.scaling_budget}
+        NATIONAL_SCENARIO,
+        {
+            "population.regions": list(regions),
+            "population.scale": sizes.scaling_scale,
+            "budget.total": sizes.scaling_budget,
+        },
     )
 
 
 def budget_scaling_scenario(sizes: Sizes, budget: float) -> Scenario:
     """The default scenario (fixed population) with a total budget of ``budget`` NOK."""
     return scenario(DEFAULT_SCENARIO, {**sizes.budget_overrides, "budget.total": budget})
+
+
+def adults(regions: tuple[str, ...], scale: float = 1.0) -> int:
+    """Simulated adults in ``regions`` at ``population.scale`` ``scale``."""
+    spec = dataclasses.replace(
+        scenario(NATIONAL_SCENARIO).population, regions=tuple(regions), scale=scale
+    )
+    return population.target_size(spec)
 
 
 def generation_spec(people: int) -> PopulationSpec:

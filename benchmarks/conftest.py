@@ -52,15 +52,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _people_id(n: int) -> str:
-    return f"{n // 1000}k" if n < 1_000_000 else f"{n / 1e6:g}M"
+    return f"{n // 1000}k" if n < 1_000_000 else f"{n / 1e6:.2g}M"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     sizes = metafunc.config.stash[SIZES]
     if "generation_size" in metafunc.fixturenames:
         metafunc.parametrize("generation_size", sizes.generation_sizes, ids=_people_id)
-    if "scaling_size" in metafunc.fixturenames:
-        metafunc.parametrize("scaling_size", sizes.scaling_sizes, ids=_people_id)
+    if "scaling_regions" in metafunc.fixturenames:
+        ids = [_people_id(benchlib.adults(r, sizes.scaling_scale)) for r in sizes.scaling_regions]
+        metafunc.parametrize("scaling_regions", sizes.scaling_regions, ids=ids)
     if "budget" in metafunc.fixturenames:
         metafunc.parametrize(
             "budget", sizes.budgets, ids=[f"{b / 1000:g}kNOK" for b in sizes.budgets]

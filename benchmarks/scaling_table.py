@@ -6,11 +6,13 @@ Usage::
     .venv/bin/python benchmarks/scaling_table.py --quick    # small samples, seconds
     .venv/bin/python benchmarks/scaling_table.py --repeat 3 # best of 3 for each cell
     .venv/bin/python benchmarks/scaling_table.py --timer cpu  # CPU time (busy machine)
+    .venv/bin/python benchmarks/scaling_table.py --figures benchmarks/figures  # + scaling.md/.png
 
 Tables (the same operations and sizes as the pytest-benchmark groups, see README.md):
 
 1. population generation, people per second, up to all 4.3 M adults of Norway;
-2. run time vs population size at a fixed budget (Vestland, ``population.size``);
+2. run time vs population at a fixed real budget (a nationwide campaign over real
+   populations from one county, ~58k adults, to the whole country, ~4.3 M);
 3. run time vs budget at a fixed population (all of Vestland);
 4. the national run (``truck-driver-norway``) in a fresh interpreter: generation and
    run times and peak resident memory (``ru_maxrss``).
@@ -30,6 +32,7 @@ import platform
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import benchlib
 import numpy as np
@@ -79,29 +82,34 @@ def _timed_run(repeat: int, sc, pop):
     return min(times), result
 
 
-def population_table(sizes: benchlib.Sizes, repeat: int) -> list[str]:
+def population_table(sizes: benchlib.Sizes, repeat: int, rows: list | None = None) -> list[str]:
     lines = [
-        f"### Run time vs population size (Vestland, budget {sizes.scaling_budget:,.0f} NOK, "
-        f"30 days, `{benchlib.STRATEGY}`)",
+        f"### Run time vs population (`{benchlib.NATIONAL_SCENARIO}`, a nationwide campaign, "
+        f"fixed budget {sizes.scaling_budget:,.0f} NOK, 30 days, `{benchlib.STRATEGY}`)",
         "",
-        "| people | generate (s) | run (s) | total (s) | simulated impressions "
+        "| counties | people | generate (s) | run (s) | run / smallest | simulated impressions "
         "| µs/impression | spent |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n in sizes.scaling_sizes:
-        sc = benchlib.population_scaling_scenario(sizes, n)
+    first = None
+    for regions in sizes.scaling_regions:
+        sc = benchlib.population_scaling_scenario(sizes, regions)
         t_gen, pop = best_of(repeat, benchlib.generate, sc)
         t_run, result = _timed_run(repeat, sc, pop)
+        first = first or t_run
         imps = result.metrics["impressions"] / pop.weight
+        where = ", ".join(regions) if len(regions) < 3 else f"{len(regions)} counties"
         lines.append(
-            f"| {pop.size:,} | {t_gen:.2f} | {t_run:.2f} | {t_gen + t_run:.2f} | {imps:,.0f} "
-            f"| {1e6 * t_run / imps:.1f} | {benchlib.spent_share(result, sc):.1%} |"
+            f"| {where} | {pop.size:,} | {t_gen:.2f} | {t_run:.2f} | {t_run / first:.2f} "
+            f"| {imps:,.0f} | {1e6 * t_run / imps:.2f} | {benchlib.spent_share(result, sc):.1%} |"
         )
+        if rows is not None:
+            rows.append((pop.size, t_gen, t_run, imps))
         del pop
     return lines
 
 
-def budget_table(sizes: benchlib.Sizes, repeat: int) -> list[str]:
+def budget_table(sizes: benchlib.Sizes, repeat: int, rows: list | None = None) -> list[str]:
     base = benchlib.budget_scaling_scenario(sizes, sizes.budgets[0])
     pop = benchlib.generate(base)
     lines = [
@@ -116,10 +124,53 @@ def budget_table(sizes: benchlib.Sizes, repeat: int) -> list[str]:
         t_run, result = _timed_run(repeat, sc, pop)
         imps = result.metrics["impressions"] / pop.weight
         lines.append(
-            f"| {budget:,.0f} | {t_run:.2f} | {imps:,.0f} | {1e6 * t_run / imps:.1f} "
+            f"| {budget:,.0f} | {t_run:.2f} | {imps:,.0f} | {1e6 * t_run / imps:.2f} "
             f"| {benchlib.spent_share(result, sc):.1%} |"
         )
+        if rows is not None:
+            rows.append((budget, t_run, imps))
     return lines
+
+
+def plot(population_rows: list, budget_rows: list, path: Path, title: str) -> None:
+    """Two panels: time against population (fixed budget) and against budget (fixed people)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    if population_rows:
+        people, t_gen, t_run, _ = zip(*population_rows, strict=True)
+        left.plot(people, t_run, "o-", label="run (delivery, metrics)")
+        left.plot(people, t_gen, "s--", label="population generation")
+        left.set_xlabel("people (real adults, one simulated person each)")
+        left.set_title("time vs population, fixed budget")
+        left.legend()
+    if budget_rows:
+        budget, t_run, imps = zip(*budget_rows, strict=True)
+        right.plot(budget, t_run, "o-")
+        right.set_xlabel("budget (NOK)")
+        right.set_title("time vs budget, fixed population")
+        for b, t, n in zip(budget, t_run, imps, strict=True):
+            right.annotate(f"{n / 1e3:,.0f}k imp.", (b, t), fontsize=7, textcoords="offset points",
+                           xytext=(4, -10))  # fmt: skip
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel("seconds")
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.grid(alpha=0.3, which="both")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def national_table(sizes: benchlib.Sizes, repeat: int) -> list[str]:
@@ -155,27 +206,43 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-generation", action="store_true")
     parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        default=None,
+        help="write the tables (scaling.md) and the plot (scaling.png) to this folder",
+    )
     args = parser.parse_args(argv)
     sizes = benchlib.QUICK if args.quick else benchlib.FULL
     repeat = max(1, args.repeat)
     global clock
     clock = CLOCKS[args.timer]
 
-    print(
+    header = (
         f"recruitsim scaling tables — {sizes.name} sizes, {args.timer} time, best of {repeat}; "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}, "
         f"numpy {np.__version__}, {os.cpu_count()} CPUs, {platform.machine()}"
     )
+    print(header)
+    population_rows: list = []
+    budget_rows: list = []
     tables = []
     if not args.skip_generation:
         tables.append(lambda: generation_table(sizes, repeat, everyone=not args.quick))
-    tables.append(lambda: population_table(sizes, repeat))
-    tables.append(lambda: budget_table(sizes, repeat))
+    tables.append(lambda: population_table(sizes, repeat, population_rows))
+    tables.append(lambda: budget_table(sizes, repeat, budget_rows))
     if not args.skip_national:
         tables.append(lambda: national_table(sizes, repeat))
+    out = [header]
     for table in tables:
+        text = "\n".join(table())
         print()
-        print("\n".join(table()), flush=True)
+        print(text, flush=True)
+        out += ["", text]
+    if args.figures is not None:
+        (args.figures / "scaling.md").parent.mkdir(parents=True, exist_ok=True)
+        (args.figures / "scaling.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+        plot(population_rows, budget_rows, args.figures / "scaling.png", header)
     return 0
 
 

@@ -4,10 +4,10 @@ Both groups time ``sim.model.run`` of the ``broad`` strategy on a population dra
 beforehand (generation is timed by the ``population`` group), with the platforms'
 inferred-interest cache emptied before each round.
 
-Group ``scaling-population``: the default scenario (Vestland, 30 days) with
-``population.size`` simulated adults at a fixed budget (20,000 NOK in the full profile).
-A sampled population spends budget / weight in simulated money, so the simulated
-impressions, and the delivery work, grow with the sample as well as the per-person work.
+Group ``scaling-population``: the nationwide ``truck-driver-norway`` campaign over real
+populations from one county (Finnmark, ~58k adults) to the whole country (~4.3 M) at a
+fixed real budget (20,000 NOK, 30 days). Every simulated person is a real adult, so
+the impressions bought stay about the same while the population and the audience grow.
 
 Group ``scaling-budget``: the default scenario at its full regional population with
 budgets from 5,000 to 80,000 NOK; the delivery work grows with the impressions bought.
@@ -44,8 +44,8 @@ def _time_run(benchmark, derived, sc, pop) -> None:
 
 
 @pytest.mark.benchmark(group="scaling-population")
-def test_scaling_population(benchmark, derived, sizes, scaling_size):
-    sc = benchlib.population_scaling_scenario(sizes, scaling_size)
+def test_scaling_population(benchmark, derived, sizes, scaling_regions):
+    sc = benchlib.population_scaling_scenario(sizes, scaling_regions)
     _time_run(benchmark, derived, sc, benchlib.generate(sc))
 
 

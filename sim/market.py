@@ -5,7 +5,8 @@ Delivery works hour by hour. For each active ad set and hour:
 1. **Opportunities.** People in the ad set's audience open the app at their own rates
    (sessions per day x share of the day's use in this hour x ad slots per session).
    Their number is Poisson; an opportunity falls on person *i* with probability
-   proportional to *i*'s rate (a binary search in the audience's cumulative rates).
+   proportional to *i*'s rate (drawn in constant time from an alias table over the
+   audience's rates, built once when the audience is resolved).
 2. **Throttling.** The ad set enters at most ``participation`` x (the impressions its
    hourly budget buys at the platform's median price) of them, so the work grows with
    the budget, not with population x hours.
@@ -126,8 +127,12 @@ class DeliveryOptimiser:
 
     def cells(self, idx: np.ndarray) -> np.ndarray:
         """Feature cell of people ``idx``, shape (k,) int64."""
-        overlap = self.view.interest_overlap(idx, self._topics)
-        ibucket = np.where(overlap >= 0.5, 2, np.where(overlap > 0, 1, 0))
+        # Interest overlap (share of the occupation's topics the platform believes people
+        # have): none, some, or at least half — counted in small integers.
+        count = np.zeros(idx.size, dtype=np.int16)
+        for t in self._topics:
+            count += self.view.interest(t)[idx]
+        ibucket = np.where(2 * count >= max(len(self._topics), 1), 2, np.where(count > 0, 1, 0))
         titles = self.view.titles[idx]
         tbucket = np.where(titles < 0, 0, np.where(titles == self._target, 1, 2))
         if self.use_demographics:
@@ -166,7 +171,10 @@ class _AdSetState:
     lam: float
     # Per audience member, shape (k,); set by Market._resolve.
     audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
-    cum_rate: np.ndarray = field(default_factory=lambda: _empty(np.float64))  # opportunities
+    # Who gets each ad opportunity: a Walker alias table over the members' session rates.
+    alias_prob: np.ndarray = field(default_factory=lambda: _empty(np.float32))
+    alias: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    rate_total: float = 0.0  # ad opportunities per day in the whole audience
     value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
     price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
@@ -187,7 +195,7 @@ class _AdSetState:
 
     @property
     def daily_opportunities(self) -> float:
-        return float(self.cum_rate[-1]) if self.cum_rate.size else 0.0
+        return self.rate_total
 
 
 class ImpressionLog:
@@ -309,6 +317,8 @@ class Market(mesa.Agent):
         self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
         self._optimisers: dict[str, DeliveryOptimiser] = {}
+        self._shares: dict[tuple, tuple] = {}  # hour weights by (platform, hours)
+        self._stamp = np.empty(0, dtype=np.int32)
         self._states: dict[str, _AdSetState] = {}
         self._active: list[_AdSetState] = []
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
@@ -425,7 +435,8 @@ class Market(mesa.Agent):
             )
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
-        st.cum_rate = np.cumsum(rate)
+        st.rate_total = float(rate.sum())
+        st.alias_prob, st.alias = alias_table(rate)
         st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
         st.price_mult = self.price_mult[audience]
         st.gender = view.gender[audience]
@@ -472,9 +483,8 @@ class Market(mesa.Agent):
         hod = hour % 24
         if a.hours and hod not in a.hours:
             return
-        weights = platform.hour_weights
-        open_hours = [h for h in range(hod, 24) if not a.hours or h in a.hours]
-        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / weights[open_hours].sum()
+        weights, open_share = self._hour_shares(platform, a.hours)
+        target = max(st.day_budget - st.spent_today, 0.0) * weights[hod] / open_share[hod]
         if target <= 0:
             return
         rng = self.market_rng
@@ -485,7 +495,7 @@ class Market(mesa.Agent):
         n = min(int(n_avail), n_max)
         if n == 0:
             return
-        local = _draw_members(st.cum_rate, rng.random(n) * st.cum_rate[-1])
+        local = _draw_members(st.alias_prob, st.alias, rng.random(n))
         z = rng.standard_normal((2, n))
         competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
         clearing = np.maximum(competing, FLOOR_SHARE * median)
@@ -501,17 +511,21 @@ class Market(mesa.Agent):
         won = np.flatnonzero(bid > clearing)
         price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
         who = local[won]
-        rank = _rank_within(who)
+        if self._stamp.size < st.audience.size:  # scratch for _rank_within, shared
+            self._stamp = np.empty(st.audience.size, dtype=np.int32)
+        rank, last = _rank_within(who, self._stamp)
         if a.frequency_cap is not None:
             ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
-            won, price, who = won[ok], price[ok], who[ok]
-            rank = _rank_within(who)
+            # The cap drops each person's latest entries, so the kept ones keep their rank.
+            won, price, who, rank, last = won[ok], price[ok], who[ok], rank[ok], None
         limit = min(st.budget_left, HOURLY_OVERSPEND * target, self.budget_total - self.spend)
         paid = np.cumsum(price)
         keep = (paid - price) < limit  # the auction that crosses the limit still counts
-        won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+        if last is None or not keep.all():  # entries were dropped: find the last ones again
+            won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+            last = _last_entries(who, self._stamp)
         spent = float(price.sum())
-        self._respond(st, hour, who, rank, price)
+        self._respond(st, hour, who, rank, last, price)
         st.spent_today += spent
         st.budget_left -= spent
         st.spend += spent
@@ -520,8 +534,29 @@ class Market(mesa.Agent):
             self._reduce_variance(st)
         # Pacing: move the bid multiplier toward the hour's target (damped).
         ratio = spent / target
-        st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
-        st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+        # (lambda stays a Python float: bids are computed in the precision of the values)
+        st.lam *= float(min(max((1.0 / max(ratio, 0.05)) ** 0.5, 0.6), 1.6))
+        st.lam = float(min(max(st.lam, 0.02 * median), 100.0 * median))
+
+    def _hour_shares(self, platform: Platform, hours: tuple[int, ...]) -> tuple:
+        """A platform's hour weights and, for each hour, the weight of the open hours left.
+
+        Returns ``(weights, open_share)``, each of shape (24,) float64 (numpy scalars keep
+        the arithmetic below in float64); computed once per platform and set of hours.
+        """
+        key = (platform.name, hours)
+        if key not in self._shares:
+            weights = platform.hour_weights
+            open_share = np.array(
+                [
+                    weights[[h for h in range(hod, 24) if not hours or h in hours]].sum()
+                    if not hours or hod in hours
+                    else 0.0
+                    for hod in range(24)
+                ]
+            )
+            self._shares[key] = (weights, open_share)
+        return self._shares[key]
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:
@@ -541,7 +576,7 @@ class Market(mesa.Agent):
         st.group_mult = np.clip(st.group_mult * step, 0.2, 5.0)
         st.group_mult /= float(target @ st.group_mult)  # the audience-weighted bid stays put
 
-    def _respond(self, st: _AdSetState, hour: int, who, rank, price) -> None:
+    def _respond(self, st: _AdSetState, hour: int, who, rank, last, price) -> None:
         """People's response to the impressions just bought; log and count them."""
         k = who.size
         if k == 0:
@@ -556,7 +591,8 @@ class Market(mesa.Agent):
         )
         if applied.any():  # the employer's applicant tracking system takes them
             self.employer.receive(hour, person[applied], state[applied], adset=st.key)
-        np.add.at(st.freq, person, 1)
+        # Each member's last entry carries their count this hour (rank + 1).
+        st.freq[person[last]] += (rank[last] + 1).astype(np.uint16)
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
         st.clicks += int(clicked.sum())
@@ -621,27 +657,113 @@ class Market(mesa.Agent):
         )
 
 
-def _draw_members(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Members hit by points ``u`` on the cumulative weights ``cum``, in the order of ``u``.
+def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table: draw member ``i`` with probability ``weights[i] / sum``.
 
-    The points are looked up in sorted order (cache-friendly on large audiences) and put
-    back in their arrival order; the result is the same as a plain ``searchsorted``.
+    With ``p = k w / sum(w)`` (mean 1), column ``c`` keeps member ``c`` with probability
+    ``prob[c]`` and gives the rest to ``alias[c]``. Built without a Python loop (Vose's
+    algorithm with smalls and larges taken in index order): the smalls' deficits
+    ``1 - p`` and the larges' surpluses ``p - 1`` are laid end to end on two lines of
+    equal length; a small takes its deficit from the large whose surplus segment holds
+    the start of it; a large whose surplus runs out in the middle of a deficit becomes a
+    column itself (what is left of it) and takes the rest from the next large.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray of float, shape (k,)
+        Non-negative, not all zero.
+
+    Returns
+    -------
+    prob : numpy.ndarray of float32, shape (k,)
+    alias : numpy.ndarray of int32, shape (k,)
     """
-    order = np.argsort(u)
-    hit = np.empty(u.size, dtype=np.int64)
-    hit[order] = np.searchsorted(cum, u[order], side="right")
-    return np.minimum(hit, cum.size - 1)
+    w = np.asarray(weights, dtype=np.float64)
+    k = w.size
+    prob = np.ones(k, dtype=np.float32)
+    alias = np.arange(k, dtype=np.int32)
+    if k == 0:
+        return prob, alias
+    p = w * (k / w.sum())
+    is_small = p < 1.0
+    small = np.flatnonzero(is_small).astype(np.int32)
+    np.logical_not(is_small, out=is_small)
+    large = np.flatnonzero(is_small).astype(np.int32)
+    del is_small
+    if small.size == 0 or large.size == 0:
+        return prob, alias
+    # (temporaries are reused in place: this runs on audiences of millions)
+    ps = p[small]
+    prob[small] = ps
+    d = np.subtract(1.0, ps, out=ps)  # deficits
+    d_end = np.cumsum(d)
+    start = np.subtract(d_end, d, out=d)  # where each deficit starts
+    pl = p[large]
+    del p
+    e_end = np.cumsum(np.subtract(pl, 1.0, out=pl))
+    del pl
+    # Each small: the large whose surplus segment holds the start of its deficit.
+    j = np.searchsorted(e_end, start, side="right")
+    del start
+    np.minimum(j, large.size - 1, out=j)
+    alias[small] = large[j]
+    del j
+    # Each large but the last: what is left of it when its surplus runs out, and the
+    # large whose segment starts there.
+    e = e_end[:-1]
+    c = np.searchsorted(d_end, e, side="right")
+    inside = c < small.size
+    left = 1.0 - (d_end[np.minimum(c, small.size - 1)] - e)
+    nxt = np.minimum(np.searchsorted(e_end, e, side="right"), large.size - 1)
+    prob[large[:-1]] = np.where(inside, np.clip(left, 0.0, 1.0), 1.0)
+    alias[large[:-1]] = np.where(inside, large[nxt], large[:-1])
+    return prob, alias
 
 
-def _rank_within(who: np.ndarray) -> np.ndarray:
-    """For each entry, how many earlier entries name the same person, shape like ``who``."""
-    if who.size == 0:
-        return np.zeros(0, dtype=np.int64)
+def _draw_members(prob: np.ndarray, alias: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Members drawn by uniform points ``u`` (shape (n,)) from an :func:`alias_table`.
+
+    ``u x k`` picks the column and its fractional part decides between the column's
+    member and its alias: O(1) per draw whatever the audience's size. Returns (n,) int64.
+    """
+    x = u * prob.size
+    col = x.astype(np.int64)
+    np.minimum(col, prob.size - 1, out=col)
+    x -= col
+    return np.where(x < prob[col], col, alias[col])
+
+
+def _last_entries(who: np.ndarray, stamp: np.ndarray) -> np.ndarray:
+    """Whether each entry is its member's last one, shape like ``who`` (see _rank_within)."""
+    position = np.arange(who.size, dtype=np.int32)
+    stamp[who] = position
+    return stamp[who] == position
+
+
+def _rank_within(who: np.ndarray, stamp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each entry, how many earlier entries name the same member, and whether it is
+    the member's last entry; both shaped like ``who``.
+
+    ``stamp`` is scratch space with an entry per audience member (int32; its contents do
+    not matter): writing each entry's position there and reading it back marks the last
+    entries. When every entry is a last one (nobody twice) all ranks are 0; otherwise
+    the entries are sorted by member.
+    """
+    k = who.size
+    if k == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    position = np.arange(k, dtype=np.int32)
+    stamp[who] = position
+    last = stamp[who] == position
+    if last.all():
+        return np.zeros(k, dtype=np.int64), last
     order = np.argsort(who, kind="stable")
     s = who[order]
-    start = np.r_[True, s[1:] != s[:-1]]
-    pos = np.arange(s.size)
+    start = np.empty(k, dtype=bool)
+    start[0] = True
+    np.not_equal(s[1:], s[:-1], out=start[1:])
+    pos = np.arange(k)
     first = np.maximum.accumulate(np.where(start, pos, 0))
-    rank = np.empty(s.size, dtype=np.int64)
+    rank = np.empty(k, dtype=np.int64)
     rank[order] = pos - first
-    return rank
+    return rank, last

@@ -63,7 +63,7 @@ JOBBOARD_TITLE_DECLARED = 0.7  # job seekers' CV profiles (estimate)
 JOBBOARD_TITLE_STALE = 0.1  # estimate
 PROPENSITY_SIGMA = 0.6  # personal click-proneness heterogeneity (Chatterjee et al. 2003)
 
-_CHUNK = 1 << 18
+_CHUNK = 1 << 16  # people drawn at a time: temporaries stay small and in cache
 
 
 @dataclass(eq=False)
@@ -169,6 +169,15 @@ def target_size(spec: PopulationSpec) -> int:
 def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     """Draw a synthetic population.
 
+    People are drawn in chunks of :data:`_CHUNK` (so that every temporary array stays
+    small and in cache), each attribute for the whole chunk at once. Categories come from
+    16-bit random integers through inverse-CDF lookup tables (:func:`_lookup_table`),
+    yes/no attributes from comparing 16-bit integers with thresholds and continuous ones
+    from quantile tables: every probability is honoured to 1/65536, far below the
+    sampling error of any population we draw, at a fraction of the cost of
+    floating-point draws and binary searches. The random numbers depend on the seed and
+    the population's size.
+
     Parameters
     ----------
     spec : PopulationSpec
@@ -188,158 +197,340 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     )
     rng = np.random.default_rng(main_seed)
     n = target_size(spec)
-    place_idx = geography.places_in(spec.regions)
-    place_pop = np.array([geography.PLACES[i].population for i in place_idx], dtype=float)
-    real_adults = place_pop.sum() * geography.ADULT_SHARE
-
-    # Where people live.
-    place = place_idx[rng.choice(len(place_idx), size=n, p=place_pop / place_pop.sum())]
-    place = place.astype(np.int16)
-    lat = np.array([p.lat for p in geography.PLACES])
-    lon = np.array([p.lon for p in geography.PLACES])
-    cx, cy = geography.to_km(lat, lon)
-    scatter = np.array([p.scatter_km for p in geography.PLACES]) / 1.5
-    jitter = rng.standard_normal((2, n), dtype=np.float32)
-    x_km = (cx[place] + jitter[0] * scatter[place]).astype(np.float32)
-    y_km = (cy[place] + jitter[1] * scatter[place]).astype(np.float32)
-
-    # Age and sex.
-    age_band = rng.choice(len(AGE_SHARES), size=n, p=AGE_SHARES).astype(np.uint8)
-    lo = np.array([b[0] for b in occupations.AGE_BANDS])
-    hi = np.array([min(b[1], 90) for b in occupations.AGE_BANDS])
-    age = (lo[age_band] + rng.random(n) * (hi[age_band] - lo[age_band] + 1)).astype(np.uint8)
-    gender = (rng.random(n) < FEMALE_SHARE_BY_AGE[age_band]).astype(np.uint8)
-
-    # Labour status by age band.
-    labour = _draw_rows(rng, np.cumsum(LABOUR_BY_AGE, axis=1), age_band).astype(np.uint8)
-
-    # Occupation for workers and the unemployed, given sex and age band.
-    occupation = np.full(n, -1, dtype=np.int16)
-    has_occ = (labour == EMPLOYED) | (labour == UNEMPLOYED)
-    sizes = occupations.sizes_by_gender()
-    profiles = np.array([occupations.AGE_PROFILES[o.age] for o in occupations.OCCUPATIONS])
-    group_key = gender.astype(np.int64) * len(AGE_SHARES) + age_band
-    for key in np.unique(group_key[has_occ]):
-        g, band = divmod(int(key), len(AGE_SHARES))
-        members = np.flatnonzero(has_occ & (group_key == key))
-        w = sizes[:, g] * profiles[:, band]
-        occupation[members] = rng.choice(len(w), size=members.size, p=w / w.sum())
-
-    # Education follows the occupation's major group; others by status.
-    groups = sorted(occupations.MAJOR_GROUPS)
-    occ_group = np.array([groups.index(o.styrk[0]) for o in occupations.OCCUPATIONS])
-    edu_cum = np.cumsum([occupations.MAJOR_GROUPS[g].education for g in groups], axis=1)
-    other_cum = np.vstack([np.cumsum(EDUCATION_OTHER), np.cumsum(EDUCATION_STUDENT)])
-    row = np.where(has_occ, occ_group[np.maximum(occupation, 0)], 0)
-    education = np.where(
-        has_occ,
-        _draw_rows(rng, edu_cum, row),
-        _draw_rows(rng, other_cum, (labour == STUDENT).astype(np.int64)),
-    ).astype(np.uint8)
-
-    # Years in the occupation: a share of the years since the career started.
-    career = np.maximum(age - CAREER_START_AGE[education], 0.0)
-    experience = np.where(has_occ, career * rng.beta(2.0, 1.5, size=n), 0.0).astype(np.float32)
-
-    # Job-search state: the unemployed are active; non-workers are not candidates.
-    s = spec.search_state
-    state_cum = np.cumsum([s.closed, s.open_passive, s.active])
-    search_state = np.where(
-        labour == EMPLOYED,
-        np.searchsorted(state_cum, rng.random(n) * state_cum[-1], side="right"),
-        np.where(labour == UNEMPLOYED, ACTIVE, CLOSED),
-    ).astype(np.uint8)
-    search_state = np.minimum(search_state, ACTIVE).astype(np.uint8)
-
-    # Real interests from (occupation, sex, age band, search state).
-    table = interests.probability_table()
-    # Probabilities as 16-bit thresholds against raw random bits: the same draw as
-    # `uniform < p` to 1/65536, at a fraction of the cost for n x n_topics draws.
-    thresholds = np.round(table.reshape(-1, interests.N_TOPICS) * 65536.0)
-    thresholds = np.minimum(thresholds, 65535).astype(np.uint16)
-    n_sex, n_age, n_state = table.shape[1:4]
-    gid = (
-        ((occupation.astype(np.int64) + 1) * n_sex + gender) * n_age + age_band
-    ) * n_state + search_state
-    real_interests = np.empty((n, interests.N_TOPICS), dtype=bool)
+    tables = _Tables(spec)
+    cols = {
+        "age": np.empty(n, np.uint8),
+        "gender": np.empty(n, np.uint8),
+        "age_band": np.empty(n, np.uint8),
+        "place": np.empty(n, np.int16),
+        "x_km": np.empty(n, np.float32),
+        "y_km": np.empty(n, np.float32),
+        "education": np.empty(n, np.uint8),
+        "labour": np.empty(n, np.uint8),
+        "occupation": np.empty(n, np.int16),
+        "experience": np.empty(n, np.float32),
+        "search_state": np.empty(n, np.uint8),
+        "interests": np.empty((n, interests.N_TOPICS), bool),
+        "propensity": np.empty(n, np.float32),
+        "sessions": np.empty((len(PLATFORM_NAMES), n), np.float32),
+        "declared_title": np.empty(n, np.int16),
+        "jobboard_title": np.empty(n, np.int16),
+    }
     for start in range(0, n, _CHUNK):
-        rows = gid[start : start + _CHUNK]
-        bits = np.frombuffer(rng.bytes(rows.size * interests.N_TOPICS * 2), dtype=np.uint16)
-        bits = bits.reshape(rows.size, interests.N_TOPICS)
-        real_interests[start : start + rows.size] = bits < np.take(thresholds, rows, axis=0)
-
-    students = np.flatnonzero(labour == STUDENT)
-    real_interests[students, interests.STUDENT_LIFE] |= (
-        rng.random(students.size) < interests.STUDENT_LIFE_AMONG_STUDENTS
-    )
-
-    # Personal click-proneness, log-normal with mean 1.
-    propensity = np.exp(rng.normal(-(PROPENSITY_SIGMA**2) / 2, PROPENSITY_SIGMA, size=n)).astype(
-        np.float32
-    )
-
-    sessions = _platform_sessions(rng, n, age_band, gender, education, search_state)
-    declared_title = _declared_titles(
-        rng, occupation, sessions[PLATFORM_INDEX["linkedin"]] > 0, None
-    )
-    jobboard_title = _declared_titles(
-        rng,
-        occupation,
-        (sessions[PLATFORM_INDEX["jobboard"]] > 0) & (labour != STUDENT),
-        (JOBBOARD_TITLE_DECLARED, JOBBOARD_TITLE_STALE),
-    )
-
+        _draw_chunk(rng, tables, cols, slice(start, min(start + _CHUNK, n)))
     return Population(
-        age=age,
-        gender=gender,
-        age_band=age_band,
-        place=place,
-        x_km=x_km,
-        y_km=y_km,
-        education=education,
-        labour=labour,
-        occupation=occupation,
-        experience=experience,
-        search_state=search_state,
-        interests=real_interests,
-        propensity=propensity,
-        sessions=sessions,
-        declared_title=declared_title,
-        jobboard_title=jobboard_title,
-        weight=float(real_adults / n),
+        **cols,
+        weight=float(tables.real_adults / n),
         spec=spec,
         view_seeds=tuple(view_seeds),
     )
 
 
-def _draw_rows(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """Draw a category per person from the cumulative distribution ``cum[row]``.
+class _Tables:
+    """Everything about a population spec that does not depend on the person.
 
-    ``cum`` has shape (n_rows, k), each row ending at its total; ``row`` has shape (n,).
-    One ``searchsorted`` over the rows laid end to end (row r shifted by r). Returns (n,).
+    Lookup tables (uint8, 65536 columns) for categories, 16-bit thresholds for yes/no
+    attributes, and per-group constants, built once per :func:`generate` call.
     """
-    k = cum.shape[1]
-    norm = cum / cum[:, -1:]
-    norm[:, -1] = 1.0 + 1e-9
-    flat = (norm + np.arange(cum.shape[0])[:, None]).ravel()
-    u = rng.random(row.shape[0]) + row
-    return np.minimum(np.searchsorted(flat, u, side="right") - row * k, k - 1)
+
+    def __init__(self, spec: PopulationSpec) -> None:
+        # Where people live.
+        place_idx = geography.places_in(spec.regions)
+        place_pop = np.array([geography.PLACES[i].population for i in place_idx], dtype=float)
+        self.real_adults = place_pop.sum() * geography.ADULT_SHARE
+        self.place_of = place_idx.astype(np.int16)[_lookup_table(place_pop[None, :])[0]]
+        lat = np.array([p.lat for p in geography.PLACES])
+        lon = np.array([p.lon for p in geography.PLACES])
+        cx, cy = geography.to_km(lat, lon)
+        self.cx, self.cy = cx.astype(np.float32), cy.astype(np.float32)
+        self.scatter = (np.array([p.scatter_km for p in geography.PLACES]) / 1.5).astype(np.float32)
+        # Age, uniform within its band; sex by age band.
+        lo = np.array([b[0] for b in occupations.AGE_BANDS])
+        hi = np.array([min(b[1], 90) for b in occupations.AGE_BANDS])
+        band_of_age = np.repeat(np.arange(lo.size), hi - lo + 1)  # ages lo[0]..hi[-1]
+        age_p = AGE_SHARES[band_of_age] / (hi - lo + 1)[band_of_age]
+        self.age_of = (lo[0] + _lookup_table(age_p[None, :])[0]).astype(np.uint8)
+        self.band_of_age = np.zeros(256, np.uint8)
+        self.band_of_age[lo[0] : lo[0] + band_of_age.size] = band_of_age
+        self.female = _thresholds(FEMALE_SHARE_BY_AGE)
+        # Labour status by age band; occupation by (sex, age band); education by the
+        # occupation's major group, then rows for people outside the labour force and
+        # for students.
+        self.labour = _lookup_table(LABOUR_BY_AGE)
+        n_age = len(AGE_SHARES)
+        self.n_age = n_age
+        sizes = occupations.sizes_by_gender()
+        profiles = np.array([occupations.AGE_PROFILES[o.age] for o in occupations.OCCUPATIONS])
+        self.occupation = _lookup_table(
+            np.array([sizes[:, g] * profiles[:, b] for g in range(2) for b in range(n_age)])
+        )
+        groups = sorted(occupations.MAJOR_GROUPS)
+        self.n_groups = len(groups)
+        self.occ_group = np.array(
+            [groups.index(o.styrk[0]) for o in occupations.OCCUPATIONS], np.uint8
+        )
+        self.education = _lookup_table(
+            np.vstack(
+                [
+                    [occupations.MAJOR_GROUPS[g].education for g in groups],
+                    EDUCATION_OTHER,
+                    EDUCATION_STUDENT,
+                ]
+            )
+        )
+        self.career_start = CAREER_START_AGE.astype(np.float32)
+        s = spec.search_state
+        self.search_state = _lookup_table(np.array([[s.closed, s.open_passive, s.active]]))[0]
+        # Real interests by (occupation, sex, age band, search state), as the high and low
+        # bytes of 16-bit thresholds (see _draw_interests).
+        table = interests.probability_table()
+        self.interest_shape = table.shape[1:4]
+        thresholds = _thresholds(table.reshape(-1, interests.N_TOPICS))
+        self.interest_high = (thresholds >> 8).astype(np.uint8)
+        self.interest_low = (thresholds & 0xFF).astype(np.uint8)
+        self.student_life = _thresholds(interests.STUDENT_LIFE_AMONG_STUDENTS)
+        self.sessions = _session_tables()
+        self.titles = _title_tables()
 
 
-def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.ndarray:
-    """Sessions per day on each platform, shape (n_platforms, n), 0 without an account.
+def _draw_chunk(rng: np.random.Generator, t: _Tables, cols: dict, rows: slice) -> None:
+    """Draw every attribute of the people in ``rows`` into the columns ``cols``."""
+    k = rows.stop - rows.start
+    # Where people live.
+    place = t.place_of[_bits(rng, k)]
+    spread = t.scatter[place]
+    x = _draw_quantiles(rng, "normal", k)
+    x *= spread
+    x += t.cx[place]
+    y = _draw_quantiles(rng, "normal", k)
+    y *= spread
+    y += t.cy[place]
+    # Age and sex.
+    age = t.age_of[_bits(rng, k)]
+    band = t.band_of_age[age]
+    gender = (_bits(rng, k) < t.female[band]).view(np.uint8)
+    # Labour status, occupation, education.
+    labour = _draw_categories(rng, t.labour, band)
+    has_occ = (labour == EMPLOYED) | (labour == UNEMPLOYED)
+    occupation = _draw_categories(rng, t.occupation, gender * np.uint8(t.n_age) + band)
+    occupation = occupation.astype(np.int16)
+    occupation[~has_occ] = -1
+    edu_row = np.where(
+        has_occ,
+        t.occ_group[np.maximum(occupation, 0)],
+        np.uint8(t.n_groups) + (labour == STUDENT).view(np.uint8),
+    )
+    education = _draw_categories(rng, t.education, edu_row)
+    # Years in the occupation: a Beta(2, 1.5) share of the years since the career started.
+    experience = np.maximum(age - t.career_start[education], np.float32(0))
+    experience *= _draw_quantiles(rng, "beta(2,1.5)", k)
+    experience[~has_occ] = 0.0
+    # Job-search state: the unemployed are active; non-workers are not candidates.
+    state = np.where(
+        labour == EMPLOYED,
+        t.search_state[_bits(rng, k)],
+        np.where(labour == UNEMPLOYED, np.uint8(ACTIVE), np.uint8(CLOSED)),
+    )
+    # Real interests.
+    n_sex, n_age, n_state = t.interest_shape
+    gid = ((occupation.astype(np.int32) + 1) * n_sex + gender) * n_age + band
+    gid = gid * n_state + state
+    real = cols["interests"][rows]
+    _draw_interests(rng, t.interest_high, t.interest_low, gid, real)
+    students = np.flatnonzero(labour == STUDENT)
+    real[students, interests.STUDENT_LIFE] |= _bits(rng, students.size) < t.student_life
+    # Personal click-proneness, log-normal with mean 1.
+    propensity = rng.standard_normal(k, dtype=np.float32)
+    propensity *= np.float32(PROPENSITY_SIGMA)
+    propensity -= np.float32(PROPENSITY_SIGMA**2 / 2)
+    np.exp(propensity, out=propensity)
+    # Platform accounts and sessions by (age band, sex, education, search state).
+    combo = ((band * np.uint8(2) + gender) * np.uint8(len(occupations.EDUCATION_LEVELS))
+             + education) * np.uint8(3) + state  # fmt: skip
+    sessions = cols["sessions"][:, rows]
+    for j, (account, scale) in enumerate(t.sessions):
+        has = _bits(rng, k) < account[combo]
+        np.multiply(scale[combo], _draw_quantiles(rng, "gamma(1.5)", k), out=sessions[j])
+        sessions[j] *= has
+    # The platforms' view of people's jobs.
+    linkedin = sessions[PLATFORM_INDEX["linkedin"]] > 0
+    jobboard = (sessions[PLATFORM_INDEX["jobboard"]] > 0) & (labour != STUDENT)
+    cols["declared_title"][rows] = _declared_titles(rng, t.titles, "linkedin", occupation, linkedin)
+    cols["jobboard_title"][rows] = _declared_titles(rng, t.titles, "jobboard", occupation, jobboard)
+    for name, values in (("age", age), ("gender", gender), ("age_band", band), ("place", place),
+                         ("x_km", x), ("y_km", y), ("education", education), ("labour", labour),
+                         ("occupation", occupation), ("experience", experience),
+                         ("search_state", state), ("propensity", propensity)):  # fmt: skip
+        cols[name][rows] = values
+
+
+_LEVELS = 1 << 16  # resolution of the probabilities: draws are 16-bit integers
+
+
+def _bits(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uniform 16-bit integers, shape (n,) uint16 (the bit generator's raw output)."""
+    return _raw_bytes(rng, 2 * n).view(np.uint16)
+
+
+def _raw_bytes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uniform random bytes, shape (n,) uint8.
+
+    Straight from the bit generator's 64-bit outputs (``random_raw``): every bit of them
+    is uniform, and they come several times faster than bounded integers.
+    """
+    return rng.bit_generator.random_raw(-(-n // 8)).view(np.uint8)[:n]
+
+
+def _thresholds(p) -> np.ndarray:
+    """Probabilities as 16-bit thresholds: ``bits < t`` is true with probability ``p``.
+
+    Exact to 1/65536 (a probability of 1 becomes 65535/65536). Shape like ``p``, uint16.
+    """
+    return np.minimum(np.round(np.asarray(p, dtype=np.float64) * _LEVELS), _LEVELS - 1).astype(
+        np.uint16
+    )
+
+
+def _lookup_table(weights: np.ndarray) -> np.ndarray:
+    """Inverse-CDF tables: the category each 16-bit draw stands for, row by row.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray, shape (rows, k)
+        Relative weights of the ``k`` categories in each row (each row normalised here).
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (rows, 65536)
+        ``table[r, u]`` is the category of draw ``u`` in row ``r``: category ``c`` gets
+        ``round(65536 x cumulative share)`` draws, so its probability is exact to 1/65536.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+    edges = np.round(cum * _LEVELS).astype(np.int64)
+    edges[:, -1] = _LEVELS
+    grid = np.arange(_LEVELS)
+    table = np.empty((w.shape[0], _LEVELS), dtype=np.uint8)
+    for r in range(w.shape[0]):
+        table[r] = np.searchsorted(edges[r], grid, side="right")
+    return table
+
+
+def _draw_categories(rng: np.random.Generator, table: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """A category per person from the lookup table's row ``row[i]``, shape (n,) uint8."""
+    flat = row.astype(np.int32) << 16
+    flat |= _bits(rng, row.shape[0])
+    return np.take(table.ravel(), flat)
+
+
+def _quantile_table(x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """Quantiles at the 65536 midpoints ``(k + 1/2) / 65536`` from a CDF on a fine grid.
+
+    ``cdf`` (increasing, ending at 1) is the distribution's CDF at the grid points ``x``;
+    quantiles are interpolated linearly between them. Looking up a 16-bit draw in the
+    table samples the distribution to within 1/65536 in probability (the tails beyond
+    the outermost midpoints are cut).
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (65536,)
+    """
+    u = (np.arange(_LEVELS) + 0.5) / _LEVELS
+    return np.interp(u, cdf, x).astype(np.float32)
+
+
+def _beta_2_1p5_quantiles() -> np.ndarray:
+    """Beta(2, 1.5) quantiles: its CDF is ``1 - 5/2 s^(3/2) + 3/2 s^(5/2)``, ``s = 1 - x``."""
+    x = np.linspace(0.0, 1.0, 1 << 18)
+    s = 1.0 - x
+    return _quantile_table(x, 1.0 - 2.5 * s**1.5 + 1.5 * s**2.5)
+
+
+def _gamma_1p5_quantiles() -> np.ndarray:
+    """Gamma(1.5, 1) quantiles.
+
+    With ``x = t^2`` the CDF is ``(4 / sqrt(pi)) * integral_0^t s^2 exp(-s^2) ds``, a
+    smooth integrand: integrated by the trapezoid rule on a fine grid of ``t`` up to 8
+    (``x`` = 64; the mass beyond is below 1e-26).
+    """
+    t = np.linspace(0.0, 8.0, 1 << 18)
+    f = t * t * np.exp(-t * t)
+    cdf = np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) / 2) * (t[1] - t[0])])
+    return _quantile_table(t, cdf / cdf[-1]) ** 2
+
+
+_QUANTILES: dict[str, np.ndarray] = {}
+
+
+def _normal_quantiles() -> np.ndarray:
+    """Standard normal quantiles (the CDF integrated by the trapezoid rule on [-9, 9])."""
+    z = np.linspace(-9.0, 9.0, 1 << 18)
+    f = np.exp(-z * z / 2)
+    cdf = np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) / 2)])
+    return _quantile_table(z, cdf / cdf[-1])
+
+
+_DISTRIBUTIONS = {
+    "beta(2,1.5)": _beta_2_1p5_quantiles,
+    "gamma(1.5)": _gamma_1p5_quantiles,
+    "normal": _normal_quantiles,
+}
+
+
+def _draw_quantiles(rng: np.random.Generator, name: str, k: int) -> np.ndarray:
+    """``k`` draws from :data:`_DISTRIBUTIONS` by the quantile table, shape (k,) float32."""
+    if name not in _QUANTILES:
+        _QUANTILES[name] = _DISTRIBUTIONS[name]()
+    return np.take(_QUANTILES[name], _bits(rng, k))
+
+
+def _draw_interests(
+    rng: np.random.Generator,
+    high: np.ndarray,
+    low: np.ndarray,
+    gid: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Real interests: person ``i`` has topic ``t`` with probability ``T[gid[i], t] / 65536``.
+
+    ``T = 256 high + low`` are 16-bit thresholds. A 16-bit draw ``u = 256 h + l`` is below
+    ``T`` when ``h < high``, or ``h == high`` and ``l < low``: the high byte is drawn for
+    everybody and the low byte only for the 1/256 of the draws where the high bytes tie.
+    The result is the same 16-bit comparison at about half the random bits.
+
+    Parameters
+    ----------
+    high, low : numpy.ndarray of uint8, shape (n_groups, n_topics)
+    gid : numpy.ndarray of int, shape (k,)
+    out : numpy.ndarray of bool, shape (k, n_topics)
+        Filled in place.
+    """
+    k, n_topics = out.shape
+    h = _raw_bytes(rng, k * n_topics).reshape(k, n_topics)
+    limit = np.take(high, gid, axis=0)
+    np.less(h, limit, out=out)
+    tie = np.flatnonzero(h == limit)
+    if tie.size:
+        who, topic = np.divmod(tie, n_topics)
+        out.ravel()[tie] = (
+            rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
+        )
+
+
+def _session_tables() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per platform: account thresholds and mean-session scales by combination, (168,) each.
 
     Account probability and session rate depend only on (age band, sex, education,
-    search state): 168 combinations, tabulated once per platform and looked up per person.
+    search state); the rate is the mean of a Gamma(1.5) across people (heavy and light
+    users), so the scale is rate / 1.5.
     """
     n_age, n_edu = len(AGE_SHARES), len(occupations.EDUCATION_LEVELS)
     band, sex, edu, state = np.meshgrid(
         np.arange(n_age), np.arange(2), np.arange(n_edu), np.arange(3), indexing="ij"
     )
     band, sex, edu, state = band.ravel(), sex.ravel(), edu.ravel(), state.ravel()
-    combo = ((age_band.astype(np.int64) * 2 + gender) * n_edu + education) * 3 + search_state
-    out = np.zeros((len(PLATFORM_NAMES), n), dtype=np.float32)
-    for j, name in enumerate(PLATFORM_NAMES):
+    out = []
+    for name in PLATFORM_NAMES:
         p = PLATFORMS[name]
         prob = np.asarray(p.account_by_age)[band]
         odds = prob / np.maximum(1 - prob, 1e-9)
@@ -353,36 +544,20 @@ def _platform_sessions(rng, n, age_band, gender, education, search_state) -> np.
             rate = p.sessions_per_day * JOBBOARD_RATE_BY_STATE[state]
         elif name == "linkedin":
             rate = rate * LINKEDIN_RATE_BY_STATE[state]
-        prob_of = prob.astype(np.float32)[combo]
-        has = np.flatnonzero(rng.random(n, dtype=np.float32) < prob_of)
-        heavy = rng.standard_gamma(SESSION_HETEROGENEITY_SHAPE, size=has.size, dtype=np.float32)
-        scale = (rate / SESSION_HETEROGENEITY_SHAPE).astype(np.float32)
-        out[j, has] = scale[combo[has]] * heavy
+        out.append((_thresholds(prob), (rate / SESSION_HETEROGENEITY_SHAPE).astype(np.float32)))
+    if SESSION_HETEROGENEITY_SHAPE != 1.5:
+        raise ValueError("the session rates are drawn from Gamma(1.5)'s quantile table")
     return out
 
 
-def _declared_titles(rng, occupation, member, rates) -> np.ndarray:
-    """The occupation a profile shows: declared by some, out of date for some of those.
+def _title_tables() -> dict:
+    """Declared and stale title thresholds by occupation, and each occupation's neighbours.
 
-    ``rates`` is ``(declared, stale)`` for everyone, or ``None`` to use each major group's
-    LinkedIn behaviour. A stale title shows an adjacent occupation (or another one of the
-    same major group) instead of the real one.
+    LinkedIn uses each major group's declaration behaviour; job-board CVs the same rates
+    for everyone. A stale title shows a neighbour occupation: an adjacent one if any, else
+    another of the same major group.
     """
-    n = occupation.shape[0]
     occs = occupations.OCCUPATIONS
-    if rates is None:
-        declared_rate = np.array([o.group.title_declared for o in occs])
-        stale_rate = np.array([o.group.title_stale for o in occs])
-    else:
-        declared_rate = np.full(len(occs), rates[0])
-        stale_rate = np.full(len(occs), rates[1])
-    occ = np.maximum(occupation, 0)
-    has = member & (occupation >= 0)
-    u = rng.random((2, n))
-    declared = has & (u[0] < declared_rate[occ])
-    stale = declared & (u[1] < stale_rate[occ])
-    title = np.where(declared, occupation, -1).astype(np.int16)
-    # A stale title: a neighbour occupation (adjacent if any, else same major group).
     neighbours = []
     for i, o in enumerate(occs):
         near = [occupations.occupation_index(a) for a in o.adjacent] or [
@@ -390,11 +565,35 @@ def _declared_titles(rng, occupation, member, rates) -> np.ndarray:
         ]
         neighbours.append(near or [i])
     width = max(len(x) for x in neighbours)
-    table = np.array([x + x[:1] * (width - len(x)) for x in neighbours])
-    counts = np.array([len(x) for x in neighbours])
-    idx = np.flatnonzero(stale)
-    pick = (rng.random(idx.size) * counts[occ[idx]]).astype(np.int64)
-    title[idx] = table[occ[idx], pick]
+    return {
+        "linkedin": (
+            _thresholds([o.group.title_declared for o in occs]),
+            _thresholds([o.group.title_stale for o in occs]),
+        ),
+        "jobboard": (
+            _thresholds(np.full(len(occs), JOBBOARD_TITLE_DECLARED)),
+            _thresholds(np.full(len(occs), JOBBOARD_TITLE_STALE)),
+        ),
+        "neighbours": np.array([x + x[:1] * (width - len(x)) for x in neighbours], np.int16),
+        "counts": np.array([len(x) for x in neighbours], np.int64),
+    }
+
+
+def _declared_titles(rng, tables: dict, which: str, occupation, member) -> np.ndarray:
+    """The occupation a profile shows (-1 none): declared by some, out of date for some.
+
+    Returns
+    -------
+    numpy.ndarray of int16, shape like ``occupation``
+    """
+    declared_rate, stale_rate = tables[which]
+    occ = np.maximum(occupation, 0)
+    declared = member & (occupation >= 0) & (_bits(rng, occ.size) < declared_rate[occ])
+    title = np.where(declared, occupation, np.int16(-1))
+    who = np.flatnonzero(declared)
+    stale = who[_bits(rng, who.size) < stale_rate[occ[who]]]
+    pick = (_bits(rng, stale.size).astype(np.int64) * tables["counts"][occ[stale]]) >> 16
+    title[stale] = tables["neighbours"][occ[stale], pick]
     return title
 
 

@@ -1,0 +1,85 @@
+"""The delivery hot path's sampling helpers (sim/market.py): alias tables and ranks.
+
+Issue 10 replaced the binary search over an audience's cumulative rates by a Walker
+alias table and ``np.add.at`` by an update through each member's last entry. These tests
+check the helpers exactly (masses, ranks) and statistically (draw frequencies); the
+oracle test (``test_reference_oracle.py``) and the golden runs check whole campaigns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.market import _draw_members, _last_entries, _rank_within, alias_table
+
+
+def _masses(weights: np.ndarray) -> np.ndarray:
+    """Each member's total probability mass in the alias table, x the table's size."""
+    prob, alias = alias_table(weights)
+    mass = prob.astype(np.float64)
+    np.add.at(mass, alias, 1.0 - prob)
+    return mass
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 10, 257, 10_000])
+@pytest.mark.parametrize("shape", ["gamma", "with-zeros", "heavy-tailed", "equal"])
+def test_alias_table_gives_each_member_its_share(k, shape):
+    rng = np.random.default_rng(k)
+    w = {
+        "gamma": rng.gamma(1.5, size=k),
+        "with-zeros": np.where(rng.random(k) < 0.3, 0.0, rng.gamma(1.5, size=k)),
+        "heavy-tailed": rng.pareto(0.8, size=k) + 1e-6,
+        "equal": np.ones(k),
+    }[shape]
+    w[0] = max(w[0], 0.1)  # not all zero
+    expected = w * k / w.sum()
+    assert np.allclose(_masses(w), expected, rtol=0, atol=1e-5)
+    prob, alias = alias_table(w)
+    assert prob.min() >= 0 and prob.max() <= 1
+    assert alias.min() >= 0 and alias.max() < k
+    assert np.all(w[alias[prob < 1]] > 0), "an alias is a member with some weight"
+
+
+def test_draws_follow_the_weights():
+    rng = np.random.default_rng(3)
+    w = rng.gamma(1.5, size=500)
+    w[:50] = 0.0
+    prob, alias = alias_table(w)
+    drawn = _draw_members(prob, alias, rng.random(400_000))
+    counts = np.bincount(drawn, minlength=w.size)
+    assert counts[:50].sum() == 0, "members without weight are never drawn"
+    expected = 400_000 * w[50:] / w.sum()
+    assert stats.chisquare(counts[50:], expected).pvalue > 1e-4
+
+
+def test_a_point_at_the_top_stays_in_the_audience():
+    prob, alias = alias_table(np.array([1.0, 2.0, 3.0]))
+    assert _draw_members(prob, alias, np.array([0.0, np.nextafter(1.0, 0.0)])).max() < 3
+
+
+def test_ranks_and_last_entries_match_a_plain_count():
+    rng = np.random.default_rng(5)
+    stamp = np.empty(40, dtype=np.int32)
+    for k in (0, 1, 5, 300):
+        who = rng.integers(0, 40, size=k)
+        rank, last = _rank_within(who, stamp)
+        assert list(rank) == [int(np.sum(who[:i] == who[i])) for i in range(k)]
+        assert list(last) == [not np.any(who[i + 1 :] == who[i]) for i in range(k)]
+        assert np.array_equal(_last_entries(who, stamp), last)
+    distinct = np.array([7, 3, 9])
+    rank, last = _rank_within(distinct, stamp)
+    assert not rank.any() and last.all()
+
+
+def test_counting_through_last_entries_equals_adding_each_entry():
+    rng = np.random.default_rng(6)
+    stamp = np.empty(30, dtype=np.int32)
+    who = rng.integers(0, 30, size=200)
+    rank, last = _rank_within(who, stamp)
+    freq = np.zeros(30, dtype=np.uint16)
+    freq[who[last]] += (rank[last] + 1).astype(np.uint16)
+    expected = np.zeros(30, dtype=np.uint16)
+    np.add.at(expected, who, 1)
+    assert np.array_equal(freq, expected)
