@@ -314,6 +314,7 @@ class Market(mesa.Agent):
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
         self.spend = 0.0
         self.stopped = False  # the vacancy is filled and the campaign stopped
+        self.exchange = None  # an AdExchange when competing employers share the auctions
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -488,16 +489,15 @@ class Market(mesa.Agent):
         local = _draw_members(st.cum_rate, rng.random(n) * st.cum_rate[-1])
         z = rng.standard_normal((2, n))
         competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
+        if self.exchange is not None:  # competing employers' ad sets bid too
+            rivals = self.exchange.rival_bids(self, a.platform, st.audience[local], hour)
+            competing = np.maximum(competing, rivals)
         clearing = np.maximum(competing, FLOOR_SHARE * median)
         value = st.value[local]
         noisy = st.objective not in ("reach", "awareness")
         if noisy and self.optimiser.prediction_noise > 0:
             value = value * np.exp(self.optimiser.prediction_noise * z[1])
-        bid = st.lam * value
-        if self.optimiser.variance_reduction:
-            bid = bid * st.group_mult[st.gender[local]]
-        if a.bid_cap is not None:
-            bid = np.minimum(bid, a.bid_cap)
+        bid = self._bid(st, value, local)
         won = np.flatnonzero(bid > clearing)
         price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
         who = local[won]
@@ -522,6 +522,46 @@ class Market(mesa.Agent):
         ratio = spent / target
         st.lam *= float(np.clip((1.0 / max(ratio, 0.05)) ** 0.5, 0.6, 1.6))
         st.lam = float(np.clip(st.lam, 0.02 * median, 100.0 * median))
+
+    def _bid(self, st: _AdSetState, value: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """The ad set's bids (CPM, simulated money) for members ``local`` of predicted ``value``.
+
+        ``lambda x value``, times the variance-reduction multiplier of the member's sex,
+        capped at the ad set's bid cap; shape like ``local``.
+        """
+        bid = st.lam * value
+        if self.optimiser.variance_reduction:
+            bid = bid * st.group_mult[st.gender[local]]
+        if st.adset.bid_cap is not None:
+            bid = np.minimum(bid, st.adset.bid_cap)
+        return bid
+
+    def bids_for(self, platform: str, person: np.ndarray, hour: int) -> np.ndarray:
+        """What this market's ad sets bid for ``person`` (shape (k,)) on ``platform`` now.
+
+        For a competing employer's auctions (:class:`sim.exchange.AdExchange`): the
+        highest bid among the active ad sets on ``platform`` that have the person in
+        their audience, are open this hour, have money left today and have not reached
+        the person's frequency cap, at the predicted value (the auction's own noise is
+        the winner's); 0 where none bids. Shape (k,), CPM in simulated money.
+        """
+        best = np.zeros(person.size)
+        if self.stopped:
+            return best
+        for st in self._active:
+            a = st.adset
+            if a.platform != platform or st.budget_left <= 0 or not st.audience.size:
+                continue
+            if (a.hours and hour % 24 not in a.hours) or st.spent_today >= st.day_budget:
+                continue
+            pos = np.minimum(np.searchsorted(st.audience, person), st.audience.size - 1)
+            member = st.audience[pos] == person
+            if a.frequency_cap is not None:
+                member &= st.freq[person] < a.frequency_cap
+            if member.any():
+                local = pos[member]
+                best[member] = np.maximum(best[member], self._bid(st, st.value[local], local))
+        return best
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:

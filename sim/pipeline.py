@@ -34,6 +34,20 @@ hour is recorded, ``on_filled(hour)`` is called once, and everyone still in the 
 then stops (``stop_when_filled``) and how long the pipeline runs on after the campaign
 (``extra_days``) are the caller's business; both are in :class:`PipelineSpec`.
 
+**Competing employers.** When several employers hire on the same clock, their
+pipelines share a :class:`CandidatePool`. A person may apply to each of them; screening,
+interviews and offers run per employer. At an offer the candidate weighs it against the
+other employers whose offer they are still expecting (qualified, past screening, in
+their pipeline): each prospect's pull is its acceptance probability *p* above (salary
+and search state), and the candidate keeps this offer (*h*, rivals *r*) with probability
+
+.. math:: p_h \\cdot \\frac{p_h}{p_h + \\sum_r p_r}
+
+(a Luce choice among the offers they expect; with no rival prospect it is *p*, as
+alone). An offer the candidate would have taken alone but turns down for a rival's is
+*lost to a competitor*. A hired person leaves every other pipeline at once (outcome
+``LEFT``, not a drop-out), and a later application of theirs ends there too.
+
 **Randomness.** All draws come from the generator passed in, one batch per
 :meth:`~HiringPipeline.submit` call in the order applications are submitted, and every
 draw an application may need is made at submission. The same inputs therefore give the
@@ -64,6 +78,8 @@ STAGES = ("screening", "interview", "offer")
 
 # Outcome codes of an application (``PENDING`` while it is still in the pipeline).
 PENDING, SCREENED_OUT, DROPPED, REJECTED, DECLINED, HIRED, WITHDRAWN = range(7)
+# Only with competing employers: an offer declined for a rival's, hired by a rival.
+LOST, LEFT = 7, 8
 
 
 def acceptance_probability(
@@ -107,6 +123,8 @@ class HiringPipeline:
         Called once with the hour the vacancy is filled (e.g. to stop the campaign).
     weight : float
         Real applicants each submitted (simulated) application stands for.
+    pool : CandidatePool, optional
+        The candidates this pipeline shares with competing employers' pipelines.
     """
 
     def __init__(
@@ -118,6 +136,7 @@ class HiringPipeline:
         salary: float,
         on_filled: Callable[[float], None] | None = None,
         weight: float = 1.0,
+        pool: CandidatePool | None = None,
     ) -> None:
         if hires_wanted < 1:
             raise ValueError(f"hires_wanted must be >= 1, got {hires_wanted!r}")
@@ -134,6 +153,9 @@ class HiringPipeline:
         self.closed_ = env.event()  # succeeds when the vacancy is filled
         self.filled_hour_: float | None = None
         self.hires_ = 0
+        self.pool = pool
+        self.seat_ = pool.join(self) if pool is not None else 0
+        self._row_of: dict[int, int] = {}  # person -> latest application (with a pool)
         # One row per application (lists grow with submissions; the metrics read arrays).
         self._rec: dict[str, list] = {
             k: []
@@ -200,7 +222,7 @@ class HiringPipeline:
         to_interview = expo[1] * s.interview_delay_days * 24.0
         to_offer = expo[2] * s.offer_delay_days * 24.0
         passes = u[0] < s.interview_pass_rate
-        accepts = u[1] < acceptance_probability(s, state, self.salary)
+        p_accept = acceptance_probability(s, state, self.salary)
         start = len(self._rec["person"])
         rec = self._rec
         rec["person"].extend(people.tolist())
@@ -211,6 +233,8 @@ class HiringPipeline:
             rec[key].extend([math.nan] * k)
         rec["outcome"].extend([PENDING] * k)
         rec["stage"].extend([-1] * k)
+        if self.pool is not None:
+            self._row_of.update(zip(people.tolist(), range(start, start + k), strict=True))
         for j in range(k):
             self.env.process(
                 self._candidate(
@@ -220,7 +244,8 @@ class HiringPipeline:
                     float(to_interview[j]),
                     float(to_offer[j]),
                     bool(passes[j]),
-                    bool(accepts[j]),
+                    float(u[1, j]),
+                    float(p_accept[j]),
                 )
             )
 
@@ -233,21 +258,32 @@ class HiringPipeline:
         to_interview: float,
         to_offer: float,
         passes: bool,
-        accepts: bool,
+        u_accept: float,
+        p_accept: float,
     ) -> Generator[simpy.Event, object, None]:
-        """The SimPy process of application ``i``."""
+        """The SimPy process of application ``i``.
+
+        It accepts the offer when ``u_accept < p_accept x share``, ``share`` being the
+        offer's Luce share among the candidate's prospects (1 without competitors).
+        """
         env = self.env
         rec = self._rec
+        person = rec["person"][i]
+        gone = self.pool.hired_event(person) if self.pool is not None else None
         arrival = rec["applied"][i]
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
         if self.closed_.triggered:
             return self._end(i, WITHDRAWN)
+        if gone is not None and gone.triggered:
+            return self._end(i, LEFT)
         # Screening: queue for a recruiter until the patience runs out or the job is filled.
         with self.recruiters_.request() as req:
-            got = yield req | env.timeout(max(deadline - env.now, 0.0)) | self.closed_
+            got = yield self._or_closed(req | env.timeout(max(deadline - env.now, 0.0)), gone)
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
+            if gone is not None and gone.triggered:
+                return self._end(i, LEFT)
             if req not in got:
                 return self._end(i, DROPPED, 0)
             yield env.timeout(self.screening_duration)
@@ -257,23 +293,44 @@ class HiringPipeline:
         # Interview and offer: each comes after its delay unless patience or the job runs out.
         for stage, delay, key in ((1, to_interview, "interviewed"), (2, to_offer, "offered")):
             due = env.now + delay
-            yield env.timeout(max(min(due, deadline) - env.now, 0.0)) | self.closed_
+            yield self._or_closed(env.timeout(max(min(due, deadline) - env.now, 0.0)), gone)
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
+            if gone is not None and gone.triggered:
+                return self._end(i, LEFT)
             if due > deadline:
                 return self._end(i, DROPPED, stage)
             rec[key][i] = float(env.now)
             if stage == 1 and not passes:
                 return self._end(i, REJECTED)
-        if not accepts:
-            return self._end(i, DECLINED)
+        share = 1.0
+        if self.pool is not None:
+            share = p_accept / (p_accept + self.pool.rival_pull(person, rec["state"][i], self))
+        if not u_accept < p_accept * share:
+            return self._end(i, DECLINED if not u_accept < p_accept else LOST)
         self._end(i, HIRED)
+        if self.pool is not None:
+            self.pool.hire(person, self, float(env.now))
         self.hires_ += 1
         if self.hires_ * self.weight >= self.hires_wanted - 1e-6:  # weights are not exact
             self.filled_hour_ = float(env.now)
             self.closed_.succeed(self.filled_hour_)
             if self.on_filled is not None:
                 self.on_filled(self.filled_hour_)
+
+    def _or_closed(self, event: simpy.Event, gone: simpy.Event | None) -> simpy.Event:
+        """``event``, or the vacancy filled, or (with competitors) the person hired elsewhere."""
+        either = event | self.closed_
+        return either if gone is None else either | gone
+
+    def expects_offer(self, person: int) -> bool:
+        """Whether ``person`` is still here, qualified and past screening (with a pool)."""
+        i = self._row_of.get(person)
+        if i is None:
+            return False
+        rec = self._rec
+        pending = rec["outcome"][i] == PENDING and rec["qualified"][i]
+        return pending and not math.isnan(rec["screened"][i])
 
     def _end(self, i: int, outcome: int, stage: int = -1) -> None:
         """Record application ``i``'s outcome (and drop-out stage) at the current hour."""
@@ -351,6 +408,7 @@ def pipeline_metrics(
     hired = outcome == HIRED
     dropped = outcome == DROPPED
     hires = int(hired.sum())
+    # LOST and LEFT occur only with competing employers (see CandidatePool).
     by_stage = {
         name: int((dropped & (records["stage"] == s)).sum()) for s, name in enumerate(STAGES)
     }
@@ -369,9 +427,63 @@ def pipeline_metrics(
         ),
         "interviews": int((records["interviewed"] <= horizon_hours).sum()),
         "offers": int((records["offered"] <= horizon_hours).sum()),
-        "offers_declined": int((outcome == DECLINED).sum()),
+        "offers_declined": int(np.isin(outcome, (DECLINED, LOST)).sum()),
         "dropouts": int(dropped.sum()),
         "dropouts_by_stage": by_stage,
-        "withdrawn": int((outcome == WITHDRAWN).sum()),
+        "withdrawn": int(np.isin(outcome, (WITHDRAWN, LEFT)).sum()),
         "in_pipeline": int((outcome == PENDING).sum()),
     }
+
+
+class CandidatePool:
+    """The candidates that competing employers' pipelines share on one SimPy clock.
+
+    Each :class:`HiringPipeline` given the pool joins it. The pool knows who was hired
+    by whom and when, tells a pipeline how strongly its rivals pull a candidate at an
+    offer (:meth:`rival_pull`), and makes a hired person leave every other pipeline
+    (:meth:`hired_event`).
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.pipelines: list[HiringPipeline] = []
+        self.hires: list[tuple[int, int, float]] = []  # (person, seat, hour)
+        self._hired: dict[int, simpy.Event] = {}
+
+    def join(self, pipeline: HiringPipeline) -> int:
+        """Add a pipeline; returns its seat (0, 1, ...)."""
+        self.pipelines.append(pipeline)
+        return len(self.pipelines) - 1
+
+    def hired_event(self, person: int) -> simpy.Event:
+        """The event that succeeds when ``person`` is hired by any employer."""
+        event = self._hired.get(person)
+        if event is None:
+            event = self._hired[person] = self.env.event()
+        return event
+
+    def rival_pull(self, person: int, search_state: int, pipeline: HiringPipeline) -> float:
+        """Sum of the acceptance probabilities of the rival offers ``person`` expects.
+
+        A rival counts while the person is in its pipeline, qualified and past screening.
+        """
+        state = np.array([search_state])
+        return float(
+            sum(
+                acceptance_probability(p.spec, state, p.salary)[0]
+                for p in self.pipelines
+                if p is not pipeline and p.expects_offer(person)
+            )
+        )
+
+    def hire(self, person: int, pipeline: HiringPipeline, hour: float) -> None:
+        """``person`` accepted ``pipeline``'s offer: they leave every other pipeline."""
+        event = self.hired_event(person)
+        if event.triggered:  # pragma: no cover - a hired person's processes have ended
+            raise RuntimeError(f"person {person} hired twice")
+        self.hires.append((person, pipeline.seat_, hour))
+        event.succeed(pipeline.seat_)
