@@ -338,7 +338,8 @@ class Market(mesa.Agent):
         names = [a.name for a in adsets]
         if len(set(names)) != len(names):
             raise PolicyError(f"ad set names must be unique, got {names}")
-        left = self.units.money(self.budget_total - self.spend)
+        # The auction that crosses the budget still counts: what is left may be just below 0.
+        left = max(self.units.money(self.budget_total - self.spend), 0.0)
         planned = sum(a.budget for a in adsets)
         for a in adsets:
             self._check(a)

@@ -157,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     val.add_argument("--seed", type=int, help="root seed (default: each scenario's)")
 
+    lg = sub.add_parser("league", help="strategies compete as employers with identical vacancies")
+    lg.add_argument("scenario", help="scenario file or bundled scenario name")
+    lg.add_argument("--strategies", required=True, help="comma-separated ids (at least 2)")
+    lg.add_argument("--seats", type=int, help="employers per game (default: the scenario's, >= 2)")
+    lg.add_argument(
+        "--out", metavar="DIR", help="report folder (default results/league-<scenario>)"
+    )
+    lg.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    lg.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    common(lg, 3)
+
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
         "what", nargs="?", default="strategies",
@@ -170,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
                 "report": _report, "export": _export, "list": _list,
-                "validate": _validate}  # fmt: skip
+                "validate": _validate, "league": _league}  # fmt: skip
     try:
         return commands[args.command](args)
     except RecruitsimError as exc:
@@ -198,13 +209,19 @@ def _run(args) -> int:
     _check_count("--replications", args.replications)
     _check_seed(args.seed)
     scenario = _load(args.scenario, args)
-    sid = args.strategy or scenario.strategy.id
-    params = dict(scenario.strategy.params) if args.strategy is None else {}
+    first = scenario.employer(0)  # the scenario itself unless it lists [[employers]]
+    sid = args.strategy or first.strategy.id
+    params = dict(first.strategy.params) if args.strategy is None else {}
     params.update(_pairs(args.param, "--param"))
     strategies.make(sid, **params)  # fail fast on an unknown id or parameter
     results = []
     for rep in range(args.replications):
-        res = run(scenario, strategies.make(sid, **params), seed=args.seed, replication=rep)
+        # With competing employers the given strategy plays the first; the rest their own.
+        plays = [strategies.make(sid, **params)] + [
+            strategies.make(e.strategy.id, **e.strategy.params) for e in scenario.employers[1:]
+        ]
+        res = run(scenario, plays if len(plays) > 1 else plays[0], seed=args.seed,
+                  replication=rep)  # fmt: skip
         results.append(res)
         m = res.metrics
         cpqa = m["cost_per_qualified_application"]
@@ -215,6 +232,16 @@ def _run(args) -> int:
             f"spend {m['spend']:,.0f} {res.currency} · cost/qualified application "
             f"{'—' if cpqa is None else f'{cpqa:,.0f}'}"
         )
+        for e in res.employers:
+            m, price = e["metrics"], res.market.get("price_of_competition", {}).get(e["name"], {})
+            ratio = price.get("cpm_ratio")
+            print(
+                f"  {e['name']} · {e['strategy']}: spend {m['spend']:,.0f} · "
+                f"CPM {m['cpm'] or 0:,.1f} ({'—' if ratio is None else f'{ratio:.2f}'}x alone) · "
+                "qualified applications "
+                f"{m['qualified_applications']} · hires {m['hires']} · offers lost to a "
+                f"competitor {e['pipeline']['offers_lost_to_competitor']}"
+            )
     if args.json:
         data = [r.to_dict() for r in results]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2)
@@ -223,6 +250,30 @@ def _run(args) -> int:
         else:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _league(args) -> int:
+    from sim.lab.league import play, write_league
+
+    _check_count("--replications", args.replications)
+    _check_count("--workers", args.workers)
+    _check_seed(args.seed)
+    scenario = _load(args.scenario, args)
+    ids = _strategy_ids(args.strategies)
+    seats = args.seats if args.seats is not None else max(scenario.n_employers, 2)
+    root = scenario.seed if args.seed is None else args.seed
+
+    def progress(done: int, total: int) -> None:
+        sys.stderr.write(f"league: replication {done}/{total} done\n")
+
+    rows = play(scenario, ids, seats=seats, replications=args.replications, seed=root,
+                workers=args.workers, progress=progress)  # fmt: skip
+    out = Path(args.out or f"results/league-{scenario.name}")
+    command = "recruitsim " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    html = write_league(rows, out, scenario=scenario, seats=seats, seed=root, command=command)
+    print((out / "report.md").read_text(encoding="utf-8"))
+    print(f"wrote {out / 'games.csv'}, {out / 'standings.csv'} and the report {html}")
     return 0
 
 
