@@ -315,6 +315,7 @@ class Market(mesa.Agent):
         self.spend = 0.0
         self.stopped = False  # the vacancy is filled and the campaign stopped
         self.exchange = None  # an AdExchange when competing employers share the auctions
+        self._position_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # see _positions
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -555,14 +556,27 @@ class Market(mesa.Agent):
                 continue
             if (a.hours and hour % 24 not in a.hours) or st.spent_today >= st.day_budget:
                 continue
-            pos = np.minimum(np.searchsorted(st.audience, person), st.audience.size - 1)
-            member = st.audience[pos] == person
+            pos = self._positions(st)[person]
+            member = pos >= 0
             if a.frequency_cap is not None:
                 member &= st.freq[person] < a.frequency_cap
             if member.any():
                 local = pos[member]
                 best[member] = np.maximum(best[member], self._bid(st, st.value[local], local))
         return best
+
+    def _positions(self, st: _AdSetState) -> np.ndarray:
+        """Each person's place in the ad set's audience (-1 if not in it), int32 shape (n,).
+
+        Kept while the audience array stays the same (a rival's auctions look people up
+        every hour).
+        """
+        cached = self._position_cache.get(st.key)
+        if cached is None or cached[0] is not st.audience:
+            pos = np.full(self.pop.size, -1, dtype=np.int32)
+            pos[st.audience] = np.arange(st.audience.size, dtype=np.int32)
+            cached = self._position_cache[st.key] = (st.audience, pos)
+        return cached[1]
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:

@@ -270,7 +270,12 @@ def _league(args) -> int:
     rows = play(scenario, ids, seats=seats, replications=args.replications, seed=root,
                 workers=args.workers, progress=progress)  # fmt: skip
     out = Path(args.out or f"results/league-{scenario.name}")
-    command = "recruitsim " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    command = (
+        f"recruitsim league {args.scenario} --strategies {args.strategies} --seats {seats} "
+        f"--replications {args.replications} --seed {root}"
+        + (f" --population {args.population}" if args.population else "")
+        + "".join(f" --set {item}" for item in args.set or [])
+    )
     html = write_league(rows, out, scenario=scenario, seats=seats, seed=root, command=command)
     print((out / "report.md").read_text(encoding="utf-8"))
     print(f"wrote {out / 'games.csv'}, {out / 'standings.csv'} and the report {html}")
