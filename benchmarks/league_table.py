@@ -7,7 +7,8 @@ Usage::
 
 It runs :data:`COMMAND` (``recruitsim league ...``) into ``results/reference/league/``
 and puts the standings table of its ``report.md`` between the ``league-table`` markers
-of the README, so the README's table is always that command's output.
+of the README, so the README's table is always that command's output. ``--no-run``
+copies the table of the report already there.
 """
 
 from __future__ import annotations

@@ -264,7 +264,7 @@ def _score(games: list[dict], metric: str) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def ranking_table(table: list[dict], currency: str) -> Table:
+def ranking_table(table: list[dict], currency: str, replications: int) -> Table:
     """The standings as a report table (mean ±95 % CI half-width)."""
     header = ["rank", "strategy", *(label for _, label, _ in LEAGUE_METRICS), "rank on cost"]
     rows = []
@@ -274,7 +274,7 @@ def ranking_table(table: list[dict], currency: str) -> Table:
         for metric, _, fmt in LEAGUE_METRICS:
             est = {"mean": s[metric], "ci_low": s[f"{metric}_low"],
                    "ci_high": s[f"{metric}_high"], "n": s[f"{metric}_n"]}  # fmt: skip
-            cells.append(_estimate_text(est, fmt))
+            cells.append(_estimate_text(est, fmt, replications))
         cells.append("—" if s["rank_cost_per_hire"] is None else str(s["rank_cost_per_hire"]))
         rows.append(tuple(cells))
     caption = (
@@ -299,8 +299,8 @@ def write_league(
 ) -> Path:
     """Write the league's report (``report.md``, ``report.html``) and tables.
 
-    ``games.csv`` holds one row per employer per game per replication,
-    ``standings.csv`` and ``standings.json`` the ranking.
+    ``games.csv`` and ``games.json`` hold one row per employer per game per replication
+    (:func:`play`), ``standings.csv`` and ``standings.json`` the ranking.
 
     Returns
     -------
@@ -311,6 +311,7 @@ def write_league(
     out.mkdir(parents=True, exist_ok=True)
     table = standings(rows)
     _write_csv(out / "games.csv", rows)
+    (out / "games.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     _write_csv(out / "standings.csv", table)
     (out / "standings.json").write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
     reps = len({r["replication"] for r in rows})
@@ -327,7 +328,7 @@ def write_league(
             "replications with common random numbers."
         ),
         Heading(2, "Standings"),
-        ranking_table(table, base.budget.currency),
+        ranking_table(table, base.budget.currency, reps),
         Heading(2, "Manifest"),
         Bullets(
             tuple(
