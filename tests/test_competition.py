@@ -278,3 +278,16 @@ def test_a_league_with_one_strategy_is_refused_in_one_line():
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "at least 2 strategies" in done.stderr
+
+
+def test_run_plays_a_competition_scenarios_rivals_from_the_command_line(tmp_path):
+    out = tmp_path / "run.json"
+    cmd = [sys.executable, "-m", "sim", "run", "store-managers-oslo-competition",
+           "--strategy", "broad", "--population", "3000", "--set", "campaign.days=2",
+           "--json", str(out)]  # fmt: skip
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Kjede Nord · broad-v1" in done.stdout and "Butikk Sør · broad-v1" in done.stdout
+    d = json.loads(out.read_text())
+    assert d["strategy"] == "broad-v1" and len(d["employers"]) == 2
+    assert set(d["market"]["price_of_competition"]) == {"Kjede Nord", "Butikk Sør"}
