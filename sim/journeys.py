@@ -160,7 +160,10 @@ def _run_facts(model) -> RunFacts:
     ad_sets = []
     for name in eng.ad_set_names:
         st = eng._states[name]
-        rate = np.diff(np.r_[0.0, st.cum_rate]) if st.cum_rate.size else np.zeros(0)
+        # Each member's ad opportunities per day, as the market draws them.
+        rate = eng.view(st.adset.platform).sessions[st.audience].astype(np.float64) * (
+            PLATFORMS[st.adset.platform].ads_per_session
+        )
         ad_sets.append(
             AdSetFacts(
                 key=st.key, name=name, platform=st.adset.platform,

@@ -324,6 +324,8 @@ class Market(mesa.Agent):
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
         self.spend = 0.0
         self.stopped = False  # the vacancy is filled and the campaign stopped
+        self.exchange = None  # an AdExchange when competing employers share the auctions
+        self._position_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # see _positions
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -347,7 +349,8 @@ class Market(mesa.Agent):
         names = [a.name for a in adsets]
         if len(set(names)) != len(names):
             raise PolicyError(f"ad set names must be unique, got {names}")
-        left = self.units.money(self.budget_total - self.spend)
+        # The auction that crosses the budget still counts: what is left may be just below 0.
+        left = max(self.units.money(self.budget_total - self.spend), 0.0)
         planned = sum(a.budget for a in adsets)
         for a in adsets:
             self._check(a)
@@ -498,16 +501,15 @@ class Market(mesa.Agent):
         local = _draw_members(st.alias_prob, st.alias, rng.random(n))
         z = rng.standard_normal((2, n))
         competing = median * demand * st.price_mult[local] * np.exp(market.bid_dispersion * z[0])
+        if self.exchange is not None:  # competing employers' ad sets bid too
+            rivals = self.exchange.rival_bids(self, a.platform, st.audience[local], hour)
+            competing = np.maximum(competing, rivals)
         clearing = np.maximum(competing, FLOOR_SHARE * median)
         value = st.value[local]
         noisy = st.objective not in ("reach", "awareness")
         if noisy and self.optimiser.prediction_noise > 0:
             value = value * np.exp(self.optimiser.prediction_noise * z[1])
-        bid = st.lam * value
-        if self.optimiser.variance_reduction:
-            bid = bid * st.group_mult[st.gender[local]]
-        if a.bid_cap is not None:
-            bid = np.minimum(bid, a.bid_cap)
+        bid = self._bid(st, value, local)
         won = np.flatnonzero(bid > clearing)
         price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
         who = local[won]
@@ -557,6 +559,59 @@ class Market(mesa.Agent):
             )
             self._shares[key] = (weights, open_share)
         return self._shares[key]
+
+    def _bid(self, st: _AdSetState, value: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """The ad set's bids (CPM, simulated money) for members ``local`` of predicted ``value``.
+
+        ``lambda x value``, times the variance-reduction multiplier of the member's sex,
+        capped at the ad set's bid cap; shape like ``local``.
+        """
+        bid = st.lam * value
+        if self.optimiser.variance_reduction:
+            bid = bid * st.group_mult[st.gender[local]]
+        if st.adset.bid_cap is not None:
+            bid = np.minimum(bid, st.adset.bid_cap)
+        return bid
+
+    def bids_for(self, platform: str, person: np.ndarray, hour: int) -> np.ndarray:
+        """What this market's ad sets bid for ``person`` (shape (k,)) on ``platform`` now.
+
+        For a competing employer's auctions (:class:`sim.exchange.AdExchange`): the
+        highest bid among the active ad sets on ``platform`` that have the person in
+        their audience, are open this hour, have money left today and have not reached
+        the person's frequency cap, at the predicted value (the auction's own noise is
+        the winner's); 0 where none bids. Shape (k,), CPM in simulated money.
+        """
+        best = np.zeros(person.size)
+        if self.stopped:
+            return best
+        for st in self._active:
+            a = st.adset
+            if a.platform != platform or st.budget_left <= 0 or not st.audience.size:
+                continue
+            if (a.hours and hour % 24 not in a.hours) or st.spent_today >= st.day_budget:
+                continue
+            pos = self._positions(st)[person]
+            member = pos >= 0
+            if a.frequency_cap is not None:
+                member &= st.freq[person] < a.frequency_cap
+            if member.any():
+                local = pos[member]
+                best[member] = np.maximum(best[member], self._bid(st, st.value[local], local))
+        return best
+
+    def _positions(self, st: _AdSetState) -> np.ndarray:
+        """Each person's place in the ad set's audience (-1 if not in it), int32 shape (n,).
+
+        Kept while the audience array stays the same (a rival's auctions look people up
+        every hour).
+        """
+        cached = self._position_cache.get(st.key)
+        if cached is None or cached[0] is not st.audience:
+            pos = np.full(self.pop.size, -1, dtype=np.int32)
+            pos[st.audience] = np.arange(st.audience.size, dtype=np.int32)
+            cached = self._position_cache[st.key] = (st.audience, pos)
+        return cached[1]
 
     @staticmethod
     def _reduce_variance(st: _AdSetState) -> None:

@@ -14,6 +14,7 @@ come from giving every strategy of replication *r* the same component seeds — 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import mesa
@@ -24,12 +25,14 @@ from sim import journeys as sim_journeys
 from sim import occupations
 from sim.campaign import CampaignBrief, PlatformInfo, Strategy, VacancyBrief
 from sim.employer import Employer
+from sim.errors import StrategyError
+from sim.exchange import AdExchange, competition_outcomes, market_summary
 from sim.interests import TOPIC_NAMES
 from sim.market import Market
 from sim.metrics import Truth, by_group, daily_row, distinct, summarize
 from sim.network import OrganicSharing
 from sim.people import People
-from sim.pipeline import HiringPipeline
+from sim.pipeline import CandidatePool, HiringPipeline
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
 from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate, qualified_mask
 from sim.scenario import Scenario
@@ -154,8 +157,75 @@ def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
 DAY_ORDER = (Employer, OrganicSharing, People, Market)  # who acts first at a day's start
 
 
+def seat_seeds(seeds: RunSeeds, seat: int) -> RunSeeds:
+    """The streams of employer ``seat`` in a run with competing employers.
+
+    Seat 0 has the run's own streams (so a one-employer run is unchanged); seat *k*
+    has, for each component but the population, the child ``spawn_key + (k,)``. The
+    population is everyone's.
+    """
+    if seat == 0:
+        return seeds
+
+    def child(ss: np.random.SeedSequence) -> np.random.SeedSequence:
+        return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, seat))
+
+    return RunSeeds(seeds.root_entropy, seeds.replication, seeds.population,
+                    child(seeds.market), child(seeds.behaviour), child(seeds.pipeline),
+                    child(seeds.strategy))  # fmt: skip
+
+
+class _SharedDynamics:
+    """Another employer's view of the people's search dynamics: it never steps them.
+
+    The people's search states, jobs and homes are one process whatever the number of
+    employers; the first seat's :class:`~sim.people.People` steps it each day and the
+    others read it (their ``start_day`` runs after the first seat's).
+    """
+
+    def __init__(self, dynamics) -> None:
+        self._dynamics = dynamics
+
+    def step_day(self) -> None:
+        """Stepped by the first seat's people."""
+
+    def __getattr__(self, name: str):
+        return getattr(self._dynamics, name)
+
+
+@dataclass(eq=False)
+class Seat:
+    """One employer's actors in a run: its people's response, site, ads, pipeline, strategy.
+
+    Attributes
+    ----------
+    seat : int
+        Index of the employer in the scenario's ``employers`` (0 for the single form).
+    scenario : Scenario
+        The employer's one-employer scenario (:meth:`Scenario.employer`).
+    qualified : numpy.ndarray of bool, shape (n,)
+        Ground truth for this employer's vacancy at the campaign's start.
+    """
+
+    seat: int
+    name: str
+    scenario: Scenario
+    strategy: Strategy
+    qualified: np.ndarray
+    people: People
+    employer: Employer
+    sharing: OrganicSharing
+    market: Market
+    brief: CampaignBrief
+    truth: Truth
+    pipeline: HiringPipeline | None = None
+    reports: list = field(default_factory=list)
+    seen: np.ndarray | None = None  # reached so far (the daily series)
+    day_start: int = 0  # first log row of the current day
+
+
 class RecruitingModel(mesa.Model):
-    """One campaign of one strategy in one scenario.
+    """One campaign of one strategy — or several competing employers — in one scenario.
 
     The actors are the model's Mesa agents: the :class:`~sim.people.People` (one agent
     holding columns), the :class:`~sim.employer.Employer`, the employees' organic
@@ -174,74 +244,124 @@ class RecruitingModel(mesa.Model):
        :class:`mesa.DataCollector` gathers the day's row of the daily series, and the
        strategy reads the day's report and may revise its ad sets.
 
+    **Competing employers.** A scenario with ``[[employers]]`` gets one :class:`Seat`
+    per employer: its own people's response (awareness, fatigue, clicks and applications
+    per person and per employer), career site, ads (frequency caps per employer), ATS,
+    pipeline and strategy, and its own streams (:func:`seat_seeds`). They share the
+    population, its search dynamics, the platforms and the background competition; an
+    :class:`~sim.exchange.AdExchange` puts each employer's bids into the others' auctions
+    and a :class:`~sim.pipeline.CandidatePool` their candidates on one clock. The first
+    seat's actors are also the model's ``people``, ``employer``, ``market`` ...
+
     Parameters
     ----------
     scenario : Scenario
-    strategy : Strategy
-        Reset here with its own stream and the brief.
+    strategy : Strategy or sequence of Strategy
+        Reset here with its own stream and the brief; one per employer when the scenario
+        lists several.
     seeds : RunSeeds
     population : Population, optional
         Reuse a population drawn from ``seeds.population`` (common random numbers).
+    seats : sequence of int, optional
+        Which employers' streams the employers take (default 0, 1, ...); a one-employer
+        scenario of employer *k* run alone with ``seats=(k,)`` meets the same streams as
+        employer *k* in the competition (the price of competition).
     """
 
     def __init__(
         self,
         scenario: Scenario,
-        strategy: Strategy,
+        strategy: Strategy | Sequence[Strategy],
         seeds: RunSeeds,
         population: Population | None = None,
+        seats: Sequence[int] | None = None,
     ) -> None:
         super().__init__(rng=np.random.default_rng(seeds.pipeline))
+        n = scenario.n_employers
+        strategies = list(strategy) if isinstance(strategy, list | tuple) else [strategy]
+        if len(strategies) != n:
+            raise StrategyError(
+                f"scenario {scenario.name!r} has {n} employer(s): give one strategy for each, "
+                f"got {len(strategies)}"
+            )
+        seats = tuple(range(n)) if seats is None else tuple(seats)
         self.scenario = scenario
-        self.strategy = strategy
         self.seeds = seeds
         self.population = population or generate(scenario.population, seeds.population)
         pop = self.population
         self.units = Units(pop.weight)
-        self.qualified = qualified_mask(pop, scenario.vacancy)
+        self.env = simpy.Environment()
+        self.pool = CandidatePool(self.env) if n > 1 else None
+        self.seats: list[Seat] = []
+        for k, (seat, strat) in enumerate(zip(seats, strategies, strict=True)):
+            self.seats.append(self._seat(scenario.employer(k), seat, strat, first=k == 0))
+        first = self.seats[0]
+        self.strategy, self.people, self.employer = first.strategy, first.people, first.employer
+        self.sharing, self.market, self.brief = first.sharing, first.market, first.brief
+        self.qualified, self.truth, self.reports = first.qualified, first.truth, first.reports
+        self.pipeline = first.pipeline
+        self.exchange = AdExchange([s.market for s in self.seats]) if n > 1 else None
+        for s in self.seats:
+            s.market.exchange = self.exchange
+        reporters = {"daily": self._daily_row}
+        reporters.update({f"daily_{s.seat}": [self._daily_row, [s]] for s in self.seats[1:]})
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        for s in self.seats:
+            s.strategy.reset(rng=np.random.default_rng(seat_seeds(seeds, s.seat).strategy),
+                             brief=s.brief)  # fmt: skip
+            s.market.set_ad_sets(s.strategy.plan(), day=0)
+        self.env.process(self._clock())
+
+    def _seat(self, scenario: Scenario, seat: int, strategy: Strategy, first: bool) -> Seat:
+        """Build employer ``seat``'s actors (the first seat's people step the dynamics)."""
+        pop, seeds = self.population, seat_seeds(self.seeds, seat)
+        qualified = qualified_mask(pop, scenario.vacancy)
         market_rng = np.random.default_rng(seeds.market)
         behaviour_rng = np.random.default_rng(seeds.behaviour)
         employer_rng = np.random.default_rng(int(market_rng.integers(2**63)))
-        dynamics_rng = np.random.default_rng(int(behaviour_rng.integers(2**63)))
-        self.people = People(
-            self, pop, scenario.population, scenario.vacancy, self.qualified,
-            dynamics_rng, behaviour_rng,
+        dynamics_seed = int(behaviour_rng.integers(2**63))
+        if seat != 0:  # the search dynamics are everyone's: always the run's own stream
+            dynamics_seed = int(np.random.default_rng(self.seeds.behaviour).integers(2**63))
+        people = People(
+            self, pop, scenario.population, scenario.vacancy, qualified,
+            np.random.default_rng(dynamics_seed), behaviour_rng,
         )  # fmt: skip
-        self.employer = Employer(
-            self, pop, self.people, scenario.vacancy, scenario.campaign, self.units, employer_rng
+        if not first:
+            people.dynamics = _SharedDynamics(self.seats[0].people.dynamics)
+        employer = Employer(
+            self, pop, people, scenario.vacancy, scenario.campaign, self.units, employer_rng
         )
-        self.sharing = OrganicSharing(
-            self, scenario.organic, scenario.vacancy, pop, self.people, self.employer,
+        sharing = OrganicSharing(
+            self, scenario.organic, scenario.vacancy, pop, people, employer,
             np.random.default_rng(int(employer_rng.integers(2**63))),
         )  # fmt: skip
-        self.market = Market(
-            self, pop, self.people, self.employer, scenario.platforms, scenario.market,
+        market = Market(
+            self, pop, people, employer, scenario.platforms, scenario.market,
             scenario.optimiser, scenario.vacancy, scenario.campaign.objective,
             scenario.campaign.days, scenario.budget.total, scenario.budget.currency,
             self.units, market_rng,
         )  # fmt: skip
-        self.brief = make_brief(scenario, pop)
-        self.reports = []
-        self.truth = Truth(self.qualified, pop.gender, pop.search_state)
-        self._seen = np.zeros(pop.size, dtype=bool)
-        self._day_start = 0  # first log row of the current day
-        self.datacollector = mesa.DataCollector(model_reporters={"daily": self._daily_row})
-        self.env = simpy.Environment()
+        names = self.scenario.employers
+        s = Seat(
+            seat=seat, name=names[seat].name if names else scenario.name, scenario=scenario,
+            strategy=strategy, qualified=qualified, people=people, employer=employer,
+            sharing=sharing, market=market, brief=make_brief(scenario, pop),
+            truth=Truth(qualified, pop.gender, pop.search_state),
+            seen=np.zeros(pop.size, dtype=bool),
+        )  # fmt: skip
         spec = scenario.pipeline
-        self.pipeline = HiringPipeline(
+        s.pipeline = HiringPipeline(
             self.env, spec,
             np.random.default_rng(
                 np.random.SeedSequence(seeds.pipeline.entropy,
                                        spawn_key=(*seeds.pipeline.spawn_key, 0))
             ),
             hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
-            on_filled=self._filled, weight=pop.weight,
-            campaign_days=scenario.campaign.days,
+            on_filled=lambda hour: self._filled(s, hour), weight=pop.weight, pool=self.pool,
+            campaign_days=s.scenario.campaign.days,
         )  # fmt: skip
-        self.employer.on_applications = self.pipeline.submit
-        strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
-        self.market.set_ad_sets(strategy.plan(), day=0)
-        self.env.process(self._clock())
+        employer.on_applications = s.pipeline.submit
+        return s
 
     @property
     def day(self) -> int:
@@ -253,10 +373,11 @@ class RecruitingModel(mesa.Model):
         """The impression log (:class:`sim.market.ImpressionLog`): ``log.arrays()``."""
         return self.market.log
 
-    def _filled(self, hour: float) -> None:
-        """The vacancy is filled: stop the campaign if the scenario says so and it still runs."""
-        if self.scenario.pipeline.stop_when_filled and hour < 24 * self.scenario.campaign.days:
-            self.market.stopped = True
+    def _filled(self, seat: Seat, hour: float) -> None:
+        """An employer's vacancy is filled: stop its campaign if its scenario says so and it
+        still runs."""
+        if seat.scenario.pipeline.stop_when_filled and hour < 24 * seat.scenario.campaign.days:
+            seat.market.stopped = True
 
     def _clock(self):
         """The SimPy process that delivers ads hour by hour until the campaign ends."""
@@ -264,35 +385,41 @@ class RecruitingModel(mesa.Model):
             if hour % 24 == 0:
                 for actor in DAY_ORDER:
                     self.agents_by_type[actor].do("start_day", hour // 24)
-            self.market.deliver_hour(hour)
+            if self.exchange is None:
+                self.market.deliver_hour(hour)
+            else:
+                self.exchange.deliver_hour(hour)
             yield self.env.timeout(1)
 
-    def _daily_row(self) -> dict:
-        """The day's row of the daily series (a DataCollector model reporter)."""
+    def _daily_row(self, seat: Seat | None = None) -> dict:
+        """An employer's row of the daily series (a DataCollector model reporter)."""
+        s = seat or self.seats[0]
         day = self.steps - 1
-        log = self.market.log
-        spent = self.datacollector.model_vars["daily"][-1]["cumulative_spend"] if day else 0.0
-        row = daily_row(day, log.since(self._day_start), self.truth, self._seen, spent,
+        log = s.market.log
+        key = "daily" if s is self.seats[0] else f"daily_{s.seat}"
+        spent = self.datacollector.model_vars[key][-1]["cumulative_spend"] if day else 0.0
+        row = daily_row(day, log.since(s.day_start), s.truth, s.seen, spent,
                         self.units.weight)  # fmt: skip
-        self._day_start = log.size
-        row["aided_awareness_qualified"] = self.people.aided_awareness[day]
+        s.day_start = log.size
+        row["aided_awareness_qualified"] = s.people.aided_awareness[day]
         return row
 
     def step(self) -> None:
-        """Advance one day: 24 hours of delivery, then the strategy's daily update."""
+        """Advance one day: 24 hours of delivery, then the strategies' daily update."""
         day = self.steps - 1  # Mesa counts the step before running it
         self.env.run(until=(day + 1) * 24)
         for actor in DAY_ORDER:
             self.agents_by_type[actor].do("end_day", day)
         self.datacollector.collect(self)
-        report = self.market.report(day)
-        self.reports.append(report)
+        for s in self.seats:
+            s.reports.append(s.market.report(day))
         if self.steps >= self.scenario.campaign.days:
             self.running = False
             return
-        revised = self.strategy.update(report)
-        if revised is not None:
-            self.market.set_ad_sets(revised, day=self.steps)
+        for s in self.seats:
+            revised = s.strategy.update(s.reports[-1])
+            if revised is not None:
+                s.market.set_ad_sets(revised, day=self.steps)
 
     def run(self) -> None:
         """Step until the campaign ends, then let the hiring pipeline run its extra days."""
@@ -302,10 +429,20 @@ class RecruitingModel(mesa.Model):
         if end > self.env.now:
             self.env.run(until=end)
 
+    def daily(self, seat: Seat) -> list[dict]:
+        """An employer's daily series."""
+        key = "daily" if seat is self.seats[0] else f"daily_{seat.seat}"
+        return self.datacollector.model_vars[key]
+
 
 @dataclass
 class RunResult:
-    """The outcome of one run: summary metrics, daily series, per-platform breakdown."""
+    """The outcome of one run: summary metrics, daily series, per-platform breakdown.
+
+    With several employers, ``metrics`` and the other per-employer fields are the first
+    employer's (the seat the run's first strategy plays); ``employers`` holds every
+    employer's and ``market`` what the competition did (:func:`sim.exchange.market_summary`).
+    """
 
     scenario: str
     strategy: str
@@ -322,10 +459,15 @@ class RunResult:
     delivery: dict = field(default_factory=dict)
     pipeline: dict = field(default_factory=dict)
     journeys: dict | None = None  # sim.journeys.sample(...) when the run recorded journeys
+    employers: list[dict] = field(default_factory=list)
+    market: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """The run summary JSON object (DESIGN.md contract) with the series added."""
-        return {
+        """The run summary JSON object (DESIGN.md contract) with the series added.
+
+        ``employers`` and ``market`` appear only when several employers competed.
+        """
+        out = {
             "scenario": self.scenario,
             "strategy": self.strategy,
             "seed": self.seed,
@@ -338,7 +480,13 @@ class RunResult:
             "by_platform": self.by_platform,
             "delivery": self.delivery,
             "pipeline": self.pipeline,
-        } | ({} if self.journeys is None else {"journeys": self.journeys})
+        }
+        if self.employers:
+            out["employers"] = self.employers
+            out["market"] = self.market
+        if self.journeys is not None:
+            out["journeys"] = self.journeys
+        return out
 
 
 def run(
@@ -348,14 +496,16 @@ def run(
     replication: int = 0,
     population: Population | None = None,
     journeys: int = 0,
+    alone: bool = True,
 ) -> RunResult:
-    """Run one campaign and summarise it.
+    """Run one campaign — or several competing employers' — and summarise it.
 
     Parameters
     ----------
     scenario : Scenario
-    strategy : Strategy
-        An unfitted strategy instance (it is reset here).
+    strategy : Strategy or sequence of Strategy
+        An unfitted strategy instance (it is reset here); one per employer when the
+        scenario lists several (``scenario.n_employers``).
     seed : int, optional
         Root seed; the scenario's ``seed`` by default.
     replication : int
@@ -364,6 +514,9 @@ def run(
         A population already drawn for this seed and replication.
     journeys : int
         Record the journeys of this many people (``sim.journeys``; 0: none).
+    alone : bool
+        With several employers, also run each employer alone on the same streams for the
+        price of competition (``market["alone"]``; one extra run per employer).
 
     Returns
     -------
@@ -374,10 +527,63 @@ def run(
     seeds = run_seeds(seed, replication)
     model = RecruitingModel(scenario, strategy, seeds, population)
     model.run()
-    market, units = model.market, model.units
+    per_seat = [seat_summary(model, s) for s in model.seats]
+    first = per_seat[0]
+    result = RunResult(
+        scenario=scenario.name,
+        strategy=_strategy_id(model.strategy),
+        seed=seed,
+        replication=replication,
+        population=model.population.size,
+        days=scenario.campaign.days,
+        currency=scenario.budget.currency,
+        metrics=first["metrics"],
+        daily=first["daily"],
+        by_platform=first["by_platform"],
+        params=first["params"],
+        delivery=first["delivery"],
+        pipeline=first["pipeline"],
+    )
+    if len(model.seats) > 1:
+        result.employers = per_seat
+        solo = []
+        if alone:
+            for s in model.seats:
+                twin = _fresh(s.strategy)
+                m = RecruitingModel(s.scenario, twin, seeds, model.population, seats=(s.seat,))
+                m.run()
+                solo.append(seat_summary(m, m.seats[0])["metrics"])
+        result.market = market_summary(model, per_seat, solo)
+    if journeys > 0:  # built after the run from its own stream: the metrics do not change
+        result.journeys = sim_journeys.sample(model, journeys)
+    result.wall_time_s = time.perf_counter() - start
+    return result
+
+
+def _strategy_id(strategy) -> str:
+    return getattr(strategy, "id", type(strategy).__name__)
+
+
+def _fresh(strategy):
+    """An unfitted copy of ``strategy`` (same class and parameters)."""
+    params = strategy.get_params() if hasattr(strategy, "get_params") else {}
+    return type(strategy)(**params)
+
+
+def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
+    """One employer's outcome: the run summary's fields for that employer.
+
+    Returns
+    -------
+    dict
+        ``name``, ``strategy``, ``params``, ``metrics``, ``daily``, ``by_platform``,
+        ``delivery`` and ``pipeline`` (with ``offers_lost_to_competitor`` and
+        ``left_for_competitor`` when employers compete).
+    """
+    scenario, market, units = seat.scenario, seat.market, model.units
     log = market.log.arrays()
     pop = model.population
-    truth = model.truth
+    truth = seat.truth
     platform_names = sorted(set(market.ad_set_platforms()))
     platform_of_adset = np.array(
         [platform_names.index(p) for p in market.ad_set_platforms()] or [0]
@@ -385,7 +591,7 @@ def run(
     platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
     spend = units.money(log["price"].sum())
-    hiring = model.pipeline.metrics(spend, horizon)
+    hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
                 "offers_declined", "dropouts", "withdrawn", "in_pipeline",
                 "late_applications"):  # fmt: skip
@@ -397,43 +603,33 @@ def run(
         k: round(units.real_people(v)) for k, v in hiring["dropouts_by_stage"].items()
     }
     hiring["filled_day"] = (
-        None if model.pipeline.filled_hour is None else (model.pipeline.filled_hour / 24)
+        None if seat.pipeline.filled_hour is None else (seat.pipeline.filled_hour / 24)
     )
     hiring["campaign_stopped_early"] = market.stopped
-    counts = model.sharing.counts
+    counts = seat.sharing.counts
     organic = {key: round(units.real_people(v)) for key, v in counts.items()}
     paid = int(log["applied"].sum())  # simulated people, like the organic counts
     both = paid + counts["applications"]
     organic["share_of_applications"] = counts["applications"] / both if both else None
     hiring["organic"] = organic
     hiring["search_state_events"] = {
-        k: round(units.real_people(v)) for k, v in model.people.dynamics.events.items()
+        k: round(units.real_people(v)) for k, v in seat.people.dynamics.events.items()
     }
+    if model.pool is not None:
+        hiring.update(competition_outcomes(seat.pipeline, horizon, units))
     metrics = summarize(log, truth, weight=pop.weight, hires=hiring["hires"],
                         time_to_hire_days=hiring["time_to_hire_days"])  # fmt: skip
     metrics["cost_per_hire"] = hiring["cost_per_hire"]
-    series = model.datacollector.model_vars["daily"]
-    per_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
-    delivery = delivery_by_group(log, pop, model.qualified)
-    result = RunResult(
-        scenario=scenario.name,
-        strategy=getattr(strategy, "id", type(strategy).__name__),
-        seed=seed,
-        replication=replication,
-        population=pop.size,
-        days=scenario.campaign.days,
-        currency=scenario.budget.currency,
-        metrics=metrics,
-        daily=series,
-        by_platform=per_platform,
-        params=strategy.get_params() if hasattr(strategy, "get_params") else {},
-        wall_time_s=time.perf_counter() - start,
-        delivery=delivery,
-        pipeline=hiring,
-    )
-    if journeys > 0:  # built after the run from its own stream: the metrics do not change
-        result.journeys = sim_journeys.sample(model, journeys)
-    return result
+    return {
+        "name": seat.name,
+        "strategy": _strategy_id(seat.strategy),
+        "params": seat.strategy.get_params() if hasattr(seat.strategy, "get_params") else {},
+        "metrics": metrics,
+        "daily": model.daily(seat),
+        "by_platform": by_group(log, truth, platform_codes, platform_names, pop.weight),
+        "delivery": delivery_by_group(log, pop, seat.qualified),
+        "pipeline": hiring,
+    }
 
 
 def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict:

@@ -52,6 +52,20 @@ campaign then stops (``stop_when_filled``: only if it is still running, i.e. wit
 screening or a deadline before the campaign's end) and how long the pipeline runs on after
 the campaign (``extra_days``) are the caller's business; both are in :class:`PipelineSpec`.
 
+**Competing employers.** When several employers hire on the same clock, their
+pipelines share a :class:`CandidatePool`. A person may apply to each of them; screening,
+interviews and offers run per employer. At an offer the candidate weighs it against the
+other employers whose offer they are still expecting (qualified, past screening, in
+their pipeline): each prospect's pull is its acceptance probability *p* above (salary
+and search state), and the candidate keeps this offer (*h*, rivals *r*) with probability
+
+.. math:: p_h \\cdot \\frac{p_h}{p_h + \\sum_r p_r}
+
+(a Luce choice among the offers they expect; with no rival prospect it is *p*, as
+alone). An offer the candidate would have taken alone but turns down for a rival's is
+*lost to a competitor*. A hired person leaves every other pipeline at once (outcome
+``LEFT``, not a drop-out), and a later application of theirs ends there too.
+
 **Randomness.** All draws come from the generator passed in, one batch per
 :meth:`~HiringPipeline.submit` call in the order applications are submitted, and every
 draw an application may need is made at submission. The same inputs therefore give the
@@ -82,6 +96,8 @@ STAGES = ("screening", "interview", "offer")  # drop-out stages ("offer": the de
 
 # Outcome codes of an application (``PENDING`` while it is still in the pipeline).
 PENDING, SCREENED_OUT, DROPPED, REJECTED, DECLINED, HIRED, WITHDRAWN, LATE = range(8)
+# Only with competing employers: an offer declined for a rival's, hired by a rival.
+LOST, LEFT = 8, 9
 
 
 def acceptance_probability(
@@ -130,6 +146,8 @@ class HiringPipeline:
         The campaign's length; the application deadline when ``spec.deadline_day`` is 0.
         Without it and without ``deadline_day`` there is no deadline, which only rolling
         screening allows.
+    pool : CandidatePool, optional
+        The candidates this pipeline shares with competing employers' pipelines.
     """
 
     def __init__(
@@ -142,6 +160,7 @@ class HiringPipeline:
         on_filled: Callable[[float], None] | None = None,
         weight: float = 1.0,
         campaign_days: int | None = None,
+        pool: CandidatePool | None = None,
     ) -> None:
         if hires_wanted < 1:
             raise ValueError(f"hires_wanted must be >= 1, got {hires_wanted!r}")
@@ -165,6 +184,9 @@ class HiringPipeline:
         self.closed_ = env.event()  # succeeds when the vacancy is filled
         self.filled_hour_: float | None = None
         self.hires_ = 0
+        self.pool = pool
+        self.seat_ = pool.join(self) if pool is not None else 0
+        self._row_of: dict[int, int] = {}  # person -> latest application (with a pool)
         # One row per application (lists grow with submissions; the metrics read arrays).
         self._rec: dict[str, list] = {
             k: []
@@ -238,7 +260,7 @@ class HiringPipeline:
         to_interviews = expo[1 : 1 + rounds] * s.interview_delay_days * 24.0
         to_decision = expo[1 + rounds] * s.offer_delay_days * 24.0
         passes = u[0] < s.interview_pass_rate
-        accepts = u[1] < acceptance_probability(s, state, self.salary)
+        p_accept = acceptance_probability(s, state, self.salary)
         start = len(self._rec["person"])
         rec = self._rec
         rec["person"].extend(people.tolist())
@@ -249,6 +271,8 @@ class HiringPipeline:
             rec[key].extend([math.nan] * k)
         rec["outcome"].extend([PENDING] * k)
         rec["stage"].extend([-1] * k)
+        if self.pool is not None:
+            self._row_of.update(zip(people.tolist(), range(start, start + k), strict=True))
         for j in range(k):
             self.env.process(
                 self._candidate(
@@ -258,7 +282,8 @@ class HiringPipeline:
                     tuple(float(d) for d in to_interviews[:, j]),
                     float(to_decision[j]),
                     bool(passes[j]),
-                    bool(accepts[j]),
+                    float(u[1, j]),
+                    float(p_accept[j]),
                 )
             )
 
@@ -271,31 +296,44 @@ class HiringPipeline:
         to_interviews: tuple[float, ...],
         to_decision: float,
         passes: bool,
-        accepts: bool,
+        u_accept: float,
+        p_accept: float,
     ) -> Generator[simpy.Event, object, None]:
-        """The SimPy process of application ``i`` (``gives_up``: the hour patience ends)."""
+        """The SimPy process of application ``i`` (``gives_up``: the hour patience ends).
+
+        It accepts the offer when ``u_accept < p_accept x share``, ``share`` being the
+        offer's Luce share among the candidate's prospects (1 without competitors).
+        """
         env = self.env
         rec = self._rec
+        person = rec["person"][i]
+        gone = self.pool.hired_event(person) if self.pool is not None else None
         arrival = rec["applied"][i]
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
         if self.closed_.triggered:
             return self._end(i, WITHDRAWN)
+        if gone is not None and gone.triggered:
+            return self._end(i, LEFT)
         closes = self.deadline_hour_
         if closes is not None and arrival >= closes:
             return self._end(i, LATE)
         if self.spec.screening == "after-deadline" and env.now < closes:
             # Nothing is screened before the deadline; patience may run out while waiting.
-            yield env.timeout(max(min(closes, gives_up) - env.now, 0.0)) | self.closed_
+            yield self._or_closed(env.timeout(max(min(closes, gives_up) - env.now, 0.0)), gone)
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
+            if gone is not None and gone.triggered:
+                return self._end(i, LEFT)
             if gives_up < closes:
                 return self._end(i, DROPPED, 0)
         # Screening: queue for a recruiter until the patience runs out or the job is filled.
         with self.recruiters_.request() as req:
-            got = yield req | env.timeout(max(gives_up - env.now, 0.0)) | self.closed_
+            got = yield self._or_closed(req | env.timeout(max(gives_up - env.now, 0.0)), gone)
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
+            if gone is not None and gone.triggered:
+                return self._end(i, LEFT)
             if req not in got:
                 return self._end(i, DROPPED, 0)
             yield env.timeout(self.screening_duration)
@@ -307,9 +345,11 @@ class HiringPipeline:
         steps = [(1, d) for d in to_interviews] + [(2, to_decision)]
         for n, (stage, delay) in enumerate(steps):
             due = env.now + delay
-            yield env.timeout(max(min(due, gives_up) - env.now, 0.0)) | self.closed_
+            yield self._or_closed(env.timeout(max(min(due, gives_up) - env.now, 0.0)), gone)
             if self.closed_.triggered:
                 return self._end(i, WITHDRAWN)
+            if gone is not None and gone.triggered:
+                return self._end(i, LEFT)
             if due > gives_up:
                 return self._end(i, DROPPED, stage)
             if n == 0:
@@ -318,15 +358,34 @@ class HiringPipeline:
         if not passes:
             return self._end(i, REJECTED)
         rec["offered"][i] = float(env.now)
-        if not accepts:
-            return self._end(i, DECLINED)
+        share = 1.0
+        if self.pool is not None:
+            share = p_accept / (p_accept + self.pool.rival_pull(person, rec["state"][i], self))
+        if not u_accept < p_accept * share:
+            return self._end(i, DECLINED if not u_accept < p_accept else LOST)
         self._end(i, HIRED)
+        if self.pool is not None:
+            self.pool.hire(person, self, float(env.now))
         self.hires_ += 1
         if self.hires_ * self.weight >= self.hires_wanted - 1e-6:  # weights are not exact
             self.filled_hour_ = float(env.now)
             self.closed_.succeed(self.filled_hour_)
             if self.on_filled is not None:
                 self.on_filled(self.filled_hour_)
+
+    def _or_closed(self, event: simpy.Event, gone: simpy.Event | None) -> simpy.Event:
+        """``event``, or the vacancy filled, or (with competitors) the person hired elsewhere."""
+        either = event | self.closed_
+        return either if gone is None else either | gone
+
+    def expects_offer(self, person: int) -> bool:
+        """Whether ``person`` is still here, qualified and past screening (with a pool)."""
+        i = self._row_of.get(person)
+        if i is None:
+            return False
+        rec = self._rec
+        pending = rec["outcome"][i] == PENDING and rec["qualified"][i]
+        return pending and not math.isnan(rec["screened"][i])
 
     def _end(self, i: int, outcome: int, stage: int = -1) -> None:
         """Record application ``i``'s outcome (and drop-out stage) at the current hour."""
@@ -419,6 +478,7 @@ def pipeline_metrics(
     hired = outcome == HIRED
     dropped = outcome == DROPPED
     hires = int(hired.sum())
+    # LOST and LEFT occur only with competing employers (see CandidatePool).
     by_stage = {
         name: int((dropped & (records["stage"] == s)).sum()) for s, name in enumerate(STAGES)
     }
@@ -442,9 +502,63 @@ def pipeline_metrics(
         ),
         "interviews": int((records["interviewed"] <= horizon_hours).sum()),
         "offers": int((records["offered"] <= horizon_hours).sum()),
-        "offers_declined": int((outcome == DECLINED).sum()),
+        "offers_declined": int(np.isin(outcome, (DECLINED, LOST)).sum()),
         "dropouts": int(dropped.sum()),
         "dropouts_by_stage": by_stage,
-        "withdrawn": int((outcome == WITHDRAWN).sum()),
+        "withdrawn": int(np.isin(outcome, (WITHDRAWN, LEFT)).sum()),
         "in_pipeline": int((outcome == PENDING).sum()),
     }
+
+
+class CandidatePool:
+    """The candidates that competing employers' pipelines share on one SimPy clock.
+
+    Each :class:`HiringPipeline` given the pool joins it. The pool knows who was hired
+    by whom and when, tells a pipeline how strongly its rivals pull a candidate at an
+    offer (:meth:`rival_pull`), and makes a hired person leave every other pipeline
+    (:meth:`hired_event`).
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.pipelines: list[HiringPipeline] = []
+        self.hires: list[tuple[int, int, float]] = []  # (person, seat, hour)
+        self._hired: dict[int, simpy.Event] = {}
+
+    def join(self, pipeline: HiringPipeline) -> int:
+        """Add a pipeline; returns its seat (0, 1, ...)."""
+        self.pipelines.append(pipeline)
+        return len(self.pipelines) - 1
+
+    def hired_event(self, person: int) -> simpy.Event:
+        """The event that succeeds when ``person`` is hired by any employer."""
+        event = self._hired.get(person)
+        if event is None:
+            event = self._hired[person] = self.env.event()
+        return event
+
+    def rival_pull(self, person: int, search_state: int, pipeline: HiringPipeline) -> float:
+        """Sum of the acceptance probabilities of the rival offers ``person`` expects.
+
+        A rival counts while the person is in its pipeline, qualified and past screening.
+        """
+        state = np.array([search_state])
+        return float(
+            sum(
+                acceptance_probability(p.spec, state, p.salary)[0]
+                for p in self.pipelines
+                if p is not pipeline and p.expects_offer(person)
+            )
+        )
+
+    def hire(self, person: int, pipeline: HiringPipeline, hour: float) -> None:
+        """``person`` accepted ``pipeline``'s offer: they leave every other pipeline."""
+        event = self.hired_event(person)
+        if event.triggered:  # pragma: no cover - a hired person's processes have ended
+            raise RuntimeError(f"person {person} hired twice")
+        self.hires.append((person, pipeline.seat_, hour))
+        event.succeed(pipeline.seat_)

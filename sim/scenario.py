@@ -505,6 +505,31 @@ class StrategySpec:
 
 
 @dataclass(frozen=True)
+class EmployerSpec:
+    """One of several employers competing in the same run (an ``[[employers]]`` table).
+
+    Its ``vacancy``, ``pipeline`` and ``strategy`` tables start from the scenario's own
+    ``[vacancy]``, ``[pipeline]`` and ``[strategy]`` and change only the keys given.
+    """
+
+    name: str = _f(doc="the employer's name, used in results")
+    budget: float = _f(
+        doc="the employer's total budget over the campaign", unit="currency", min=0.0
+    )
+    vacancy: VacancySpec = _f(
+        doc="the employer's job: the scenario's [vacancy] with these keys changed"
+    )
+    pipeline: PipelineSpec = _f(
+        PipelineSpec(),
+        doc="the employer's hiring process: the scenario's [pipeline] with these keys changed",
+    )
+    strategy: StrategySpec = _f(
+        StrategySpec(),
+        doc="the employer's strategy: the scenario's [strategy] with these keys changed",
+    )
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, validated scenario."""
 
@@ -533,12 +558,47 @@ class Scenario:
     )
     strategy: StrategySpec = _f(StrategySpec(), doc="default strategy")
     seed: int = _f(20261125, doc="default root seed", min=0)
+    employers: tuple[EmployerSpec, ...] = _f(
+        (),
+        doc="several employers competing for the same people (as [[employers]] tables); "
+        "none means one employer: the scenario's own vacancy, budget, pipeline and strategy",
+    )
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the scenario's canonical JSON form (its identity in results)."""
-        blob = json.dumps(to_dict(self), sort_keys=True, default=str).encode()
+        """SHA-256 of the scenario's canonical JSON form (its identity in results).
+
+        A scenario without ``[[employers]]`` hashes as it did before the field existed.
+        """
+        data = to_dict(self)
+        if not data["employers"]:
+            del data["employers"]
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()
+
+    @property
+    def n_employers(self) -> int:
+        """How many employers compete in a run (1 for the single-vacancy form)."""
+        return max(len(self.employers), 1)
+
+    def employer(self, seat: int) -> Scenario:
+        """The one-employer scenario of employer ``seat`` (as if it ran alone).
+
+        The single-vacancy form has one employer, the scenario itself.
+        """
+        if not self.employers:
+            if seat != 0:
+                raise IndexError(seat)
+            return self
+        e = self.employers[seat]
+        return dataclasses.replace(
+            self,
+            vacancy=e.vacancy,
+            budget=dataclasses.replace(self.budget, total=e.budget),
+            pipeline=e.pipeline,
+            strategy=e.strategy,
+            employers=(),
+        )
 
     def platform(self, name: str) -> PlatformSpec:
         """The spec of platform ``name`` in this scenario."""
@@ -604,9 +664,25 @@ def resolve_scenario_path(path: str | Path) -> Path:
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
     """Validate plain data (as read from TOML) into a :class:`Scenario`."""
-    scenario = _build(Scenario, data, "", source)
+    scenario = _build(Scenario, _employers_inherit(data), "", source)
     _check_cross_fields(scenario, source)
     return scenario
+
+
+def _employers_inherit(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill each ``[[employers]]`` table's vacancy, pipeline and strategy from the scenario's."""
+    employers = data.get("employers")
+    if not isinstance(employers, list) or not all(isinstance(e, dict) for e in employers):
+        return data  # absent, or malformed: _build names the problem
+    out = dict(data, employers=[])
+    for e in employers:
+        e = dict(e)
+        for key in ("vacancy", "pipeline", "strategy"):
+            base, own = data.get(key, {}), e.get(key, {})
+            if isinstance(base, dict) and isinstance(own, dict):
+                e[key] = {**base, **own}
+        out["employers"].append(e)
+    return out
 
 
 def to_dict(obj: Any) -> Any:
@@ -846,6 +922,22 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
                 f"market.segments[{i}]",
                 f"expected age_min <= age_max, got {seg.age_min} > {seg.age_max}",
             )
+    for i, e in enumerate(s.employers):
+        if not e.budget > 0:
+            raise ScenarioError(
+                source,
+                f"employers[{i}].budget",
+                f"expected a budget > 0 {s.budget.currency}, got {e.budget:g}",
+            )
+        seat = s.employer(i)
+        try:
+            _check_cross_fields(seat, source)
+        except ScenarioError as exc:  # name the employer's field, not the top-level one
+            detail = str(exc).removeprefix(f"{source}: {exc.path}: ")
+            raise ScenarioError(source, f"employers[{i}].{exc.path}", detail) from None
+    names = [e.name for e in s.employers]
+    if len(set(names)) != len(names):
+        raise ScenarioError(source, "employers", f"an employer is listed twice: {names}")
 
 
 def _check_workplace(s: Scenario, source: str) -> None:

@@ -19,13 +19,14 @@ def test_scenario_runs_with_its_default_strategy(path):
     full = load_scenario(path)
     scenario = load_scenario(path, QUICK)
     assert scenario.vacancy == full.vacancy and scenario.platforms == full.platforms
-    strategy = strategies.make(scenario.strategy.id, **scenario.strategy.params)
-    result = run(scenario, strategy)
+    seats = [scenario.employer(k) for k in range(scenario.n_employers)]
+    plays = [strategies.make(s.strategy.id, **s.strategy.params) for s in seats]
+    result = run(scenario, plays if len(plays) > 1 else plays[0], alone=False)
     m = result.metrics
     assert result.population == 8000 and result.days == 2 and len(result.daily) == 2
     assert set(m) == set(DESIGN_METRIC_KEYS)
     assert m["impressions"] > 0, "the default strategy should deliver something"
-    assert 0 < m["spend"] <= scenario.budget.total * 1.05
+    assert 0 < m["spend"] <= seats[0].budget.total * 1.05
     assert m["qualified_by_gender"]["male"] + m["qualified_by_gender"]["female"] > 0
     assert not nan_paths(result.to_dict())
     json.dumps(result.to_dict(), allow_nan=False)

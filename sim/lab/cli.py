@@ -162,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     app = sub.add_parser("app", help="start the classroom page (a local web page)")
     app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     app.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    lg = sub.add_parser("league", help="strategies compete as employers with identical vacancies")
+    lg.add_argument("scenario", help="scenario file or bundled scenario name")
+    lg.add_argument("--strategies", required=True, help="comma-separated ids (at least 2)")
+    lg.add_argument("--seats", type=int, help="employers per game (default: the scenario's, >= 2)")
+    lg.add_argument(
+        "--out", metavar="DIR", help="report folder (default results/league-<scenario>)"
+    )
+    lg.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    lg.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    common(lg, 3)
 
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
@@ -176,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
                 "report": _report, "export": _export, "list": _list,
-                "validate": _validate, "app": _app}  # fmt: skip
+                "validate": _validate, "app": _app, "league": _league}  # fmt: skip
     try:
         return commands[args.command](args)
     except RecruitsimError as exc:
@@ -206,14 +216,19 @@ def _run(args) -> int:
     if args.journeys < 0:
         raise ScenarioError("--journeys", "", f"expected an integer >= 0, got {args.journeys}")
     scenario = _load(args.scenario, args)
-    sid = args.strategy or scenario.strategy.id
-    params = dict(scenario.strategy.params) if args.strategy is None else {}
+    first = scenario.employer(0)  # the scenario itself unless it lists [[employers]]
+    sid = args.strategy or first.strategy.id
+    params = dict(first.strategy.params) if args.strategy is None else {}
     params.update(_pairs(args.param, "--param"))
     strategies.make(sid, **params)  # fail fast on an unknown id or parameter
     results = []
     for rep in range(args.replications):
-        res = run(scenario, strategies.make(sid, **params), seed=args.seed, replication=rep,
-                  journeys=args.journeys)  # fmt: skip
+        # With competing employers the given strategy plays the first; the rest their own.
+        plays = [strategies.make(sid, **params)] + [
+            strategies.make(e.strategy.id, **e.strategy.params) for e in scenario.employers[1:]
+        ]
+        res = run(scenario, plays if len(plays) > 1 else plays[0], seed=args.seed,
+                  replication=rep, journeys=args.journeys)  # fmt: skip
         results.append(res)
         m = res.metrics
         cpqa = m["cost_per_qualified_application"]
@@ -224,6 +239,16 @@ def _run(args) -> int:
             f"spend {m['spend']:,.0f} {res.currency} · cost/qualified application "
             f"{'—' if cpqa is None else f'{cpqa:,.0f}'}"
         )
+        for e in res.employers:
+            m, price = e["metrics"], res.market.get("price_of_competition", {}).get(e["name"], {})
+            ratio = price.get("cpm_ratio")
+            print(
+                f"  {e['name']} · {e['strategy']}: spend {m['spend']:,.0f} · "
+                f"CPM {m['cpm'] or 0:,.1f} ({'—' if ratio is None else f'{ratio:.2f}'}x alone) · "
+                "qualified applications "
+                f"{m['qualified_applications']} · hires {m['hires']} · offers lost to a "
+                f"competitor {e['pipeline']['offers_lost_to_competitor']}"
+            )
     if args.json:
         data = [r.to_dict() for r in results]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2)
@@ -232,6 +257,35 @@ def _run(args) -> int:
         else:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _league(args) -> int:
+    from sim.lab.league import play, write_league
+
+    _check_count("--replications", args.replications)
+    _check_count("--workers", args.workers)
+    _check_seed(args.seed)
+    scenario = _load(args.scenario, args)
+    ids = _strategy_ids(args.strategies)
+    seats = args.seats if args.seats is not None else max(scenario.n_employers, 2)
+    root = scenario.seed if args.seed is None else args.seed
+
+    def progress(done: int, total: int) -> None:
+        sys.stderr.write(f"league: replication {done}/{total} done\n")
+
+    rows = play(scenario, ids, seats=seats, replications=args.replications, seed=root,
+                workers=args.workers, progress=progress)  # fmt: skip
+    out = Path(args.out or f"results/league-{scenario.name}")
+    command = (
+        f"recruitsim league {args.scenario} --strategies {args.strategies} --seats {seats} "
+        f"--replications {args.replications} --seed {root}"
+        + (f" --population {args.population}" if args.population else "")
+        + "".join(f" --set {item}" for item in args.set or [])
+    )
+    html = write_league(rows, out, scenario=scenario, seats=seats, seed=root, command=command)
+    print((out / "report.md").read_text(encoding="utf-8"))
+    print(f"wrote {out / 'games.csv'}, {out / 'standings.csv'} and the report {html}")
     return 0
 
 
