@@ -411,8 +411,9 @@ class DeliveryEngine:
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
         neutral = np.full(audience.size, OPEN_PASSIVE, dtype=np.uint8)
+        ctr = platform.link_ctr * self.scenario.platform(a.platform).ctr_scale
         st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, platform.link_ctr, search_state=neutral
+            self.pop, audience, vacancy, creative, ctr, search_state=neutral
         ).astype(np.float32)
         st.p_apply = behavior.apply_probability(
             self.pop, audience, vacancy, qualified=self.qualified, search_state=neutral
