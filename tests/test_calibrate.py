@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -349,20 +351,29 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_calibrate_writes_an_overlay_that_run_accepts(tmp_path):
-    out = tmp_path / "cal"
-    res = _cli(
-        "calibrate", str(EXAMPLE), "--scenario", "electrician-bergen", "--population", "20000",
-        "--replications", "2", "--workers", "1", "--out", str(out), cwd=tmp_path,
-    )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    assert "market.price_level" in res.stdout
-    for name in ("calibration.toml", "calibration.md", "fit.png"):
+def _readme_commands() -> list[str]:
+    """The shell commands of the README's "Calibrate from your own campaigns" section."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Calibrate from your own campaigns", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_walk_through_runs_as_written(tmp_path):
+    """Export -> calibrate -> a calibrated comparison of strategies, as the README says."""
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "exports").symlink_to(EXAMPLE.parent)
+    commands = _readme_commands()
+    assert [c.split()[1] for c in commands] == ["calibrate", "compare"]
+    for command in commands:
+        args = shlex.split(command)
+        assert args[0] == "recruitsim"
+        res = _cli(*args[1:], cwd=tmp_path)
+        assert res.returncode == 0, (command, res.stderr)
+    out = tmp_path / "results" / "calibration" / "quick"
+    for name in ("calibration.toml", "calibration.md", "fit.png", "results.db"):
         assert (out / name).is_file()
-    res = _cli(
-        "run", "tiny", "--set-file", str(out / "calibration.toml"), "--json", "-", cwd=tmp_path
-    )
-    assert res.returncode == 0, res.stderr
+    assert "market.price_level" in read_overlay(out / "calibration.toml")
 
 
 def test_cli_bad_export_is_one_line_and_exit_2(tmp_path):

@@ -469,7 +469,8 @@ def _calibrate(args) -> int:
     md = write_report(result, Path(args.out), scenario.name)
     print(
         f"wrote {md.parent / 'calibration.toml'}, {md} and {md.parent / 'fit.png'} "
-        f"({result.simulations} simulations, {result.seconds:.0f}s)"
+        f"({result.simulations} simulations, {result.seconds:.0f}s wall, "
+        f"{result.cpu_seconds:.0f}s CPU with {workers} worker(s))"
     )
     return 0
 
