@@ -87,6 +87,9 @@ def test_reads_a_meta_ads_manager_export(tmp_path):
 
 def test_reads_a_linkedin_campaign_manager_export(tmp_path):
     text = (
+        "Campaign Performance Report (in UTC)\n"
+        "Report Start: 3/2/2026, Report End: 3/3/2026\n"
+        "\n"
         "Start Date (in UTC),Campaign Name,Impressions,Clicks,Total Spent,Applications\n"
         "3/2/2026,Electricians Vestland,2400,11,640.2,2\n"
         "3/3/2026,Electricians Vestland,2300,9,610.8,0\n"
@@ -96,6 +99,16 @@ def test_reads_a_linkedin_campaign_manager_export(tmp_path):
     assert ex.ad_sets[0].platform == "linkedin"
     assert ex.dates == (dt.date(2026, 3, 2), dt.date(2026, 3, 3))
     assert ex.ad_sets[0].applications.tolist() == [2, 0]
+
+
+def test_reads_utf16_and_names_the_line_of_a_bad_cell_after_a_preamble(tmp_path):
+    text = "Report\nDay,Ad set name,Impressions,Link clicks,Amount spent (NOK)\n"
+    path = tmp_path / "export.csv"
+    path.write_bytes((text + "2026-03-02,a,100,2,10\n").encode("utf-16"))
+    assert read_export(path).ad_sets[0].impressions.tolist() == [100]
+    path.write_text(text + "2026-03-02,a,100,x,10\n", encoding="utf-8")
+    with pytest.raises(ExportError, match=r"export\.csv, row 3, column 'Link clicks'"):
+        read_export(path)
 
 
 def test_reads_a_semicolon_file_with_decimal_commas(tmp_path):

@@ -275,7 +275,9 @@ def _key(header: str) -> str:
     return " ".join(text.lower().replace("_", " ").split())
 
 
-def detect_layout(header: list[str], source: str = "<export>") -> tuple[str, dict[str, int]]:
+def detect_layout(
+    header: list[str], source: str = "<export>", row: int = 1
+) -> tuple[str, dict[str, int]]:
     """Which layout a header row is, and the column of each canonical field.
 
     Raises
@@ -303,11 +305,16 @@ def detect_layout(header: list[str], source: str = "<export>") -> tuple[str, dic
     wanted = [LAYOUTS[layout][m][0] for m in missing]
     raise ExportError(
         source,
-        1,
+        row,
         None,
         f"not a recognised export: closest is the {layout} layout, missing "
         f"{', '.join(map(repr, wanted))}; got columns {', '.join(map(repr, header))}",
     )
+
+
+def _delimiter(line: str) -> str:
+    """The most frequent of ``;``, tab and ``,`` in a header line (``,`` if none)."""
+    return max((";", "\t", ","), key=line.count) if any(c in line for c in ";\t,") else ","
 
 
 def _number(text: str, decimal_comma: bool) -> float:
@@ -351,7 +358,9 @@ def read_export(path: str | Path) -> CampaignExport:
     path = Path(path)
     source = path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # some ads managers write UTF-16
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
     except OSError as exc:
         raise ExportError(str(path), None, None, f"cannot read file: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
@@ -362,14 +371,28 @@ def read_export(path: str | Path) -> CampaignExport:
             f"expected UTF-8 text, got byte {exc.object[exc.start]:#x} at {exc.start}",
         ) from None
     lines = text.splitlines()
-    first = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")), None)
-    if first is None:
+    candidates = [i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
+    if not candidates:
         raise ExportError(source, None, None, "the file is empty")
-    head = lines[first]
-    delimiter = max((";", "\t", ","), key=head.count) if any(c in head for c in ";\t,") else ","
+
+    # The header is the first line that matches a layout among the first few (report
+    # titles and date ranges may come before it); if none does, the first line is blamed.
+    def header_at(i: int) -> tuple[str, list[str]]:
+        delimiter = _delimiter(lines[i])
+        return delimiter, next(csv.reader([lines[i]], delimiter=delimiter))
+
+    for first in candidates[:12]:
+        delimiter, header = header_at(first)
+        try:
+            layout, cols = detect_layout(header, source, row=first + 1)
+            break
+        except ExportError:
+            continue
+    else:
+        first = candidates[0]
+        delimiter, header = header_at(first)
+        layout, cols = detect_layout(header, source, row=first + 1)  # raises, naming it
     rows = list(csv.reader(lines[first:], delimiter=delimiter))
-    header = rows[0]
-    layout, cols = detect_layout(header, source)
     decimal_comma = delimiter == ";"
     out: list[ExportRow] = []
     for offset, cells in enumerate(rows[1:], start=1):
