@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def main() -> None:
     scenario = load_scenario("electrician-bergen")
     if args.population:
         scenario = replace_path(scenario, "population.size", args.population)
+    print("# Calibration: parameter recovery\n")
+    print(f"Output of `python benchmarks/calibration_recovery.py {' '.join(sys.argv[1:])}`.\n")
     start = time.perf_counter()
 
     fits = []
