@@ -245,6 +245,7 @@ def apply_probability(
     if qualified is None:
         qualified = qualified_mask(pop, vacancy)
     base = model.apply_short if vacancy.apply_flow == "short-form" else model.apply_full
+    base = base * vacancy.apply_rate_scale  # the scenario's calibrated friction (default 1)
     states = pop.search_state[idx] if search_state is None else search_state
     state = np.asarray(model.apply_state)[states]
     fit = np.where(qualified[idx], model.apply_qualified, model.apply_unqualified)

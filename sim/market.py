@@ -304,6 +304,7 @@ class Market(mesa.Agent):
         self.people = people
         self.employer = employer
         self.platforms = {spec.name: spec.policy for spec in platforms}
+        self.ctr_scale = {spec.name: spec.ctr_scale for spec in platforms}  # calibration
         self.market = market
         self.optimiser = optimiser
         self.vacancy = vacancy
@@ -447,8 +448,9 @@ class Market(mesa.Agent):
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
         neutral = np.full(audience.size, OPEN_PASSIVE, dtype=np.uint8)
+        ctr = platform.link_ctr * self.ctr_scale[a.platform]
         st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, platform.link_ctr, search_state=neutral
+            self.pop, audience, vacancy, creative, ctr, search_state=neutral
         ).astype(np.float32)
         st.p_apply = behavior.apply_probability(
             self.pop, audience, vacancy, qualified=self.people.qualified, search_state=neutral

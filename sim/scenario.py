@@ -137,6 +137,14 @@ class PlatformSpec:
         "targeting, minimum radius, no lookalikes)",
         choices=("standard", "employment"),
     )
+    ctr_scale: float = _f(
+        1.0,
+        doc="multiplier on the platform's baseline link CTR for this advertiser's job ads "
+        "(1 keeps the sourced default; `recruitsim calibrate` estimates it from an export)",
+        unit="factor",
+        min=0.01,
+        max=20.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,14 @@ class VacancySpec:
         "full-application",
         doc="friction of applying",
         choices=("full-application", "short-form"),
+    )
+    apply_rate_scale: float = _f(
+        1.0,
+        doc="multiplier on the probability of applying after a click, relative to the "
+        "apply_flow's default (below 1: more friction; `recruitsim calibrate` estimates it)",
+        unit="factor",
+        min=0.01,
+        max=10.0,
     )
     hires_wanted: int = _f(1, doc="number of people to hire", unit="people", min=1)
     creative: Creative = _f(Creative(), doc="the ad creative")

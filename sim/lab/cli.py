@@ -76,6 +76,10 @@ def _load(path: str, args, fixed: dict[str, Any] | None = None) -> Scenario:
     overrides = dict(fixed if fixed is not None else _pairs(getattr(args, "set", None), "--set"))
     if getattr(args, "population", None):
         overrides["population.size"] = args.population
+    if getattr(args, "set_file", None):  # a scenario overlay, e.g. from `recruitsim calibrate`
+        from sim.lab.calibrate import load_with_overlay
+
+        return load_with_overlay(path, args.set_file, overrides)
     return load_scenario(path, overrides)
 
 
@@ -172,6 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
     lg.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
     lg.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
     common(lg, 3)
+    cal = sub.add_parser("calibrate", help="fit price and response parameters to an export")
+    cal.add_argument("export", help="ads-manager export (CSV: recruitsim, Meta or LinkedIn)")
+    cal.add_argument("--scenario", required=True, help="scenario file or bundled scenario name")
+    cal.add_argument("--out", metavar="DIR", default="results/calibration",
+                     help="where calibration.toml, calibration.md and fit.png go")  # fmt: skip
+    cal.add_argument("--targeting", action="append", metavar="AD_SET=DESCRIPTION",
+                     help="targeting of an ad set the export does not describe")  # fmt: skip
+    cal.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field")
+    cal.add_argument("--seed", type=int, help="root seed of the simulations")
+    cal.add_argument("--replications", type=int, default=4,
+                     help="simulated replications per value (default 4)")  # fmt: skip
+    cal.add_argument("--population", type=int, help="number of simulated adults")
+    cal.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+
+    for q in (r, c, s, b):  # apply a scenario overlay (as `calibrate` writes) before --set
+        q.add_argument("--set-file", metavar="FILE", help="scenario overlay TOML")
 
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
@@ -186,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
                 "report": _report, "export": _export, "list": _list,
-                "validate": _validate, "app": _app, "league": _league}  # fmt: skip
+                "validate": _validate, "app": _app, "league": _league,
+                "calibrate": _calibrate}  # fmt: skip
     try:
         return commands[args.command](args)
     except RecruitsimError as exc:
@@ -421,7 +442,7 @@ def _bench(args) -> int:
     replications = args.replications or suite["replications"]
     _check_count("--replications", replications)
     overrides = suite.get("overrides", {})
-    scenarios = [load_scenario(s, overrides) for s in suite["scenarios"]]
+    scenarios = [_load(s, args, overrides) for s in suite["scenarios"]]
     strategies_field = suite.get("strategies", "all")
     ids = _strategy_ids(strategies_field if isinstance(strategies_field, str)
                         else ",".join(strategies_field))  # fmt: skip
@@ -503,6 +524,34 @@ def _app(args) -> int:
     except OSError as exc:
         raise ScenarioError("--port", "", f"cannot listen on {args.host}:{args.port}: "
                             f"{exc.strerror}") from None  # fmt: skip
+
+
+def _calibrate(args) -> int:
+    import os
+
+    from sim.lab.calibrate import calibrate, write_report
+    from sim.lab.exports import read_export, with_targeting
+
+    _check_count("--replications", args.replications)
+    _check_count("--workers", args.workers)
+    _check_seed(args.seed)
+    scenario = _load(args.scenario, args)
+    export = with_targeting(read_export(args.export), _pairs(args.targeting, "--targeting"))
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    result = calibrate(scenario, export, replications=args.replications, seed=args.seed,
+                       workers=workers)  # fmt: skip
+    for e in result.estimates:
+        if e.estimated:
+            print(f"{e.parameter.path:32s} {e.value:8.4g}   90 % interval "
+                  f"[{e.low:.4g}, {e.high:.4g}]")  # fmt: skip
+        elif not e.reason.startswith("no ad set"):
+            print(f"{e.parameter.path:32s} left at {e.value:g}: {e.reason}")
+    md = write_report(result, Path(args.out), scenario.name)
+    print(
+        f"wrote {md.parent / 'calibration.toml'}, {md} and {md.parent / 'fit.png'} "
+        f"({result.simulations} simulations, {result.seconds:.0f}s wall, "
+        f"{result.cpu_seconds:.0f}s CPU with {workers} worker(s))"
+    )
     return 0
 
 
