@@ -12,7 +12,22 @@ from collections.abc import Iterable
 
 
 class RecruitsimError(Exception):
-    """Base class of every error caused by the user's input."""
+    """Base class of every error caused by the user's input.
+
+    The command line prints it as one line and exits with :attr:`exit_status`.
+    """
+
+    exit_status = 2
+
+
+class ResourceError(RecruitsimError):
+    """The machine, not the input, stopped the work: a worker died, the disk is full.
+
+    The command line exits with status 1; the runs already stored are kept, and running
+    the same command again resumes.
+    """
+
+    exit_status = 1
 
 
 class ScenarioError(RecruitsimError):

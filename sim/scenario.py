@@ -24,7 +24,7 @@ from typing import Any
 
 from sim import schema
 from sim.errors import ScenarioError, did_you_mean
-from sim.schema import FrozenParams, set_dotted, to_dict
+from sim.schema import FrozenParams, Scalar, set_dotted, to_dict
 from sim.schema import documented as _f
 
 
@@ -47,9 +47,6 @@ SCENARIO_DIR = _bundled_dir()
 def bundled_scenarios() -> list[Path]:
     """The bundled scenario files (not the validation studies'), sorted by name."""
     return sorted(SCENARIO_DIR.glob("*.toml"))
-
-
-Scalar = str | int | float | bool
 
 
 # --------------------------------------------------------------------------- schema

@@ -31,6 +31,7 @@ from sim.errors import ScenarioError, did_you_mean
 
 __all__ = [
     "FrozenParams",
+    "Scalar",
     "build",
     "check_limits",
     "describe",
@@ -41,6 +42,9 @@ __all__ = [
     "set_dotted",
     "to_dict",
 ]
+
+#: A scalar value in a scenario file.
+Scalar = str | int | float | bool
 
 #: Deepest nesting of lists and tables accepted (a scenario needs three levels).
 MAX_DEPTH = 16

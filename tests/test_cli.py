@@ -167,9 +167,9 @@ BAD_INPUT = [
                                               'occupaton = "electrician"')),
      ["run", "{file}"], ["key.toml", "vacancy.occupaton", "did you mean 'occupation'"]),
     ("negative-budget-in-file", ("neg.toml", GOOD.replace("total = 500", "total = -500")),
-     ["run", "{file}"], ["neg.toml", "budget.total", ">= 0"]),
+     ["run", "{file}"], ["neg.toml", "budget.total", "> 0 NOK"]),
     ("negative-budget-set", None, ["run", "tiny", "--set", "budget.total=-5"],
-     ["budget.total", ">= 0"]),
+     ["budget.total", "> 0 NOK"]),
     ("zero-budget", None, ["run", "tiny", "--set", "budget.total=0"], ["budget.total"]),
     ("unknown-strategy", None, ["run", "tiny", "--strategy", "brod"],
      ["unknown strategy 'brod'", "did you mean 'broad'"]),
@@ -219,7 +219,7 @@ def test_python_m_sim_works():
         assert command in done.stdout
     nothing = cli()
     assert nothing.returncode == 2 and "Traceback" not in nothing.stderr
-    assert len(nothing.stderr.strip().splitlines()) == 1
+    assert "usage: recruitsim" in nothing.stderr and "compare" in nothing.stderr
 
 
 def test_console_script_is_installed():

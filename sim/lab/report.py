@@ -56,7 +56,6 @@ from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from sim.errors import RecruitsimError, UnknownNameError
-from sim.metrics import delivery_skew, ratio
 from sim.lab.stats import (
     LOWER_IS_BETTER,
     TABLE_METRICS,
@@ -67,6 +66,7 @@ from sim.lab.stats import (
     sweep_label,
 )
 from sim.lab.store import tidy_runs
+from sim.metrics import delivery_skew, ratio
 
 __all__ = ["ALPHA", "BUDGET_USE_MIN", "SKEW_BAND", "findings", "write_report"]
 
@@ -297,7 +297,7 @@ def _fmt(value: float | None, fmt: str) -> str:
 
 
 def _row(e: Estimate) -> dict:
-    """An :class:`~sim.lab.stats.Estimate` as a row like those of :func:`sim.lab.stats.summarise`."""
+    """An :class:`~sim.lab.stats.Estimate` as a row like :func:`sim.lab.stats.summarise` gives."""
     return {"mean": e.mean, "ci_low": e.low, "ci_high": e.high, "n": e.n}
 
 

@@ -33,11 +33,11 @@ import numpy as np
 from scipy import stats
 
 from sim import behavior
+from sim.lab.stats import Estimate
 from sim.model import RecruitingModel, run_seeds
 from sim.platforms import PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario, replace_path
-from sim.lab.stats import Estimate
 
 VALIDATION_DIR = SCENARIO_DIR / "validation"
 ACTIVE = 2  # search_state code of active job seekers
