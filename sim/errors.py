@@ -8,6 +8,7 @@ on standard error and exit status 2, never a traceback.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 
@@ -99,9 +100,21 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     known = sorted(set(known))
     if not known:
         return ""
+    folded = {_fold(k): k for k in known}
+    if _fold(name) in folded:  # "Tromso" for "Tromsø", "baerum" for "Bærum"
+        return f"; did you mean {folded[_fold(name)]!r}?"
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
     if len(known) <= 8:
         return f"; expected one of {', '.join(map(repr, known))}"
     return ""
+
+
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "å": "a", "Å": "A"})
+
+
+def _fold(text: str) -> str:
+    """``text`` in lower-case ASCII letters (Norwegian letters and accents spelled out)."""
+    plain = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()

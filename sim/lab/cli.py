@@ -284,6 +284,12 @@ def _run(args) -> int:
     scenario = _load(args.scenario, args)
     sid = args.strategy or scenario.strategy.id
     params = dict(scenario.strategy.params) if args.strategy is None else {}
+    if args.strategy is None:  # the scenario's own strategy: name the file and the field
+        try:
+            strategies.make(sid, **params)
+        except RecruitsimError as exc:
+            field = "strategy.params" if "parameter" in str(exc) else "strategy.id"
+            raise ScenarioError(args.scenario, field, str(exc)) from None
     params.update(_pairs(args.param, "--param"))
     strategies.make(sid, **params)  # fail fast on an unknown id or parameter
     # With `--json -` standard output carries the JSON alone; the summary goes to stderr.
@@ -547,9 +553,16 @@ def _bench(args) -> int:
             raise ScenarioError(args.suite, f"scenarios[{i}]", str(exc)) from None
         check_fits_in_memory(scenario, source=name)
         scenarios.append(scenario)
-    ids = _strategy_ids(suite.strategies if isinstance(suite.strategies, str)
-                        else ",".join(suite.strategies))  # fmt: skip
+    try:
+        ids = _strategy_ids(suite.strategies if isinstance(suite.strategies, str)
+                            else ",".join(suite.strategies))  # fmt: skip
+    except RecruitsimError as exc:
+        raise ScenarioError(args.suite, "strategies", str(exc)) from None
     specs = expand_grid(scenarios, ids, replications, seed=suite.seed)
+    try:
+        _check_baseline(suite.baseline, specs)
+    except ScenarioError as exc:
+        raise ScenarioError(args.suite, "baseline", str(exc).partition("--baseline: ")[2]) from None
     out = Path(args.out or Path("results") / suite.name)
     args.baseline = suite.baseline
     _execute_grid(args, specs, suite.description or f"Benchmark suite: {suite.name}",
