@@ -302,3 +302,23 @@ def test_editing_a_plugin_strategy_changes_its_run_key(tmp_path, monkeypatch):
     # Built-ins are covered by the code fingerprint; their keys do not carry a file hash.
     assert strategy_fingerprint("broad") is None
     assert strategy_fingerprint("broad-v1") is None
+
+
+def test_a_sweep_reusing_runs_of_an_earlier_compare_keeps_its_labels(tmp_path):
+    scenario = load_scenario("tiny", {"population.size": 3000, "campaign.days": 1})
+    base = scenario.budget.total
+    with ResultsStore(tmp_path / "r.db") as store:
+        run_grid(expand_grid([scenario], ["broad"], 1), store)  # a compare: no sweep
+        sweep = expand_grid([scenario], ["broad"], 1, sweep={"budget.total": [base / 2, base]})
+        records = run_grid(sweep, store)
+    assert [r["sweep"] for r in records] == [{"budget.total": base / 2}, {"budget.total": base}]
+    assert f"[budget.total={base}]" in format_table(records)
+
+
+def test_the_eta_goes_by_the_pace_between_runs():
+    from sim.lab.experiment import estimate_left
+
+    assert estimate_left(30.0, 0.0, 1, 10) is None  # one run: no pace yet
+    # The first run took 30 s (workers starting, a population drawn); then 2 s per run.
+    assert estimate_left(34.0, 4.0, 3, 10) == pytest.approx(14.0)
+    assert estimate_left(50.0, 20.0, 10, 10) == 0.0

@@ -535,7 +535,12 @@ def run_grid(
     stored = {}
     if store is not None:
         stored = {r["key"]: r for r in store.records([s.key for s in specs])}
-    return [fresh.get(s.key) or stored[s.key] for s in specs]
+    # A stored run may have been made for another grid (a `compare` before this `sweep`):
+    # its numbers are the same, but its place in this grid is the spec's.
+    return [
+        {**(fresh.get(s.key) or stored[s.key]), "sweep": dict(s.sweep), "label": s.label}
+        for s in specs
+    ]
 
 
 def replicate(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sim.errors import UnknownNameError
 from sim.lab import validation as v
 from sim.lab.cli import main
-from sim.errors import UnknownNameError
 from sim.scenario import load_scenario
 
 
