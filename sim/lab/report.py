@@ -447,7 +447,9 @@ class _Analysis:
                 ratio(m["qualified_by_gender"]["female"], sum(m["qualified_by_gender"].values()))
             )
             skew.append(delivery_skew(m["reach_by_gender"], m["qualified_by_gender"], "female"))
-        return Estimate.of(reach), Estimate.of(pool), Estimate.of(skew)
+        share, ratio_ = (0.0, 1.0), (0.0, math.inf)
+        return (Estimate.of(reach, bounds=share), Estimate.of(pool, bounds=share),
+                Estimate.of(skew, bounds=ratio_))  # fmt: skip
 
 
 def _scalar_metrics(records: Iterable[dict]) -> list[str]:
@@ -701,7 +703,7 @@ def _skew(an: _Analysis, cell: _Cell) -> list[Text]:
             # A recruiter reads shares of people, not the ratio: "17 % of the people reached
             # were women, where 3.6 % of the qualified candidates are" — even when most of
             # the reach was men, that is more women than the pool.
-            majority = "" if reach.mean is None or reach.mean >= 0.5 else (
+            majority = "" if where == fewer or reach.mean >= 0.5 else (
                 f"; most of the people reached ({1 - reach.mean:.0%}) were still men"
             )  # fmt: skip
             detail = (
