@@ -623,7 +623,7 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             source, "population.search_state", f"expected shares summing to 1, got {total:.4g}"
         )
     for i, region in enumerate(s.population.regions):
-        if region != "Norway" and region not in geography.REGION_NAMES:
+        if region not in geography.PLACE_OR_REGION_NAMES:
             raise ScenarioError(
                 source,
                 f"population.regions[{i}]",

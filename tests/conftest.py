@@ -18,20 +18,20 @@ SEED = 20261125
 
 @pytest.fixture(scope="session")
 def tiny() -> Scenario:
-    """The bundled ``tiny`` scenario (20,000 people in Vestland, 7 days)."""
+    """The bundled ``tiny`` scenario (50,000 people in Bergen, 7 days)."""
     return load_scenario("tiny")
 
 
 @pytest.fixture(scope="session")
 def tiny_pop(tiny):
-    """The population of ``tiny`` (20,000 people)."""
+    """The population of ``tiny`` (50,000 people)."""
     return generate(tiny.population, np.random.SeedSequence(SEED))
 
 
 @pytest.fixture(scope="session")
 def vestland() -> Scenario:
     """``tiny`` with 100,000 people: enough for share tests with tight error bars."""
-    return load_scenario("tiny", {"population.size": 100_000})
+    return load_scenario("tiny", {"population.size": 100_000, "population.regions": ["Vestland"]})
 
 
 @pytest.fixture(scope="session")
