@@ -18,13 +18,13 @@ SEED = 20261125
 
 @pytest.fixture(scope="session")
 def tiny() -> Scenario:
-    """The bundled ``tiny`` scenario (50,000 people in Bergen, 7 days)."""
+    """The bundled ``tiny`` scenario (20,000 people in Vestland, 7 days)."""
     return load_scenario("tiny")
 
 
 @pytest.fixture(scope="session")
 def tiny_pop(tiny):
-    """The population of ``tiny`` (50,000 people)."""
+    """The population of ``tiny`` (20,000 people)."""
     return generate(tiny.population, np.random.SeedSequence(SEED))
 
 

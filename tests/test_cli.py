@@ -306,4 +306,4 @@ def test_a_population_that_would_not_fit_in_memory_is_refused_before_drawing_it(
     message = str(info.value)
     assert "population.size" in message and "2,000,000 simulated people" in message
     assert "0.2 GiB is available" in message
-    check_fits_in_memory(load_scenario("tiny"), available=256 * 2**20)  # 50,000 people fit
+    check_fits_in_memory(load_scenario("tiny"), available=256 * 2**20)  # 20,000 people fit
