@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench report lint format clean browser
+.PHONY: run test test-long bench report lint format clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "recruitsim needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -32,6 +32,10 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The property suite over 2,000 random scenarios (make test runs 300), then the rest.
+test-long: $(STAMP)
+	RECRUITSIM_PROPERTY_CASES=2000 $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q --benchmark-only

@@ -8,11 +8,27 @@ on standard error and exit status 2, never a traceback.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 
 class RecruitsimError(Exception):
-    """Base class of every error caused by the user's input."""
+    """Base class of every error caused by the user's input.
+
+    The command line prints it as one line and exits with :attr:`exit_status`.
+    """
+
+    exit_status = 2
+
+
+class ResourceError(RecruitsimError):
+    """The machine, not the input, stopped the work: a worker died, the disk is full.
+
+    The command line exits with status 1; the runs already stored are kept, and running
+    the same command again resumes.
+    """
+
+    exit_status = 1
 
 
 class ScenarioError(RecruitsimError):
@@ -84,9 +100,21 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     known = sorted(set(known))
     if not known:
         return ""
+    folded = {_fold(k): k for k in known}
+    if _fold(name) in folded:  # "Tromso" for "Tromsø", "baerum" for "Bærum"
+        return f"; did you mean {folded[_fold(name)]!r}?"
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
     if len(known) <= 8:
         return f"; expected one of {', '.join(map(repr, known))}"
     return ""
+
+
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "å": "a", "Å": "A"})
+
+
+def _fold(text: str) -> str:
+    """``text`` in lower-case ASCII letters (Norwegian letters and accents spelled out)."""
+    plain = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()

@@ -12,34 +12,43 @@ checks that none is missing there.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
+import importlib.resources
 import json
-import tomllib
-import types
-import typing
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 
+import numpy as np
+
+from sim import schema
 from sim.creative import Creative  # re-exported: part of the scenario schema
 from sim.errors import ScenarioError, did_you_mean
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-
-Scalar = str | int | float | bool
+from sim.schema import FrozenParams, Scalar, set_dotted, to_dict
+from sim.schema import documented as _f
 
 
-def _f(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", **limits: Any) -> Any:
-    """A dataclass field with documentation and validation limits in its metadata."""
-    meta = {"doc": doc, "unit": unit, **limits}
-    if isinstance(default, list | dict):
-        value = default
-        return field(default_factory=lambda: copy.deepcopy(value), metadata=meta)
-    if default is dataclasses.MISSING:
-        return field(metadata=meta)
-    return field(default=default, metadata=meta)
+def _bundled_dir() -> Path:
+    """The bundled scenario files: the ``scenarios`` package (shipped in the wheel)."""
+    try:
+        files = importlib.resources.files("scenarios")
+    except ModuleNotFoundError:  # a checkout without the package on the path
+        return Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(str(files))
+
+
+#: Largest root seed: results are stored as SQLite's signed 64-bit integers.
+MAX_SEED = 2**63 - 1
+
+#: Folder of the bundled scenarios (``recruitsim list scenarios``).
+SCENARIO_DIR = _bundled_dir()
+
+
+def bundled_scenarios() -> list[Path]:
+    """The bundled scenario files (not the validation studies'), sorted by name."""
+    return sorted(SCENARIO_DIR.glob("*.toml"))
 
 
 # --------------------------------------------------------------------------- schema
@@ -65,12 +74,18 @@ class PopulationSpec:
     regions: tuple[str, ...] = _f(
         ("Norway",),
         doc="counties (2024 structure) or cities to simulate; 'Norway' for the whole country",
+        nonempty=True,
     )
     scale: float = _f(
         1.0, doc="fraction of the real adult population simulated", unit="share", min=1e-6, max=1.0
     )
     size: int = _f(
-        0, doc="exact number of simulated adults; overrides scale when > 0", unit="people", min=0
+        0,
+        doc="exact number of simulated adults; overrides scale when > 0 (at most 10 million: "
+        "about twice Norway's adults; a larger sample adds nothing)",
+        unit="people",
+        min=0,
+        max=10_000_000,
     )
     search_state: SearchStateShares = _f(
         SearchStateShares(), doc="job-search state shares among the employed"
@@ -157,7 +172,11 @@ class VacancySpec:
         0.0, doc="minimum years in the occupation", unit="years", min=0.0, max=50.0
     )
     max_distance_km: float = _f(
-        50.0, doc="furthest home a qualified person can commute from", unit="km", min=0.0
+        50.0,
+        doc="furthest home a qualified person can commute from (Norway is about 1,750 km long)",
+        unit="km",
+        above=0.0,
+        max=5000.0,
     )
     accept_adjacent: bool = _f(
         False, doc="adjacent occupations (trainable) also count as qualified"
@@ -182,7 +201,10 @@ class VacancySpec:
         min=0.01,
         max=10.0,
     )
-    hires_wanted: int = _f(1, doc="number of people to hire", unit="people", min=1)
+    hires_wanted: int = _f(
+        1, doc="number of people to hire (one vacancy: at most 1,000)", unit="people", min=1,
+        max=1000,
+    )  # fmt: skip
     creative: Creative = _f(Creative(), doc="the ad creative")
     workplace: str = _f(
         "on-site",
@@ -201,7 +223,11 @@ class VacancySpec:
 class BudgetSpec:
     """Money for the whole campaign."""
 
-    total: float = _f(doc="total budget over the campaign", unit="currency", min=0.0)
+    # The upper bound is a sanity limit, not a calibrated figure: a billion NOK is about
+    # the yearly digital ad spend of all of Norway (estimate), far beyond one vacancy.
+    total: float = _f(
+        doc="total budget over the campaign (at most 1e9)", unit="NOK", above=0.0, max=1e9
+    )
     currency: str = _f("NOK", doc="currency of all money amounts", choices=("NOK",))
 
 
@@ -228,6 +254,7 @@ class CampaignSpec:
         "(estimate); they feed retargeting audiences",
         unit="people/day",
         min=0.0,
+        max=1e6,
     )
     employee_seed_size: int = _f(
         150,
@@ -235,6 +262,7 @@ class CampaignSpec:
         "(the seed of lookalike audiences; estimate)",
         unit="people",
         min=1,
+        max=1_000_000,
     )
 
 
@@ -246,7 +274,11 @@ class Segment:
     age_min: int = _f(18, doc="youngest age in the segment", unit="years", min=0, max=120)
     age_max: int = _f(120, doc="oldest age in the segment", unit="years", min=0, max=120)
     price_multiplier: float = _f(
-        1.0, doc="competitors' bids relative to the platform median", unit="factor", min=0.0
+        1.0,
+        doc="competitors' bids relative to the platform median (at most 100)",
+        unit="factor",
+        min=0.0,
+        max=100.0,
     )
 
 
@@ -256,7 +288,11 @@ class MarketSpec:
 
     auction: str = _f("second-price", doc="pricing rule", choices=("second-price", "first-price"))
     price_level: float = _f(
-        1.0, doc="scales all competitors' bids (market heat)", unit="factor", min=0.01
+        1.0,
+        doc="scales all competitors' bids (market heat; at most 100)",
+        unit="factor",
+        min=0.01,
+        max=100.0,
     )
     bid_dispersion: float = _f(
         0.6,
@@ -291,29 +327,17 @@ class OptimiserSpec:
     )
     use_creative: bool = _f(True, doc="use the creative's image features")
     prediction_noise: float = _f(
-        0.3, doc="log-normal sigma of per-impression prediction error", unit="log-sd", min=0.0
+        0.3,
+        doc="log-normal sigma of per-impression prediction error",
+        unit="log-sd",
+        min=0.0,
+        max=5.0,
     )
     variance_reduction: bool = _f(
         False,
         doc="a variance-reduction controller (like Meta's VRS) steers each ad set's delivery "
         "by sex toward its eligible audience's mix",
     )
-
-
-class FrozenParams(dict):
-    """A read-only, hashable dict (strategy parameters inside a frozen scenario)."""
-
-    def _refuse(self, *args, **kwargs):
-        raise TypeError("scenario strategy parameters are read-only; use replace_path()")
-
-    __setitem__ = __delitem__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(sorted(self.items())))
-
-    def __reduce__(self):
-        return (FrozenParams, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -354,6 +378,7 @@ class PipelineSpec:
         "(exponential; estimate)",
         unit="days",
         min=0.0,
+        max=365.0,
     )
     offer_delay_days: float = _f(
         3.0,
@@ -361,6 +386,7 @@ class PipelineSpec:
         "(exponential; estimate)",
         unit="days",
         min=0.0,
+        max=365.0,
     )
     interview_pass_rate: float = _f(
         0.5,
@@ -380,6 +406,7 @@ class PipelineSpec:
         "(exponential, counted from the application; estimate)",
         unit="days",
         min=0.1,
+        max=365.0,
     )
     patience_days_passive: float = _f(
         60.0,
@@ -387,6 +414,7 @@ class PipelineSpec:
         "(exponential, counted from the application; estimate)",
         unit="days",
         min=0.1,
+        max=365.0,
     )
     # Estimate: below the 70-90 % offer acceptance that ATS vendors report for all
     # offers, because candidates reached by ads include people not looking to move.
@@ -549,7 +577,7 @@ class EmployerSpec:
 class Scenario:
     """A complete, validated scenario."""
 
-    name: str = _f(doc="short id, used in results")
+    name: str = _f(doc="short id, used in results", nonempty=True)
     vacancy: VacancySpec = _f(doc="the job")
     budget: BudgetSpec = _f(doc="the money")
     description: str = _f("", doc="what the scenario is about")
@@ -573,7 +601,7 @@ class Scenario:
         OrganicSpec(), doc="employees sharing the post to their networks, and referrals"
     )
     strategy: StrategySpec = _f(StrategySpec(), doc="default strategy")
-    seed: int = _f(20261125, doc="default root seed", min=0)
+    seed: int = _f(20261125, doc="default root seed", min=0, max=MAX_SEED)
     employers: tuple[EmployerSpec, ...] = _f(
         (),
         doc="several employers competing for the same people (as [[employers]] tables); "
@@ -650,18 +678,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     file = resolve_scenario_path(path)
     source = str(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "", f"not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read file: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            source, "", f"expected UTF-8 text, got byte {exc.object[exc.start]:#x} at {exc.start}"
-        ) from None
+    data = schema.read_toml(file, source)
     for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value, source)
+        set_dotted(data, dotted, value, source)
     return scenario_from_dict(data, source)
 
 
@@ -680,7 +699,7 @@ def resolve_scenario_path(path: str | Path) -> Path:
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
     """Validate plain data (as read from TOML) into a :class:`Scenario`."""
-    scenario = _build(Scenario, _employers_inherit(data), "", source)
+    scenario = schema.build(Scenario, _employers_inherit(data), "", source)
     _check_cross_fields(scenario, source)
     return scenario
 
@@ -701,188 +720,22 @@ def _employers_inherit(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def to_dict(obj: Any) -> Any:
-    """A dataclass tree as plain JSON-ready data (tuples become lists)."""
-    if dataclasses.is_dataclass(obj):
-        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, tuple | list):
-        return [to_dict(v) for v in obj]
-    if isinstance(obj, dict):
-        return {k: to_dict(v) for k, v in obj.items()}
-    return obj
-
-
 def replace_path(scenario: Scenario, dotted: str, value: Any, source: str = "--set") -> Scenario:
     """A copy of ``scenario`` with the field at ``dotted`` set to ``value`` (validated)."""
     data = to_dict(scenario)
-    _set_dotted(data, dotted, value, source)
+    set_dotted(data, dotted, value, source)
     return scenario_from_dict(data, source)
 
 
 def field_paths(cls: type = Scenario, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
     """Every documented field as ``(dotted path, Field)``, depth first."""
-    out = []
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        path = f"{prefix}{f.name}"
-        out.append((path, f))
-        inner = _dataclass_inside(hints[f.name])
-        if inner is not None:
-            out.extend(field_paths(inner, path + "."))
-    return out
-
-
-def _dataclass_inside(tp: Any) -> type | None:
-    if dataclasses.is_dataclass(tp):
-        return tp
-    if get_origin(tp) is tuple:
-        args = [a for a in get_args(tp) if a is not Ellipsis]
-        if len(args) == 1 and dataclasses.is_dataclass(args[0]):
-            return args[0]
-    return None
-
-
-def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
-    keys = dotted.split(".")
-    node = data
-    for i, key in enumerate(keys[:-1]):
-        child = node.setdefault(key, {})
-        if not isinstance(child, dict):
-            raise ScenarioError(source, ".".join(keys[: i + 1]), "is not a table")
-        node = child
-    node[keys[-1]] = value
-
-
-def _type_name(tp: Any) -> str:
-    if tp is float:
-        return "a number"
-    if tp is int:
-        return "an integer"
-    if tp is str:
-        return "a string"
-    if tp is bool:
-        return "true or false"
-    if dataclasses.is_dataclass(tp):
-        return "a table"
-    origin = get_origin(tp)
-    if origin is tuple:
-        return "a list"
-    if origin is dict:
-        return "a table"
-    return str(tp)
-
-
-def _describe(value: Any) -> str:
-    kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list"}.get(
-        type(value), "table" if isinstance(value, dict) else type(value).__name__
-    )
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{kind} {text}"
-
-
-def _build(tp: Any, value: Any, path: str, source: str) -> Any:
-    """Convert ``value`` to type ``tp`` or raise a ScenarioError naming ``path``."""
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise ScenarioError(source, path, f"expected a table, got {_describe(value)}")
-        hints = typing.get_type_hints(tp)
-        fields = {f.name: f for f in dataclasses.fields(tp)}
-        for key in value:
-            if key not in fields:
-                raise ScenarioError(
-                    source, _join(path, key), "unknown key" + did_you_mean(key, fields)
-                )
-        kwargs = {}
-        for name, f in fields.items():
-            sub = _join(path, name)
-            if name in value:
-                built = _build(hints[name], value[name], sub, source)
-                _check_limits(f, built, sub, source)
-                kwargs[name] = built
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ScenarioError(
-                    source, sub, f"missing required field ({f.metadata.get('doc', '')})"
-                )
-        try:
-            return tp(**kwargs)
-        except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
-            raise ScenarioError(source, path, str(exc)) from None
-    origin = get_origin(tp)
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise ScenarioError(source, path, f"expected a list, got {_describe(value)}")
-        (item_tp, *_) = [a for a in get_args(tp) if a is not Ellipsis]
-        return tuple(_build(item_tp, v, f"{path}[{i}]", source) for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ScenarioError(source, path, f"expected a table, got {_describe(value)}")
-        _, val_tp = get_args(tp)
-        return FrozenParams(
-            {str(k): _build(val_tp, v, _join(path, k), source) for k, v in value.items()}
-        )
-    if origin in (types.UnionType, typing.Union):
-        for option in get_args(tp):
-            try:
-                return _build(option, value, path, source)
-            except ScenarioError:
-                continue
-        raise ScenarioError(source, path, f"expected a scalar or a list, got {_describe(value)}")
-    if origin is Literal:  # pragma: no cover - not used in the schema
-        raise TypeError(tp)
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(source, path, f"expected a number, got {_describe(value)}")
-        return float(value)
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(source, path, f"expected an integer, got {_describe(value)}")
-        return value
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ScenarioError(source, path, f"expected true or false, got {_describe(value)}")
-        return value
-    if tp is str:
-        if not isinstance(value, str):
-            raise ScenarioError(source, path, f"expected a string, got {_describe(value)}")
-        return value
-    raise ScenarioError(source, path, f"expected {_type_name(tp)}, got {_describe(value)}")
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _check_limits(f: dataclasses.Field, value: Any, path: str, source: str) -> None:
-    meta = f.metadata
-    unit = f" {meta['unit']}" if meta.get("unit") and meta["unit"] != "share" else ""
-    if "choices" in meta and value not in meta["choices"]:
-        hint = did_you_mean(str(value), meta["choices"])
-        hint = hint if hint.startswith("; did") else ""
-        choices = " | ".join(meta["choices"])
-        raise ScenarioError(source, path, f"expected {choices}, got {value!r}{hint}")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "min" in meta and value < meta["min"]:
-            raise ScenarioError(
-                source, path, f"expected a value >= {meta['min']}{unit}, got {value!r}"
-            )
-        if "max" in meta and value > meta["max"]:
-            raise ScenarioError(
-                source, path, f"expected a value <= {meta['max']}{unit}, got {value!r}"
-            )
+    return schema.field_paths(cls, prefix)
 
 
 def _check_cross_fields(s: Scenario, source: str) -> None:
     """Checks that involve more than one field or the model's catalogues."""
     from sim import geography, occupations  # local: the catalogues import nothing from here
 
-    if not s.budget.total > 0:
-        raise ScenarioError(
-            source,
-            "budget.total",
-            f"expected a budget > 0 {s.budget.currency}, got {s.budget.total:g}",
-        )
     shares = s.population.search_state
     total = shares.active + shares.open_passive + shares.closed
     if abs(total - 1.0) > 1e-6:
@@ -890,7 +743,7 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             source, "population.search_state", f"expected shares summing to 1, got {total:.4g}"
         )
     for i, region in enumerate(s.population.regions):
-        if region != "Norway" and region not in geography.REGION_NAMES:
+        if region not in geography.PLACE_OR_REGION_NAMES:
             raise ScenarioError(
                 source,
                 f"population.regions[{i}]",
@@ -911,6 +764,7 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             + did_you_mean(s.vacancy.location, geography.PLACE_OR_REGION_NAMES),
         )
     _check_workplace(s, source)
+    _check_vacancy_reachable(s, source)
     if s.pipeline.deadline_day > s.campaign.days:
         raise ScenarioError(
             source,
@@ -980,3 +834,98 @@ def _check_workplace(s: Scenario, source: str) -> None:
             "expected no sites when workplace = 'anywhere' (the job is done anywhere in "
             f"location {v.location!r}), got {list(v.sites)}",
         )
+
+
+def _check_vacancy_reachable(s: Scenario, source: str) -> None:
+    """Refuse a vacancy that nobody in the simulated regions could commute to.
+
+    People live scattered around their place's centre (a normal spread of
+    ``scatter_km / 1.5``, see :mod:`sim.population`); a place whose centre is more than
+    ``max_distance_km`` plus four of those spreads from the place of work adds nobody.
+    """
+    from sim import geography
+
+    places = geography.places_in(s.population.regions)
+    v = s.vacancy
+    if v.workplace == "anywhere" and set(places) & set(geography.area_places(v.location)):
+        return  # work done at home anywhere in the area, and some people live there
+    px, py = geography.to_km(
+        [geography.PLACES[i].lat for i in places], [geography.PLACES[i].lon for i in places]
+    )
+    spread = np.array([geography.PLACES[i].scatter_km / 1.5 for i in places])
+    # Distance from each place's centre to the nearest work site (or the area's places).
+    sites = (
+        tuple(geography.PLACE_NAMES[i] for i in geography.area_places(v.location))
+        if v.workplace == "anywhere"
+        else (v.location, *v.sites)
+    )
+    gaps = geography.nearest_km(np.asarray(px), np.asarray(py), sites) - 4 * spread
+    if gaps.min() > s.vacancy.max_distance_km:
+        raise ScenarioError(
+            source,
+            "vacancy.location",
+            f"{s.vacancy.location!r} is about {gaps.min():,.0f} km from the nearest home in "
+            f"population.regions {list(s.population.regions)}, beyond vacancy.max_distance_km "
+            f"= {s.vacancy.max_distance_km:g}: nobody could qualify; simulate the vacancy's "
+            "region too",
+        )
+
+
+#: Peak memory per simulated person while a population is generated and run (measured
+#: about 0.3-0.4 KB at 50,000-200,000 people; 1 KB leaves room for platform views and
+#: the per-run state; estimate).
+BYTES_PER_PERSON = 1024
+
+
+def memory_estimate(scenario: Scenario) -> int:
+    """Bytes a run of ``scenario`` needs, estimated before its population is drawn."""
+    from sim.population import target_size  # local: sim.population imports this module
+
+    return target_size(scenario.population) * BYTES_PER_PERSON
+
+
+def check_fits_in_memory(
+    scenario: Scenario, available: int | None = None, source: str = ""
+) -> None:
+    """Refuse a population that would not fit in memory, before allocating it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    available : int, optional
+        Bytes available (default: the system's available memory, where it can be read).
+    source : str, optional
+        The file the scenario came from, for the message.
+
+    Raises
+    ------
+    ScenarioError
+        The estimate exceeds what is available.
+    """
+    from sim.population import target_size
+
+    available = _available_memory() if available is None else available
+    need = memory_estimate(scenario)
+    if available is not None and need > available:
+        people = target_size(scenario.population)
+        raise ScenarioError(
+            source or scenario.name,
+            "population.size" if scenario.population.size else "population.scale",
+            f"{people:,} simulated people need about {need / 2**30:,.1f} GiB of memory and "
+            f"{available / 2**30:,.1f} GiB is available; use a smaller population.size or scale",
+        )
+
+
+def _available_memory() -> int | None:
+    """Available memory in bytes (Linux ``MemAvailable``), or None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -31,7 +31,7 @@ def tiny_pop(tiny):
 @pytest.fixture(scope="session")
 def vestland() -> Scenario:
     """``tiny`` with 100,000 people: enough for share tests with tight error bars."""
-    return load_scenario("tiny", {"population.size": 100_000})
+    return load_scenario("tiny", {"population.size": 100_000, "population.regions": ["Vestland"]})
 
 
 @pytest.fixture(scope="session")

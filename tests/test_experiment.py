@@ -177,3 +177,148 @@ def test_kill_minus_nine_then_rerun_finishes_the_rest(tmp_path):
         assert len(a) == len(b) == 18
         assert summarise(a.records()) == summarise(b.records())
         assert format_table(a.records()) == format_table(b.records())
+
+
+# --------------------------------------------------------------------------- lost workers
+
+
+def test_a_killed_worker_is_replaced_and_the_tables_equal_an_uninterrupted_run(specs, serial):
+    import multiprocessing
+
+    killed, notes = [], []
+
+    def kill_one(done, total, record):
+        if not killed:
+            victim = next(p for p in multiprocessing.active_children() if p.is_alive())
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.append(victim.pid)
+
+    executor = ProcessExecutor(2, notify=notes.append)
+    records = run_grid(specs, executor=executor, progress=kill_one)
+    assert killed, "no worker was killed"
+    assert notes and "worker process died" in notes[0]
+    assert _tables(records) == _tables(serial)
+
+
+def _die(item):
+    """A task that kills its own worker process (a stand-in for the OOM killer)."""
+    os._exit(9)
+
+
+def test_a_worker_that_keeps_dying_stops_the_grid_with_one_line():
+    from sim.errors import ResourceError
+
+    notes = []
+    executor = ProcessExecutor(2, max_restarts=1, notify=notes.append)
+    with pytest.raises(ResourceError) as info:
+        list(executor.map_unordered(_die, [1, 2, 3]))
+    message = str(info.value)
+    assert "\n" not in message
+    assert "worker process died 2 times" in message and "run the same command again" in message
+    assert len(notes) == 1
+
+
+_ORPHAN_SCRIPT = """
+import multiprocessing, threading, time
+from sim.lab.experiment import ProcessExecutor
+
+if __name__ == "__main__":
+    runs = ProcessExecutor(2).map_unordered(time.sleep, [120, 120])
+    threading.Thread(target=lambda: next(runs), daemon=True).start()
+    while len(multiprocessing.active_children()) < 2:
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers' initializer has run
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            return not any(line.startswith("State:\tZ") for line in fh)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
+def test_workers_die_with_their_parent(tmp_path):
+    script = tmp_path / "orphans.py"
+    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            env=env, cwd=tmp_path)  # fmt: skip
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) >= 2 and all(_alive(p) for p in pids)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 30  # a bound on waiting, not a timing assertion
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    assert not [p for p in pids if _alive(p)], "workers outlived their parent"
+
+
+def test_unreachable_dask_scheduler_is_one_line():
+    pytest.importorskip("distributed")
+    from sim.errors import RecruitsimError
+    from sim.lab.experiment import DaskExecutor
+
+    with pytest.raises(RecruitsimError) as info:
+        DaskExecutor("tcp://127.0.0.1:9")  # the discard port: nothing listens
+    message = str(info.value)
+    assert message.startswith("--dask tcp://127.0.0.1:9: no Dask scheduler answered")
+    assert "\n" not in message
+
+
+# --------------------------------------------------------------------------- plugin source
+
+
+_PLUGIN = """
+from strategies.broad import Broad
+
+
+class Plugin(Broad):
+    id = "plugin-v1"
+    WIDTH = {width}
+"""
+
+
+def test_editing_a_plugin_strategy_changes_its_run_key(tmp_path, monkeypatch):
+    from sim.lab.experiment import strategy_fingerprint
+
+    module = tmp_path / "my_plugin_strategy.py"
+    module.write_text(_PLUGIN.format(width=1), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    scenario = _small()
+    before = expand_grid([scenario], ["my_plugin_strategy:Plugin"], 1)[0].key
+    assert strategy_fingerprint("my_plugin_strategy:Plugin") is not None
+    module.write_text(_PLUGIN.format(width=22), encoding="utf-8")
+    after = expand_grid([scenario], ["my_plugin_strategy:Plugin"], 1)[0].key
+    assert before != after
+    # Built-ins are covered by the code fingerprint; their keys do not carry a file hash.
+    assert strategy_fingerprint("broad") is None
+    assert strategy_fingerprint("broad-v1") is None
+
+
+def test_a_sweep_reusing_runs_of_an_earlier_compare_keeps_its_labels(tmp_path):
+    scenario = load_scenario("tiny", {"population.size": 3000, "campaign.days": 1})
+    base = scenario.budget.total
+    with ResultsStore(tmp_path / "r.db") as store:
+        run_grid(expand_grid([scenario], ["broad"], 1), store)  # a compare: no sweep
+        sweep = expand_grid([scenario], ["broad"], 1, sweep={"budget.total": [base / 2, base]})
+        records = run_grid(sweep, store)
+    assert [r["sweep"] for r in records] == [{"budget.total": base / 2}, {"budget.total": base}]
+    assert f"[budget.total={base}]" in format_table(records)
+
+
+def test_the_eta_goes_by_the_pace_between_runs():
+    from sim.lab.experiment import estimate_left
+
+    assert estimate_left(30.0, 0.0, 1, 10) is None  # one run: no pace yet
+    # The first run took 30 s (workers starting, a population drawn); then 2 s per run.
+    assert estimate_left(34.0, 4.0, 3, 10) == pytest.approx(14.0)
+    assert estimate_left(50.0, 20.0, 10, 10) == 0.0

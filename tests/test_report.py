@@ -323,3 +323,78 @@ def test_bad_input_is_refused_with_a_clear_message(records, tmp_path):
     with pytest.raises(RecruitsimError, match="different scenario contents"):
         write_report([*records, other], tmp_path)
     assert not (tmp_path / "report.html").exists()
+
+
+# --------------------------------------------------------------------------- sharp edges
+
+
+def _all_findings(records) -> str:
+    return "\n".join(line for _, lines in findings(records) for line in lines)
+
+
+def test_a_campaign_stopped_because_the_vacancy_was_filled_is_not_called_unspendable(records):
+    recs = copy.deepcopy(records)
+    for rec in recs:
+        if rec["strategy"] == "job-title-v1":
+            rec["summary"]["metrics"]["spend"] = 10.0
+            rec["summary"]["pipeline"]["campaign_stopped_early"] = True
+    text = _all_findings(recs)
+    filled = next(line for line in text.splitlines() if "the vacancy was filled" in line)
+    assert filled.startswith("Stopped early: the vacancy was filled") and "job-title-v1" in filled
+    assert "job-title-v1 spent" not in text  # not listed as unable to spend
+    recs[0]["summary"]["pipeline"]["campaign_stopped_early"] = False  # one replication not filled
+    mixed = _all_findings(recs)
+    if recs[0]["strategy"] == "job-title-v1":
+        assert "filled and the campaign stopped in 2 of 3 replications" in mixed
+
+
+def test_identical_rows_are_explained(records):
+    twin = [copy.deepcopy(r) for r in records if r["strategy"] == "broad-v1"]
+    for rec in twin:
+        rec["strategy"] = rec["label"] = "demographic-v1"
+        rec["key"] = rec["key"] + "-twin"
+    text = _all_findings(records + twin)
+    line = next(ln for ln in text.splitlines() if "identical results" in ln)
+    assert "broad-v1" in line and "demographic-v1" in line and "special ad category" in line
+    assert "identical results" not in _all_findings(records)
+
+
+def test_skew_is_worded_as_a_recruiter_reads_it(records):
+    recs = copy.deepcopy(records)
+    for rec in recs:
+        if rec["strategy"] == "interest-v1":
+            m = rec["summary"]["metrics"]
+            m["reach_by_gender"] = {"male": 830, "female": 170}
+            m["qualified_by_gender"] = {"male": 964, "female": 36}
+    line = next(ln for ln in _all_findings(recs).splitlines() if "skewed by sex" in ln)
+    assert "towards women" not in line
+    assert "more women than the qualified pool has reached interest-v1" in line
+    assert "17.0% of the people reached were women against 3.6% of the qualified pool" in line
+    assert "most of the people reached (83%) were still men" in line
+
+
+def test_rejected_ad_sets_are_reported(records):
+    recs = copy.deepcopy(records)
+    for rec in recs:
+        if rec["strategy"] == "job-title-v1":
+            rec["summary"]["ad_sets"] = [{"name": "titles-linkedin", "platform": "linkedin",
+                                          "status": "rejected: audience of about 40 people is "
+                                          "below LinkedIn's minimum of 300", "impressions": 0,
+                                          "spend": 0.0}]  # fmt: skip
+    line = next(ln for ln in _all_findings(recs).splitlines() if "not published" in ln)
+    assert "job-title-v1" in line and "'titles-linkedin' on linkedin" in line
+    assert "in 3 of 3 replications" in line and "below LinkedIn's minimum" in line
+
+
+def test_the_header_of_a_mixed_store_does_not_multiply_to_a_wrong_count(records, tmp_path):
+    extra = copy.deepcopy(records[0])
+    extra["strategy"] = extra["label"] = "lookalike-v1"
+    extra["key"] += "-extra"
+    write_report([*records, extra], tmp_path)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    intro = md.split("\n## ")[0]
+    assert f"{len(records) + 1} runs:" in intro
+    assert "not every strategy ran in every cell or replication" in intro
+    write_report(records, tmp_path / "full")
+    full = (tmp_path / "full" / "report.md").read_text(encoding="utf-8").split("\n## ")[0]
+    assert f"{len(records)} runs: 1 scenario ({SCENARIO}) × 3 strategies × 3 paired" in full

@@ -128,7 +128,7 @@ BAD_FILES = [
         "negative-budget",
         _edit("total = 5000", "total = -100"),
         "budget.total",
-        [">= 0", "-100"],
+        ["> 0 NOK", "-100"],
     ),
     ("zero-budget", _edit("total = 5000", "total = 0"), "budget.total", ["> 0"]),
     (
@@ -267,7 +267,7 @@ def test_overrides_are_validated_and_name_the_file_and_path():
     assert "tiny" in str(info.value)
     assert "vacancy.occupaton" in str(info.value)
     assert "did you mean 'occupation'" in str(info.value)
-    with pytest.raises(ScenarioError, match=r"budget\.total.*>= 0"):
+    with pytest.raises(ScenarioError, match=r"budget\.total.*> 0 NOK"):
         load_scenario("tiny", {"budget.total": -1})
 
 
@@ -325,7 +325,7 @@ def test_replace_path_returns_a_validated_copy(tiny):
 @pytest.mark.parametrize(
     ("dotted", "value", "fragment"),
     [
-        ("budget.total", -5, ">= 0"),
+        ("budget.total", -5, "> 0 NOK"),
         ("population.scale", 2.0, "<= 1"),
         ("campaign.objective", "clik", "did you mean 'clicks'"),
         ("campaign.dayz", 3, "did you mean 'days'"),

@@ -94,3 +94,44 @@ def test_higher_is_better_for_reach():
         records += [_record("a", rep, reach=a), _record("b", rep, reach=b)]
     ranks = {r["strategy"]: r["rank"] for r in ranking(summarise(records, ["reach"]), "reach")}
     assert ranks == {"a": 1, "b": 2}
+
+
+def test_intervals_stay_within_the_values_a_metric_can_take():
+    from sim.lab.stats import metric_bounds
+
+    pairs = [(0.999, 10.0), (0.97, 4000.0), (1.0, 20.0)]
+    records = [_record("a", r, ctr=v, cost_per_qualified_application=c, reach=0)
+               for r, (v, c) in enumerate(pairs)]  # fmt: skip
+    rows = {r["metric"]: r for r in summarise(records, ["ctr", "cost_per_qualified_application"])}
+    raw = Estimate.of([0.999, 0.97, 1.0])
+    assert raw.high > 1.0  # the plain t-interval passes 100 %
+    assert rows["ctr"]["ci_high"] == 1.0 and rows["ctr"]["ci_low"] == pytest.approx(raw.low)
+    assert Estimate.of([10.0, 4000.0, 20.0]).low < 0  # and a cost interval below 0
+    assert rows["cost_per_qualified_application"]["ci_low"] == 0.0
+    assert metric_bounds("relevance") == (0.0, 1.0)
+    assert metric_bounds("spend")[0] == 0.0
+
+
+def test_a_wide_expensive_strategy_never_ranks_above_a_cheaper_one():
+    # cheap: narrow around 10; mid: narrow around 20; wide: mean 40, interval over everything.
+    values = {"cheap": [9, 10, 11], "mid": [19, 20, 21], "wide": [1, 40, 79]}
+    records = [_record(s, r, cost_per_qualified_application=v[r])
+               for s, v in values.items() for r in range(3)]  # fmt: skip
+    cpqa = "cost_per_qualified_application"
+    ranks = {r["strategy"]: r["rank"] for r in ranking(summarise(records, [cpqa]), cpqa)}
+    assert ranks["cheap"] == 1 and ranks["mid"] == 2
+    assert ranks["wide"] >= ranks["mid"], ranks  # before: the wide one was tied first
+
+
+def test_sweep_cells_are_ordered_by_their_values_not_their_text():
+    from sim.lab.stats import TABLE_METRICS, format_table, sorted_cells
+
+    records = []
+    for budget in (50000, 10000, 20000, 5000):
+        rec = _record("a", 0, **{m: 1.0 for m, _, _ in TABLE_METRICS})
+        rec["sweep"] = {"budget.total": budget}
+        records.append(rec)
+    order = [label for _, label in sorted_cells(records)]
+    assert order == [f"budget.total={b}" for b in (5000, 10000, 20000, 50000)]
+    titles = [ln for ln in format_table(records).splitlines() if ln.startswith("s [")]
+    assert [t.split("]")[0] for t in titles] == [f"s [{o}" for o in order]

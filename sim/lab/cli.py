@@ -1,24 +1,48 @@
 """The ``recruitsim`` command line (also ``python -m sim``).
 
-Bad input — a malformed scenario, an unknown strategy, an impossible budget — prints
-one line naming the problem on standard error and exits with status 2; never a
-traceback. Runs already written to the results store are kept whatever happens next.
+Bad input — a malformed scenario, an unknown strategy, an impossible budget, a path
+that cannot be written — prints one line naming the problem on standard error and
+exits with status 2; never a traceback. When the machine stops the work (a worker
+process dies again and again, the disk is full) the line says so and the exit status
+is 1. Runs already written to the results store are kept whatever happens next, and
+running the same command again resumes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import sysconfig
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim import geography, interests, occupations, platforms
+from sim import geography, interests, occupations, platforms, schema
 from sim.errors import RecruitsimError, ScenarioError
-from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+from sim.scenario import (
+    MAX_SEED,
+    Scenario,
+    bundled_scenarios,
+    check_fits_in_memory,
+    load_scenario,
+)
 
-DEFAULT_SUITE = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "suite.toml"
+
+def _default_suite() -> Path:
+    """``benchmarks/suite.toml`` of a checkout, else the copy installed with the wheel."""
+    checkout = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "suite.toml"
+    if checkout.is_file():
+        return checkout
+    return Path(sysconfig.get_path("data")) / "share" / "recruitsim" / "suite.toml"
+
+
+DEFAULT_SUITE = _default_suite()
+
+#: Most local worker processes accepted (a sanity limit; estimate).
+MAX_WORKERS = 256
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,19 +98,25 @@ def _pairs(items: list[str] | None, flag: str, many: bool = False) -> dict[str, 
 
 def _load(path: str, args, fixed: dict[str, Any] | None = None) -> Scenario:
     overrides = dict(fixed if fixed is not None else _pairs(getattr(args, "set", None), "--set"))
-    if getattr(args, "population", None):
+    if getattr(args, "population", None) is not None:
         overrides["population.size"] = args.population
     if getattr(args, "set_file", None):  # a scenario overlay, e.g. from `recruitsim calibrate`
         from sim.lab.calibrate import load_with_overlay
 
-        return load_with_overlay(path, args.set_file, overrides)
-    return load_scenario(path, overrides)
+        scenario = load_with_overlay(path, args.set_file, overrides)
+    else:
+        scenario = load_scenario(path, overrides)
+    check_fits_in_memory(scenario, source=path)
+    return scenario
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``recruitsim``."""
+    import sim
+
     p = _Parser(prog="recruitsim", description="Simulate and compare job-ad targeting strategies.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"recruitsim {sim.__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     def common(q, replications: int):
         q.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
@@ -202,8 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Entry point; returns the exit status (0, 1 when the machine failed, 2 for bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `recruitsim`: the help, as a usage error
+        parser.print_help(sys.stderr)
+        return 2
     commands = {"run": _run, "compare": _compare, "sweep": _sweep, "bench": _bench,
                 "report": _report, "export": _export, "list": _list,
                 "validate": _validate, "app": _app, "league": _league,
@@ -211,55 +245,124 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except RecruitsimError as exc:
-        sys.stderr.write(f"recruitsim: error: {exc}\n")
-        return 2
+        sys.stderr.write(f"recruitsim: error: {_one_line(exc)}\n")
+        return exc.exit_status
+    except MemoryError:
+        sys.stderr.write(
+            "recruitsim: error: out of memory; use a smaller --population or fewer --workers "
+            "(finished runs are kept in the results store)\n"
+        )
+        return 1
+    except BrokenPipeError:  # `recruitsim list | head`: the reader has gone, stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("recruitsim: interrupted; finished runs are kept in the results store\n")
         return 130
 
 
-def _check_count(flag: str, n: int | None) -> None:
+def _one_line(exc: Exception) -> str:
+    """An error's message on one line (a nested error may carry newlines)."""
+    return " ".join(str(exc).split())
+
+
+def _check_count(flag: str, n: int | None, most: int | None = None) -> None:
     if n is not None and n < 1:
         raise ScenarioError(flag, "", f"expected an integer >= 1, got {n}")
+    if n is not None and most is not None and n > most:
+        raise ScenarioError(flag, "", f"expected an integer <= {most}, got {n}")
 
 
 def _check_seed(seed: int | None) -> None:
-    if seed is not None and seed < 0:
-        raise ScenarioError("--seed", "", f"expected an integer >= 0, got {seed}")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise ScenarioError("--seed", "", f"expected an integer from 0 to 2**63-1, got {seed}")
+
+
+def _check_common(args) -> None:
+    """The flags every run command shares: replications, seed, population, workers."""
+    _check_count("--replications", getattr(args, "replications", None), 100_000)
+    _check_seed(getattr(args, "seed", None))
+    _check_count("--population", getattr(args, "population", None))
+    _check_count("--workers", getattr(args, "workers", None), MAX_WORKERS)
+
+
+def _writable_file(path: str, flag: str) -> Path:
+    """Refuse an output file that cannot be written (a folder, a file as its folder)."""
+    target = Path(path)
+    if target.is_dir():
+        raise ScenarioError(flag, "", f"{path} is a folder, expected a file path")
+    _writable_dir(target.parent, flag, path)
+    return target
+
+
+def _writable_dir(folder: Path, flag: str, given: str | None = None) -> Path:
+    """Refuse an output folder that is a file, lies under a file or cannot be created."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScenarioError(
+                    flag, "", f"cannot write {given or folder}: {parent} is a file, not a folder"
+                )
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ScenarioError(
+                    flag, "", f"cannot write {given or folder}: {parent} is not writable"
+                )
+            break
+    return folder
 
 
 def _run(args) -> int:
     import strategies
-    from sim.model import run
+    from sim.lab.experiment import run_with_ad_sets
 
-    _check_count("--replications", args.replications)
-    _check_seed(args.seed)
+    _check_common(args)
     if args.journeys < 0:
         raise ScenarioError("--journeys", "", f"expected an integer >= 0, got {args.journeys}")
+    if args.json and args.json != "-":
+        _writable_file(args.json, "--json")
     scenario = _load(args.scenario, args)
     first = scenario.employer(0)  # the scenario itself unless it lists [[employers]]
     sid = args.strategy or first.strategy.id
     params = dict(first.strategy.params) if args.strategy is None else {}
+    if args.strategy is None:  # the scenario's own strategy: name the file and the field
+        try:
+            strategies.make(sid, **params)
+        except RecruitsimError as exc:
+            field = "strategy.params" if "parameter" in str(exc) else "strategy.id"
+            raise ScenarioError(args.scenario, field, str(exc)) from None
     params.update(_pairs(args.param, "--param"))
     strategies.make(sid, **params)  # fail fast on an unknown id or parameter
-    results = []
+    # With `--json -` standard output carries the JSON alone; the summary goes to stderr.
+    out = sys.stderr if args.json == "-" else sys.stdout
+    summaries = []
     for rep in range(args.replications):
         # With competing employers the given strategy plays the first; the rest their own.
         plays = [strategies.make(sid, **params)] + [
             strategies.make(e.strategy.id, **e.strategy.params) for e in scenario.employers[1:]
         ]
-        res = run(scenario, plays if len(plays) > 1 else plays[0], seed=args.seed,
-                  replication=rep, journeys=args.journeys)  # fmt: skip
-        results.append(res)
+        res, ad_sets = run_with_ad_sets(
+            scenario, plays if len(plays) > 1 else plays[0], seed=args.seed, replication=rep,
+            journeys=args.journeys,
+        )  # fmt: skip
+        summary = res.to_dict()
+        summary["ad_sets"] = ad_sets
+        summaries.append(summary)
         m = res.metrics
         cpqa = m["cost_per_qualified_application"]
+        hired = f" · hired {m['hires']}"
+        if m["time_to_hire_days"] is not None:
+            hired += f" in {m['time_to_hire_days']:.0f} days"
         print(
             f"{scenario.name} · {res.strategy} · replication {rep}: "
             f"reach {m['reach']:,} · relevance {_pct(m['relevance'])} · CTR {_pct(m['ctr'])} · "
             f"applications {m['applications']} ({m['qualified_applications']} qualified) · "
             f"spend {m['spend']:,.0f} {res.currency} · cost/qualified application "
-            f"{'—' if cpqa is None else f'{cpqa:,.0f}'}"
+            f"{'—' if cpqa is None else f'{cpqa:,.0f}'}{hired}",
+            file=out,
         )
+        for line in _run_notes(summary, scenario):
+            print(f"  {line}", file=out)
         for e in res.employers:
             m, price = e["metrics"], res.market.get("price_of_competition", {}).get(e["name"], {})
             ratio = price.get("cpm_ratio")
@@ -268,16 +371,22 @@ def _run(args) -> int:
                 f"CPM {m['cpm'] or 0:,.1f} ({'—' if ratio is None else f'{ratio:.2f}'}x alone) · "
                 "qualified applications "
                 f"{m['qualified_applications']} · hires {m['hires']} · offers lost to a "
-                f"competitor {e['pipeline']['offers_lost_to_competitor']}"
+                f"competitor {e['pipeline']['offers_lost_to_competitor']}",
+                file=out,
             )
     if args.json:
-        data = [r.to_dict() for r in results]
-        text = json.dumps(data[0] if len(data) == 1 else data, indent=2)
+        text = json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2)
         if args.json == "-":
             print(text)
         else:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            target = _writable_file(args.json, "--json")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise ScenarioError(
+                    "--json", "", f"cannot write {args.json}: {exc.strerror}"
+                ) from None
     return 0
 
 
@@ -310,6 +419,25 @@ def _league(args) -> int:
     return 0
 
 
+def _run_notes(summary: dict, scenario: Scenario) -> list[str]:
+    """What a user should know about a run beyond its numbers (rejections, no one qualified)."""
+    from sim.lab.experiment import rejected_ad_sets
+
+    notes = [
+        f"ad set {a['name']!r} on {a['platform']} was not published — {a['status']}"
+        for a in rejected_ad_sets(summary)
+    ]
+    qualified = summary["metrics"]["qualified_by_gender"]
+    if sum(qualified.values()) == 0:
+        notes.append(
+            "warning: nobody in the simulated population qualifies for the vacancy "
+            f"({scenario.vacancy.occupation} within {scenario.vacancy.max_distance_km:g} km of "
+            f"{scenario.vacancy.location}); qualified metrics are empty — widen "
+            "vacancy.max_distance_km or population.regions, or use a larger population"
+        )
+    return notes
+
+
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.2%}"
 
@@ -321,6 +449,8 @@ def _strategy_ids(text: str) -> list[str]:
     if text == "all":
         return builtin_ids()
     ids = [s.strip() for s in text.split(",") if s.strip()]
+    if not ids:
+        raise ScenarioError("--strategies", "", f"expected strategy ids or 'all', got {text!r}")
     out = []
     for sid in ids:
         out.append(sid if ":" in sid else resolve_id(sid))
@@ -357,9 +487,12 @@ def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | Non
     from sim.lab.stats import format_table
     from sim.lab.store import ResultsStore
 
-    _check_count("--workers", getattr(args, "workers", None))
-    executor = make_executor(getattr(args, "workers", None), getattr(args, "dask", None))
+    _check_count("--workers", getattr(args, "workers", None), MAX_WORKERS)
+    _check_baseline(baseline, specs)
+    if out is not None:
+        _writable_dir(out, "--out")
     with ResultsStore(args.db) as store:
+        executor = make_executor(getattr(args, "workers", None), getattr(args, "dask", None))
         stored = sum(1 for s in specs if s.key in store)
         if stored:
             sys.stderr.write(f"{stored} of {len(specs)} runs already in {args.db}; skipping them\n")
@@ -369,24 +502,74 @@ def _execute_grid(args, specs, title: str, out: Path | None, baseline: str | Non
             executor.close()
     table = format_table(records)
     print(table)
+    rejected = _rejections(records)
+    if rejected:
+        print("\n".join(rejected))
     if out is not None:
         from sim.lab.report import write_report
 
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "compare.txt").write_text(table + "\n", encoding="utf-8")
-        (out / "runs.json").write_text(
-            json.dumps([r["summary"] for r in records], indent=1) + "\n", encoding="utf-8"
-        )
-        html = write_report(records, out, title=title, baseline=baseline)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "compare.txt").write_text(table + "\n", encoding="utf-8")
+            (out / "runs.json").write_text(
+                json.dumps([r["summary"] for r in records], indent=1) + "\n", encoding="utf-8"
+            )
+            html = write_report(records, out, title=title, baseline=baseline)
+        except OSError as exc:
+            raise ScenarioError(
+                "--out",
+                "",
+                f"cannot write the report to {out}: {exc.strerror or exc} "
+                f"(the runs are kept in {args.db}; `recruitsim report` writes it again)",
+            ) from None
         print(f"wrote {out / 'compare.txt'}, {out / 'runs.json'} and the report {html}")
     return records
+
+
+def _rejections(records: list[dict]) -> list[str]:
+    """One line per strategy and ad set the platform refused to publish, with the reason."""
+    from sim.lab.experiment import rejected_ad_sets
+
+    seen: dict[tuple, int] = {}
+    reasons: dict[tuple, str] = {}
+    for rec in records:
+        for a in rejected_ad_sets(rec["summary"]):
+            k = (rec["scenario"], rec["label"], a["name"], a["platform"])
+            seen[k] = seen.get(k, 0) + 1
+            reasons.setdefault(k, a["status"])
+    return [
+        f"note: {label}: ad set {name!r} on {platform} was not published in {n} run(s) of "
+        f"{scenario} — {reasons[(scenario, label, name, platform)]}"
+        for (scenario, label, name, platform), n in seen.items()
+    ]
+
+
+def _check_baseline(baseline: str | None, specs) -> None:
+    """Refuse an unknown ``--baseline`` before any run (not after the whole grid)."""
+    if baseline is None:
+        return
+    from strategies.registry import resolve_id
+
+    labels = {s.label for s in specs} | {s.strategy for s in specs}
+    if baseline in labels:
+        return
+    try:
+        resolved = baseline if ":" in baseline else resolve_id(baseline)
+    except RecruitsimError:
+        resolved = baseline
+    if resolved not in labels:
+        from sim.errors import did_you_mean
+
+        raise ScenarioError(
+            "--baseline", "",
+            f"{baseline!r} is not among the strategies compared{did_you_mean(baseline, labels)}",
+        )  # fmt: skip
 
 
 def _compare(args) -> int:
     from sim.lab.experiment import expand_grid
 
-    _check_count("--replications", args.replications)
-    _check_seed(args.seed)
+    _check_common(args)
     scenarios = [_load(s, args) for s in args.scenarios]
     ids = _strategy_ids(args.strategies)
     specs = expand_grid(scenarios, ids, args.replications, seed=args.seed)
@@ -398,8 +581,7 @@ def _compare(args) -> int:
 def _sweep(args) -> int:
     from sim.lab.experiment import expand_grid
 
-    _check_count("--replications", args.replications)
-    _check_seed(args.seed)
+    _check_common(args)
     sweep = _pairs(args.set, "--set", many=True)
     fixed = {k: v[0] for k, v in sweep.items() if len(v) == 1}
     swept = {k: v for k, v in sweep.items() if len(v) > 1}
@@ -413,43 +595,68 @@ def _sweep(args) -> int:
     return 0
 
 
-def load_suite(path: str | Path) -> dict:
-    """Read a benchmark suite file (TOML): name, scenarios, strategies, replications."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot read suite: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
-    known = {"name", "description", "scenarios", "strategies", "replications", "seed",
-             "overrides", "baseline"}  # fmt: skip
-    from sim.errors import did_you_mean
+@dataclass(frozen=True)
+class Suite:
+    """A benchmark suite file (``benchmarks/suite.toml``): the comparison ``bench`` runs."""
 
-    for key in data:
-        if key not in known:
-            raise ScenarioError(str(path), key, "unknown key" + did_you_mean(key, known))
-    for key, kind in (("name", str), ("scenarios", list), ("replications", int)):
-        if not isinstance(data.get(key), kind):
-            raise ScenarioError(str(path), key, f"expected {kind.__name__}, got {data.get(key)!r}")
-    return data
+    name: str = schema.documented(doc="short name; the report goes to results/<name>",
+                                  nonempty=True)  # fmt: skip
+    scenarios: tuple[str, ...] = schema.documented(
+        doc="scenario files or bundled scenario names", nonempty=True
+    )
+    replications: int = schema.documented(
+        doc="paired replications", unit="runs", min=1, max=100_000
+    )
+    description: str = schema.documented("", doc="the report's title")
+    strategies: str | tuple[str, ...] = schema.documented(
+        "all", doc="strategy ids, or 'all' for the built-ins", nonempty=True
+    )
+    seed: int = schema.documented(20261125, doc="root seed", min=0, max=MAX_SEED)
+    baseline: str = schema.documented("broad-v1", doc="strategy the report compares against")
+    overrides: dict[str, schema.Scalar | tuple[schema.Scalar, ...]] = schema.documented(
+        {}, doc="scenario fields set for every scenario (dotted path = value)"
+    )
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and check a benchmark suite file (TOML).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the field: unknown keys, wrong types, out-of-range values.
+    """
+    data = schema.read_toml(path, str(path), what="suite")
+    return schema.build(Suite, data, "", str(path))
 
 
 def _bench(args) -> int:
     from sim.lab.experiment import expand_grid
 
+    _check_common(args)
     suite = load_suite(args.suite)
-    replications = args.replications or suite["replications"]
-    _check_count("--replications", replications)
-    overrides = suite.get("overrides", {})
-    scenarios = [_load(s, args, overrides) for s in suite["scenarios"]]
-    strategies_field = suite.get("strategies", "all")
-    ids = _strategy_ids(strategies_field if isinstance(strategies_field, str)
-                        else ",".join(strategies_field))  # fmt: skip
-    specs = expand_grid(scenarios, ids, replications, seed=suite.get("seed"))
-    out = Path(args.out or Path("results") / suite["name"])
-    args.baseline = suite.get("baseline")
-    _execute_grid(args, specs, suite.get("description") or f"Benchmark suite: {suite['name']}",
+    replications = args.replications or suite.replications
+    scenarios = []
+    for i, name in enumerate(suite.scenarios):
+        try:
+            scenario = load_scenario(name, dict(suite.overrides))
+        except ScenarioError as exc:
+            raise ScenarioError(args.suite, f"scenarios[{i}]", str(exc)) from None
+        check_fits_in_memory(scenario, source=name)
+        scenarios.append(scenario)
+    try:
+        ids = _strategy_ids(suite.strategies if isinstance(suite.strategies, str)
+                            else ",".join(suite.strategies))  # fmt: skip
+    except RecruitsimError as exc:
+        raise ScenarioError(args.suite, "strategies", str(exc)) from None
+    specs = expand_grid(scenarios, ids, replications, seed=suite.seed)
+    try:
+        _check_baseline(suite.baseline, specs)
+    except ScenarioError as exc:
+        raise ScenarioError(args.suite, "baseline", str(exc).partition("--baseline: ")[2]) from None
+    out = Path(args.out or Path("results") / suite.name)
+    args.baseline = suite.baseline
+    _execute_grid(args, specs, suite.description or f"Benchmark suite: {suite.name}",
                   out, args.baseline)  # fmt: skip
     return 0
 
@@ -460,6 +667,7 @@ def _report(args) -> int:
 
     if not Path(args.db).is_file():
         raise ScenarioError(args.db, "", "no such results store")
+    _writable_dir(Path(args.out), "--out")
     from sim.lab.experiment import code_fingerprint
 
     with ResultsStore(args.db) as store:
@@ -475,7 +683,19 @@ def _report(args) -> int:
         records = [r for r in records if r["scenario"] in set(args.scenario)]
     if not records:
         raise ScenarioError(args.db, "", "no stored runs to report on")
-    html = write_report(records, Path(args.out), baseline=args.baseline, test=args.test)
+    if args.baseline is not None:
+        labels = {r["label"] for r in records} | {r["strategy"] for r in records}
+        if args.baseline not in labels:
+            from sim.errors import did_you_mean
+
+            raise ScenarioError("--baseline", "", f"{args.baseline!r} is not among the stored "
+                                f"strategies{did_you_mean(args.baseline, labels)}")  # fmt: skip
+    try:
+        html = write_report(records, Path(args.out), baseline=args.baseline, test=args.test)
+    except OSError as exc:
+        raise ScenarioError(
+            "--out", "", f"cannot write {args.out}: {exc.strerror or exc}"
+        ) from None
     print(f"wrote {html}")
     return 0
 
@@ -485,8 +705,13 @@ def _export(args) -> int:
 
     if not Path(args.db).is_file():
         raise ScenarioError(args.db, "", "no such results store")
+    flag, target = ("--csv", args.csv) if args.csv else ("--parquet", args.parquet)
+    _writable_file(target, flag)
     with ResultsStore(args.db) as store:
-        path = store.export_csv(args.csv) if args.csv else store.export_parquet(args.parquet)
+        try:
+            path = store.export_csv(args.csv) if args.csv else store.export_parquet(args.parquet)
+        except OSError as exc:
+            raise ScenarioError(flag, "", f"cannot write {target}: {exc.strerror or exc}") from None
     print(f"wrote {path}")
     return 0
 
@@ -496,9 +721,8 @@ def _validate(args) -> int:
 
     from sim.lab.validation import run_studies, write_validation_report
 
-    _check_count("--replications", args.replications)
-    _check_count("--workers", args.workers)
-    _check_seed(args.seed)
+    _check_common(args)
+    _writable_dir(Path(args.out), "--out")
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -562,7 +786,7 @@ def _list(args) -> int:
         for entry in list_strategies():
             print(f"{entry.id:24s} {entry.description}")
     elif args.what == "scenarios":
-        for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        for path in bundled_scenarios():
             s = load_scenario(path)
             print(f"{path.stem:24s} {s.description}")
     elif args.what == "occupations":
@@ -571,6 +795,14 @@ def _list(args) -> int:
     elif args.what == "platforms":
         for p in platforms.PLATFORMS.values():
             print(f"{p.name:10s} {p.label:10s} targeting: {', '.join(sorted(p.targeting_options))}")
+            print(f"{'':21s} minimum audience {p.min_audience:,} people "
+                  f"(custom audiences {p.min_custom_audience:,})")  # fmt: skip
+            if p.sac_bans or p.min_radius_km_sac:
+                banned = ", ".join(sorted(p.sac_bans)) or "nothing"
+                print(f"{'':21s} employment policy (special ad category): no {banned}; "
+                      f"radius at least {p.min_radius_km_sac:g} km")  # fmt: skip
+            else:
+                print(f"{'':21s} employment policy: the same options as standard")
     elif args.what == "interests":
         print("\n".join(interests.TOPIC_NAMES))
     else:

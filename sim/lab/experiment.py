@@ -15,14 +15,18 @@ resumes where it stopped.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import functools
 import hashlib
+import inspect
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -74,12 +78,12 @@ class RunSpec:
 
         The code fingerprint makes a store never serve a run made by other model code.
         """
-        blob = json.dumps(
-            [code_fingerprint(), self.scenario.content_hash, self.strategy, self.params,
-             self.seed, self.replication],
-            sort_keys=True,
-            default=str,
-        )  # fmt: skip
+        identity = [code_fingerprint(), self.scenario.content_hash, self.strategy,
+                    self.params, self.seed, self.replication]  # fmt: skip
+        plugin = strategy_fingerprint(self.strategy)
+        if plugin is not None:  # only plugins: the built-ins' keys stay as they were
+            identity.append(plugin)
+        blob = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -167,6 +171,34 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def strategy_fingerprint(strategy: str) -> str | None:
+    """SHA-256 (16 hex digits) of a plugin strategy's own source file, or None for a built-in.
+
+    A ``module:Class`` or entry-point strategy lives outside ``strategies/``, so
+    :func:`code_fingerprint` does not see it; its module's source file (found with
+    :func:`inspect.getsourcefile`) joins the run's identity, so editing the plugin and
+    running again computes new runs instead of serving the old ones from the store.
+    """
+    from strategies.registry import REGISTRY, load_reference, resolve_id
+
+    ref = strategy if ":" in strategy else REGISTRY[resolve_id(strategy)].entry_point
+    if ref.split(":")[0].split(".")[0] == "strategies":
+        return None
+    cls = load_reference(ref)
+    try:
+        path = Path(inspect.getsourcefile(cls) or "")
+        stat = path.stat()
+    except (TypeError, OSError):  # a class without a source file (built in C, in a zip)
+        return hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}".encode()).hexdigest()[:16]
+    return _file_digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    """SHA-256 of a file, cached per (path, modification time, size)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
 @functools.lru_cache(maxsize=1)
 def _versions() -> dict:
     import matplotlib
@@ -199,6 +231,69 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def run_with_ad_sets(
+    scenario: Scenario,
+    strategy,
+    seed: int | None = None,
+    replication: int = 0,
+    population: Population | None = None,
+    **options,
+) -> tuple[RunResult, list[dict]]:
+    """:func:`sim.model.run`, plus each ad set's last status as the ads manager showed it.
+
+    The strategy is watched through the daily reports it receives, so an ad set the
+    platform rejected (an audience below its minimum) is visible with the reason.
+
+    Returns
+    -------
+    result : RunResult
+    ad_sets : list of dict
+        ``{"name", "platform", "status", "impressions", "spend"}`` per ad set, in the
+        order they were first reported; ``status`` is the report's text
+        (``"active"``, ``"budget spent"``, ``"rejected: ..."``).
+    """
+    seen: dict[str, object] = {}
+    _watch(strategy[0] if isinstance(strategy, list | tuple) else strategy, seen)
+    result = run(scenario, strategy, seed, replication, population, **options)
+    ad_sets = [
+        {
+            "name": r.name,
+            "platform": r.platform,
+            "status": str(r.status),
+            "impressions": r.impressions,
+            "spend": r.spend,
+        }
+        for r in seen.values()
+    ]
+    return result, ad_sets
+
+
+def _watch(strategy, seen: dict) -> None:
+    """Make ``strategy`` keep each ad set's latest report in ``seen`` (name → report).
+
+    The instance's class becomes a subclass with the same name whose ``update`` notes
+    the report first, so the strategy, its type name and its parameters are unchanged.
+    """
+    base = type(strategy)
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        __slots__ = ()
+
+        def update(self, report):
+            for ad_set in report.ad_sets:
+                seen[ad_set.name] = ad_set
+            return super().update(report)
+
+    Watched.__name__, Watched.__qualname__ = base.__name__, base.__qualname__
+    Watched.__module__ = base.__module__
+    strategy.__class__ = Watched
+
+
+def rejected_ad_sets(summary: dict) -> list[dict]:
+    """The ad sets of a run summary the platform rejected (``status`` ``"rejected: ..."``)."""
+    return [a for a in summary.get("ad_sets", []) if str(a["status"]).startswith("rejected")]
+
+
 def execute(spec: RunSpec) -> dict:
     """Run one cell and return its record (JSON-ready): summary, delivery, manifest."""
     import strategies
@@ -206,9 +301,10 @@ def execute(spec: RunSpec) -> dict:
     start = time.perf_counter()
     pop = _population(spec.scenario, spec.seed, spec.replication)
     strategy = strategies.make(spec.strategy, **spec.params)
-    result: RunResult = run(spec.scenario, strategy, spec.seed, spec.replication, pop)
+    result, ad_sets = run_with_ad_sets(spec.scenario, strategy, spec.seed, spec.replication, pop)
     seeds = run_seeds(spec.seed, spec.replication)
     summary = result.to_dict()
+    summary["ad_sets"] = ad_sets
     record = {
         "key": spec.key,
         "scenario": spec.scenario.name,
@@ -261,25 +357,90 @@ class SerialExecutor(Executor):
             yield item, fn(item)
 
 
-class ProcessExecutor(Executor):
-    """Local worker processes (``concurrent.futures.ProcessPoolExecutor``)."""
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started it ends.
 
-    def __init__(self, workers: int | None = None) -> None:
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    everywhere a daemon thread also checks once a second that the parent is still there,
+    so a ``kill -9`` of the main process leaves no worker behind.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="recruitsim-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes (``concurrent.futures.ProcessPoolExecutor``).
+
+    Workers end with the main process. If a worker dies (killed, out of memory), the
+    pool is started again and the runs that had not finished are queued again, up to
+    ``max_restarts`` times; after that a :class:`~sim.errors.ResourceError` says what
+    happened and that running the same command again resumes.
+    """
+
+    def __init__(self, workers: int | None = None, max_restarts: int = 3, notify=None) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.max_restarts = max_restarts
+        self.notify = notify or (lambda text: sys.stderr.write(f"recruitsim: {text}\n"))
 
     def map_unordered(self, fn, items):
         from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+        pending = list(items)
+        restarts = 0
+        while pending:
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
             # Submit in order so workers take consecutive cells (and reuse populations).
-            futures = {pool.submit(fn, item): item for item in items}
+            futures = {pool.submit(fn, item): i for i, item in enumerate(pending)}
+            finished: set[int] = set()
             try:
                 for fut in as_completed(futures):
-                    yield futures[fut], fut.result()
+                    result = fut.result()
+                    finished.add(futures[fut])
+                    yield pending[futures[fut]], result
+            except BrokenProcessPool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pending = [item for i, item in enumerate(pending) if i not in finished]
+                restarts += 1
+                if restarts > self.max_restarts:
+                    from sim.errors import ResourceError
+
+                    raise ResourceError(
+                        f"a worker process died {restarts} times (killed or out of memory) and "
+                        f"{len(pending)} runs were not finished; the finished runs are kept — "
+                        "run the same command again to resume"
+                    ) from None
+                self.notify(
+                    f"a worker process died; starting new workers for the {len(pending)} "
+                    "unfinished runs"
+                )
+                continue
             except BaseException:
-                for fut in futures:
-                    fut.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
                 raise
+            pool.shutdown(wait=True)
+            pending = []
 
 
 class DaskExecutor(Executor):
@@ -288,6 +449,10 @@ class DaskExecutor(Executor):
     Tasks are retried on another worker if theirs dies; the results store ignores an
     identical record written twice.
     """
+
+    #: Seconds to wait for the scheduler before giving up (estimate: a reachable
+    #: scheduler answers in well under a second on a local network).
+    connect_timeout_s = 5.0
 
     def __init__(self, address) -> None:
         try:
@@ -299,7 +464,19 @@ class DaskExecutor(Executor):
                 "--dask needs the distributed package: pip install 'recruitsim[dask]'"
             ) from None
         self._own = not hasattr(address, "submit")
-        self.client = Client(address) if self._own else address
+        if self._own:
+            try:
+                self.client = Client(address, timeout=self.connect_timeout_s)
+            except (OSError, TimeoutError, ValueError) as exc:
+                from sim.errors import RecruitsimError
+
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise RecruitsimError(
+                    f"--dask {address}: no Dask scheduler answered within "
+                    f"{self.connect_timeout_s:g} s ({reason[:120]})"
+                ) from None
+        else:
+            self.client = address
         self.workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
 
     def map_unordered(self, fn, items):
@@ -359,7 +536,12 @@ def run_grid(
     stored = {}
     if store is not None:
         stored = {r["key"]: r for r in store.records([s.key for s in specs])}
-    return [fresh.get(s.key) or stored[s.key] for s in specs]
+    # A stored run may have been made for another grid (a `compare` before this `sweep`):
+    # its numbers are the same, but its place in this grid is the spec's.
+    return [
+        {**(fresh.get(s.key) or stored[s.key]), "sweep": dict(s.sweep), "label": s.label}
+        for s in specs
+    ]
 
 
 def replicate(
@@ -393,20 +575,49 @@ def replicate(
     return results
 
 
+def estimate_left(elapsed: float, since_first: float, done: int, total: int) -> float | None:
+    """Seconds left in a grid, from the pace since its first finished run.
+
+    The first run pays for starting the workers and drawing the population that the
+    following cells reuse, so timing from the start overestimates what is left; the pace
+    between finished runs (which includes the workers' parallelism) does not. Until two
+    runs have finished there is no pace to go by (None).
+
+    Parameters
+    ----------
+    elapsed : float
+        Seconds since the grid started.
+    since_first : float
+        Seconds since the first run finished.
+    done, total : int
+        Runs finished and runs in the grid (this session).
+    """
+    if done >= total:
+        return 0.0
+    if done < 2 or since_first <= 0:
+        return None
+    return since_first / (done - 1) * (total - done)
+
+
 def progress_printer(stream=None) -> Callable[[int, int, dict], None]:
     """A progress bar with ETA for :func:`run_grid` (one line on a terminal, else 10 lines)."""
     stream = stream or sys.stderr
     tty = stream.isatty()
     start = time.perf_counter()
+    first: list[float] = []
 
     def show(done: int, total: int, record: dict) -> None:
-        elapsed = time.perf_counter() - start
-        eta = elapsed / done * (total - done)
+        now = time.perf_counter()
+        elapsed = now - start
+        if not first:
+            first.append(now)
+        eta = estimate_left(elapsed, now - first[0], done, total)
         width = 24
         bar = "#" * round(width * done / total) + "." * (width - round(width * done / total))
+        left = "estimating time left" if eta is None else f"~{eta:.0f}s left"
         line = (
-            f"[{bar}] {done}/{total} {record['scenario']} · {record['strategy']} · "
-            f"rep {record['replication']} · {elapsed:.0f}s, ~{eta:.0f}s left"
+            f"[{bar}] {done}/{total} {record['scenario']} · {record['label']} · "
+            f"rep {record['replication']} · {elapsed:.0f}s, {left}"
         )
         if tty:
             stream.write(f"\r{line}   " + ("\n" if done == total else ""))

@@ -62,6 +62,7 @@ from sim.lab.stats import (
     Estimate,
     paired_differences,
     ranking,
+    sorted_cells,
     summarise,
     sweep_label,
 )
@@ -297,7 +298,7 @@ def _fmt(value: float | None, fmt: str) -> str:
 
 
 def _row(e: Estimate) -> dict:
-    """An :class:`~sim.lab.stats.Estimate` as a row like those of :func:`sim.lab.stats.summarise`."""
+    """An :class:`~sim.lab.stats.Estimate` as a row like :func:`sim.lab.stats.summarise` gives."""
     return {"mean": e.mean, "ci_low": e.low, "ci_high": e.high, "n": e.n}
 
 
@@ -407,7 +408,7 @@ class _Analysis:
         recs = self.records
         self.strategies = list(dict.fromkeys(r["label"] for r in recs))
         self.metrics = _scalar_metrics(recs)
-        keys = list(dict.fromkeys((r["scenario"], sweep_label(r["sweep"])) for r in recs))
+        keys = sorted_cells(recs)
         self.cells = []
         for scenario, label in keys:
             mine = tuple(
@@ -446,7 +447,9 @@ class _Analysis:
                 ratio(m["qualified_by_gender"]["female"], sum(m["qualified_by_gender"].values()))
             )
             skew.append(delivery_skew(m["reach_by_gender"], m["qualified_by_gender"], "female"))
-        return Estimate.of(reach), Estimate.of(pool), Estimate.of(skew)
+        share, ratio_ = (0.0, 1.0), (0.0, math.inf)
+        return (Estimate.of(reach, bounds=share), Estimate.of(pool, bounds=share),
+                Estimate.of(skew, bounds=ratio_))  # fmt: skip
 
 
 def _scalar_metrics(records: Iterable[dict]) -> list[str]:
@@ -683,20 +686,32 @@ def _skew(an: _Analysis, cell: _Cell) -> list[Text]:
     band = f"{lo:g}–{hi:g}"
     shares = {s: an.female_shares(cell, s) for s in cell.strategies}
     pool = _mean(p.mean for _, p, _ in shares.values())
-    groups: dict[str, list[Inline]] = {"towards": [], "away from": [], "within": []}
+    more, fewer = (
+        "more women than the qualified pool has",
+        "fewer women than the qualified pool has",
+    )
+    groups: dict[str, list[Inline]] = {more: [], fewer: [], "within": []}
     undefined = []
-    for s, (reach, _, skew) in shares.items():
+    for s, (reach, own_pool, skew) in shares.items():
         if skew.mean is None:
             undefined.append(s)
             continue
-        where = "within" if lo <= skew.mean <= hi else "towards" if skew.mean > hi else "away from"
+        where = "within" if lo <= skew.mean <= hi else more if skew.mean > hi else fewer
         detail = f" {skew.mean:.2f}"
         if where != "within":
             overlap = skew.low is not None and skew.low <= hi and skew.high >= lo
+            # A recruiter reads shares of people, not the ratio: "17 % of the people reached
+            # were women, where 3.6 % of the qualified candidates are" — even when most of
+            # the reach was men, that is more women than the pool.
+            majority = "" if where == fewer or reach.mean >= 0.5 else (
+                f"; most of the people reached ({1 - reach.mean:.0%}) were still men"
+            )  # fmt: skip
             detail = (
-                f" ({reach.mean:.1%} of its reach were women; skew {skew.mean:.2f}, "
+                f" ({reach.mean:.1%} of the people reached were women against "
+                f"{own_pool.mean:.1%} of the qualified pool: {skew.mean:.2f} times their share, "
                 f"{_ci_text(skew.low, skew.high, '{:.2f}')}"
                 + ("; the CI reaches into the band" if overlap else "")
+                + majority
                 + ")"
             )
         groups[where] += [
@@ -706,15 +721,15 @@ def _skew(an: _Analysis, cell: _Cell) -> list[Text]:
         ]
     items: list[Text] = []
     pool_text = "" if math.isnan(pool) else f"; the qualified pool is {pool:.1%} women"
-    if groups["towards"] or groups["away from"]:
+    if groups[more] or groups[fewer]:
         text: list[Inline] = [
             "Delivery ",
             Strong("skewed by sex"),
             f" (women's share of reach ÷ their share of the qualified pool outside {band}"
             f"{pool_text}): ",
         ]
-        for i, where in enumerate(w for w in ("towards", "away from") if groups[w]):
-            text += ["; " if i else "", f"{where} women for ", *groups[where]]
+        for i, where in enumerate(w for w in (more, fewer) if groups[w]):
+            text += ["; " if i else "", f"{where} reached ", *groups[where]]
         items.append((*text, "."))
         if groups["within"]:
             items.append((f"Delivery skew within {band}: ", *groups["within"], "."))
@@ -738,29 +753,108 @@ def _skew(an: _Analysis, cell: _Cell) -> list[Text]:
 
 
 def _budget(an: _Analysis, cell: _Cell) -> list[Text]:
+    """Strategies that left budget unspent — because the vacancy was filled, or not."""
     budget = cell.budget
     if not budget:
         return []
     cur = f" {cell.currency}" if cell.currency else ""
-    short = []
+    short, filled = [], []
     for s in cell.strategies:
         spend = an.estimate(cell, s, "spend")["mean"]
-        if spend is not None and spend < BUDGET_USE_MIN * budget:
-            short.append(f"{s} spent {spend:,.0f}{cur} on average ({spend / budget:.0%})")
-    if not short:
-        return [
-            f"Every strategy spent at least {BUDGET_USE_MIN:.0%} of its {budget:,.0f}{cur} budget."
-        ]
-    return [
-        (
-            Strong("Could not spend the budget"),
-            f" ({budget:,.0f}{cur}; flagged below {BUDGET_USE_MIN:.0%}): " + "; ".join(short) + ".",
+        if spend is None or spend >= BUDGET_USE_MIN * budget:
+            continue
+        runs = cell.runs_of(s)
+        stopped = sum(
+            1 for r in runs if r["summary"].get("pipeline", {}).get("campaign_stopped_early")
         )
-    ]
+        if stopped == len(runs):
+            filled.append(f"{s} ({spend:,.0f}{cur} on average, {spend / budget:.0%})")
+        elif stopped:
+            short.append(
+                f"{s} spent {spend:,.0f}{cur} on average ({spend / budget:.0%}; the vacancy was "
+                f"filled and the campaign stopped in {stopped} of {len(runs)} replications)"
+            )
+        else:
+            short.append(f"{s} spent {spend:,.0f}{cur} on average ({spend / budget:.0%})")
+    items: list[Text] = []
+    if filled:
+        items.append(
+            (
+                Strong("Stopped early: the vacancy was filled"),
+                f" in every replication, so the rest of the {budget:,.0f}{cur} budget was not "
+                "needed: " + "; ".join(filled) + ".",
+            )
+        )
+    if short:
+        items.append(
+            (
+                Strong("Could not spend the budget"),
+                f" ({budget:,.0f}{cur}; flagged below {BUDGET_USE_MIN:.0%}): "
+                + "; ".join(short)
+                + ".",
+            )
+        )
+    if not items:
+        items.append(
+            f"Every strategy spent at least {BUDGET_USE_MIN:.0%} of its {budget:,.0f}{cur} budget."
+        )
+    return items
+
+
+def _identical(an: _Analysis, cell: _Cell) -> list[Text]:
+    """Strategies whose runs were identical in every replication, and why that happens."""
+
+    def fingerprint(s: str) -> str:
+        return json.dumps([r["summary"]["metrics"] for r in cell.runs_of(s)], sort_keys=True)
+
+    groups: dict[str, list[str]] = {}
+    for s in cell.strategies:
+        if cell.runs_of(s):
+            groups.setdefault(fingerprint(s), []).append(s)
+    items: list[Text] = []
+    for same in groups.values():
+        if len(same) > 1:
+            items.append(
+                (
+                    *_names(same),
+                    " gave ",
+                    Strong("identical results"),
+                    " in every replication: they ran the same ad sets. Typically a strategy "
+                    "whose targeting the employment special ad category forbids (age, sex, "
+                    "exclusions, lookalikes) falls back to location-only targeting, the same "
+                    "as broad.",
+                )
+            )
+    return items
+
+
+def _rejected(an: _Analysis, cell: _Cell) -> list[Text]:
+    """Ad sets the platform refused to publish (an audience below its minimum)."""
+    from sim.lab.experiment import rejected_ad_sets
+
+    items: list[Text] = []
+    for s in cell.strategies:
+        runs = cell.runs_of(s)
+        seen: dict[tuple[str, str], tuple[int, str]] = {}
+        for r in runs:
+            for a in rejected_ad_sets(r["summary"]):
+                n, _ = seen.get((a["name"], a["platform"]), (0, ""))
+                seen[(a["name"], a["platform"])] = (n + 1, str(a["status"]))
+        for (name, platform), (n, status) in seen.items():
+            items.append(
+                (
+                    Strong(s),
+                    f": ad set {name!r} on {platform} was ",
+                    Strong("not published"),
+                    f" in {n} of {len(runs)} replications — {status}.",
+                )
+            )
+    return items
 
 
 def _findings(an: _Analysis, cell: _Cell) -> list[Text]:
-    return [*_cheapest(an, cell), *_waste(an, cell), *_skew(an, cell), *_budget(an, cell)]
+    return [*_cheapest(an, cell), *_waste(an, cell), *_skew(an, cell), *_budget(an, cell),
+            *_identical(an, cell), *_rejected(an, cell)]  # fmt: skip
 
 
 def findings(
@@ -1382,11 +1476,22 @@ def _document(
     scenarios = list(dict.fromkeys(c.scenario for c in an.cells))
     reps = len({r["replication"] for r in an.records})
     sweeps = sorted({p for c in an.cells for p in c.sweep})
+    scen = f"{len(scenarios)} scenario{'s' * (len(scenarios) > 1)} ({', '.join(scenarios)})"
+    cells_per_scenario = len(an.cells) / max(len(scenarios), 1)
+    full = len(an.records) == len(an.cells) * len(an.strategies) * reps
+    if full:  # a full grid: the factors multiply to the number of runs
+        shape = f"{scen} × {len(an.strategies)} strategies × {reps} paired replications" + (
+            f" × {cells_per_scenario:g} sweep cells (over {', '.join(sweeps)})" if sweeps else ""
+        )
+    else:  # a mixed store: say what is there without a product that does not hold
+        per_cell = [len(c.records) for c in an.cells]
+        shape = (
+            f"{scen}, {len(an.cells)} cells, {len(an.strategies)} strategies, up to {reps} "
+            f"paired replications (not every strategy ran in every cell or replication; "
+            f"{min(per_cell)}–{max(per_cell)} runs per cell)"
+        )
     intro: list[Inline] = [
-        f"{len(an.records)} runs: {len(scenarios)} scenario{'s' * (len(scenarios) > 1)} "
-        f"({', '.join(scenarios)}) × {len(an.strategies)} strategies × {reps} paired "
-        "replications",
-        f" × {len(an.cells)} sweep cells (over {', '.join(sweeps)})" if sweeps else "",
+        f"{len(an.records)} runs: {shape}",
         ". Baseline for paired differences: ",
         Strong(an.baseline),
         f"; tests: {test_name}. Intervals are Student-t 95% intervals over replications; "

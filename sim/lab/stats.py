@@ -32,8 +32,25 @@ TABLE_METRICS = (
     ("wasted_spend_share", "wasted spend", "{:.1%}"),
     ("hires", "hires", "{:,.1f}"),
     ("cost_per_hire", "cost/hire", "{:,.0f}"),
+    ("time_to_hire_days", "days to hire", "{:,.1f}"),
     ("spend", "spend", "{:,.0f}"),
 )
+#: Metrics that are shares of a whole: their intervals are cut to [0, 1].
+SHARE_METRICS = frozenset(
+    {"ctr", "relevance", "impression_relevance", "wasted_spend_share",
+     "passive_share_of_clicks"}
+)  # fmt: skip
+
+
+def metric_bounds(metric: str) -> tuple[float, float]:
+    """The values a metric can take: [0, 1] for shares, [0, inf) for every other metric.
+
+    Every metric of a run summary is a count, an amount of money, a ratio of those, or a
+    share; none can be negative.
+    """
+    return (0.0, 1.0) if metric in SHARE_METRICS else (0.0, math.inf)
+
+
 LOWER_IS_BETTER = frozenset(
     {"cpm", "cpc", "cost_per_application", "cost_per_qualified_application", "cost_per_hire",
      "wasted_spend_share", "time_to_hire_days"}
@@ -50,8 +67,24 @@ class Estimate:
     n: int
 
     @classmethod
-    def of(cls, values: Iterable[float | None], level: float = 0.95) -> Estimate:
-        """The estimate from per-replication values (``None`` values are left out)."""
+    def of(
+        cls,
+        values: Iterable[float | None],
+        level: float = 0.95,
+        bounds: tuple[float, float] = (-math.inf, math.inf),
+    ) -> Estimate:
+        """The estimate from per-replication values (``None`` values are left out).
+
+        Parameters
+        ----------
+        values : iterable of float or None
+            One value per replication.
+        level : float
+            Confidence level of the Student-t interval.
+        bounds : (float, float)
+            The values the metric can take (:func:`metric_bounds`); the interval is cut
+            to them, so a share's interval never passes 100 % nor a cost's 0.
+        """
         x = np.array([v for v in values if v is not None], dtype=float)
         if x.size == 0:
             return cls(None, None, None, 0)
@@ -59,7 +92,8 @@ class Estimate:
         if x.size == 1:
             return cls(mean, None, None, 1)
         half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-        return cls(mean, mean - half, mean + half, int(x.size))
+        low, high = max(mean - half, bounds[0]), min(mean + half, bounds[1])
+        return cls(mean, low, high, int(x.size))
 
 
 def _rows(results) -> list[tuple[str, str, str, int, dict]]:
@@ -88,7 +122,7 @@ def summarise(results, metrics: Iterable[str] | None = None) -> list[dict]:
     rows = []
     for (scenario, sweep, strategy), reps in _groups(results).items():
         for metric in metrics:
-            est = Estimate.of(m[metric] for m in reps.values())
+            est = Estimate.of((m[metric] for m in reps.values()), bounds=metric_bounds(metric))
             rows.append(
                 dict(scenario=scenario, sweep=sweep, strategy=strategy, metric=metric,
                      mean=est.mean, ci_low=est.low, ci_high=est.high, n=est.n)
@@ -178,9 +212,12 @@ def ranking(summary: list[dict], metric: str) -> list[dict]:
     """Rank strategies on ``metric`` per (scenario, sweep), with ties where CIs overlap.
 
     A strategy's rank is one plus the number of strategies whose whole interval is better
-    than its whole interval; strategies whose intervals overlap share ranks. A value from a
-    single replication has no interval and is tied with every other. Rows without a mean
-    come last. Lower is better for costs and waste, higher for everything else.
+    than its whole interval; strategies whose intervals overlap share ranks. Ranks follow
+    the means: going from the best mean to the worst, a rank never falls below the one
+    before it, so a wide interval around a worse mean (which overlaps everything) cannot
+    put a strategy above a better one. A value from a single replication has no interval
+    and is tied with every other. Rows without a mean come last. Lower is better for costs
+    and waste, higher for everything else.
     """
     lower = metric in LOWER_IS_BETTER
     out = []
@@ -194,6 +231,8 @@ def ranking(summary: list[dict], metric: str) -> list[dict]:
                 return -math.inf, math.inf
             return r["ci_low"], r["ci_high"]
 
+        known.sort(key=lambda r: r["mean"] if lower else -r["mean"])
+        floor = 1
         for r in known:
             lo, hi = bounds(r)
             better = sum(
@@ -201,7 +240,8 @@ def ranking(summary: list[dict], metric: str) -> list[dict]:
                 for o in known
                 if o is not r and (bounds(o)[1] < lo if lower else bounds(o)[0] > hi)
             )
-            out.append({**r, "rank": better + 1})
+            floor = max(floor, better + 1)
+            out.append({**r, "rank": floor})
         out.extend({**r, "rank": None} for r in mine if r["mean"] is None)
 
     def order(r: dict) -> tuple:
@@ -216,7 +256,7 @@ def format_table(results) -> str:
     """A plain-text table per scenario (and sweep cell): mean ± 95 % CI half-width."""
     rows = summarise(results)
     out = []
-    for cell in dict.fromkeys((r["scenario"], r["sweep"]) for r in rows):
+    for cell in sorted_cells(results):
         mine = [r for r in rows if (r["scenario"], r["sweep"]) == cell]
         strategies = list(dict.fromkeys(r["strategy"] for r in mine))
         reps = max(r["n"] for r in mine)
@@ -245,6 +285,24 @@ def _cell(row: dict, fmt: str) -> str:
     if row["ci_low"] is not None:
         text += " ±" + fmt.format((row["ci_high"] - row["ci_low"]) / 2)
     return text
+
+
+def sorted_cells(results) -> list[tuple[str, str]]:
+    """The (scenario, sweep label) cells in the order the results first name each scenario,
+    and within a scenario by the swept values (numbers as numbers: 5000 before 10000)."""
+    raw: dict[tuple[str, str], dict] = {}
+    for r in results:
+        sweep = r.get("sweep", {}) if isinstance(r, dict) else {}
+        scenario = r["scenario"] if isinstance(r, dict) else r.scenario
+        raw.setdefault((scenario, sweep_label(sweep)), sweep)
+    first = {s: i for i, s in reversed(list(enumerate(s for s, _ in raw)))}
+
+    def key(cell):
+        values = [raw[cell][k] for k in sorted(raw[cell])]
+        return (first[cell[0]], [(0, v, "") if isinstance(v, int | float) else (1, 0, str(v))
+                                 for v in values])  # fmt: skip
+
+    return sorted(raw, key=key)
 
 
 def sweep_label(sweep: dict) -> str:

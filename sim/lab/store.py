@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sim.errors import RecruitsimError
+from sim.errors import RecruitsimError, ResourceError
 
 DEFAULT_DB = Path("results") / "results.db"
 
@@ -42,6 +42,10 @@ class StoreConflict(RecruitsimError):
     """A run is already stored with different results."""
 
 
+class StoreFull(ResourceError):
+    """The results store could not be written (full disk, read-only file, I/O error)."""
+
+
 class ResultsStore:
     """An SQLite file of run records.
 
@@ -53,15 +57,55 @@ class ResultsStore:
 
     def __init__(self, path: str | Path = DEFAULT_DB) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise RecruitsimError(f"{self.path}: is a folder, expected a results database file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RecruitsimError(
+                f"{self.path}: cannot create its folder ({exc.strerror or exc})"
+            ) from None
         try:
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise RecruitsimError(
+                f"{self.path}: cannot open the results database ({exc})"
+            ) from None
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+            self._check_columns()
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if _is_full(exc):
+                raise StoreFull(self._full_message(exc)) from None
             raise RecruitsimError(
                 f"{self.path}: not a recruitsim results database ({exc})"
             ) from None
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise RecruitsimError(
+                f"{self.path}: not a recruitsim results database ({exc})"
+            ) from None
+
+    def _check_columns(self) -> None:
+        """Refuse an SQLite file whose ``runs`` table is not ours."""
+        have = [row[1] for row in self._db.execute("PRAGMA table_info(runs)")]
+        want = ["key", "scenario", "scenario_hash", "strategy", "params", "sweep", "seed",
+                "replication", "metrics", "record", "created_at"]  # fmt: skip
+        if have != want:
+            raise sqlite3.DatabaseError(f"its runs table has columns {have}")
+
+    def _full_message(self, exc: Exception) -> str:
+        stored = ""
+        try:
+            stored = f"the {len(self)} runs already stored are kept; "
+        except sqlite3.Error:
+            pass
+        return (
+            f"{self.path}: cannot write the results database: {exc}; {stored}free some space "
+            "(or use --db elsewhere) and run the same command again to resume"
+        )
 
     def close(self) -> None:
         """Close the connection."""
@@ -97,6 +141,16 @@ class ResultsStore:
             The key is stored with different metrics.
         """
         metrics = json.dumps(record["summary"]["metrics"], sort_keys=True)
+        try:
+            return self._write(record, metrics)
+        except sqlite3.OperationalError as exc:
+            if _is_full(exc):
+                raise StoreFull(self._full_message(exc)) from None
+            raise
+        except sqlite3.DatabaseError as exc:  # disk I/O error, a file changed under us
+            raise StoreFull(self._full_message(exc)) from None
+
+    def _write(self, record: dict, metrics: str) -> bool:
         with self._transaction():
             row = self._db.execute(
                 "SELECT metrics FROM runs WHERE key = ?", (record["key"],)
@@ -135,7 +189,10 @@ class ResultsStore:
                 db.execute("BEGIN IMMEDIATE")
 
             def __exit__(self_inner, exc_type, *rest):
-                db.execute("ROLLBACK" if exc_type else "COMMIT")
+                if exc_type is None:
+                    db.execute("COMMIT")
+                elif db.in_transaction:  # sqlite may already have rolled back (disk full)
+                    db.execute("ROLLBACK")
                 return False
 
         return _Tx()
@@ -172,6 +229,12 @@ class ResultsStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pylist(rows), path)
         return path
+
+
+def _is_full(exc: Exception) -> bool:
+    """Whether an SQLite error means there is no room to write (disk or size limit)."""
+    text = str(exc).lower()
+    return "full" in text or "disk i/o" in text or "readonly" in text or "read-only" in text
 
 
 def tidy_runs(records: Iterable[dict]) -> Iterator[dict]:

@@ -537,8 +537,14 @@ def _evaluate_jobs(study: Study, cells: Cells) -> Finding:
     checks = []
     for job, published, (sex, minimum), band in R3_JOBS:
         e = shares[job]
-        shown = e if sex == 1 else Estimate(1 - e.mean, 1 - e.high, 1 - e.low, e.n)
-        ok = shown.mean >= minimum if minimum != 0.5 else shown.low > 0.5
+        flip = [None if v is None else 1 - v for v in (e.mean, e.high, e.low)]
+        shown = e if sex == 1 else Estimate(*flip, e.n)
+        # One replication has no interval: the point estimate has to do.
+        ok = (
+            (shown.mean is not None and shown.mean >= minimum)
+            if minimum != 0.5
+            else ((shown.low if shown.low is not None else shown.mean or 0.0) > 0.5)
+        )
         checks.append(
             Check(f"{job} ({published}): share of {'women' if sex else 'men'}", band,
                   _pct(shown), bool(ok))
