@@ -297,7 +297,8 @@ def test_nobody_qualified_is_said_in_the_terminal():
 
 def test_a_population_that_would_not_fit_in_memory_is_refused_before_drawing_it():
     from sim.errors import ScenarioError
-    from sim.scenario import check_fits_in_memory, load_scenario, memory_estimate
+    from sim.population import check_fits_in_memory, memory_estimate
+    from sim.scenario import load_scenario
 
     scenario = load_scenario("tiny", {"population.size": 2_000_000})
     assert memory_estimate(scenario) >= 2_000_000 * 1000

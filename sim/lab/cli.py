@@ -22,13 +22,8 @@ from typing import Any
 
 from sim import geography, interests, occupations, platforms, schema
 from sim.errors import RecruitsimError, ScenarioError
-from sim.scenario import (
-    MAX_SEED,
-    Scenario,
-    bundled_scenarios,
-    check_fits_in_memory,
-    load_scenario,
-)
+from sim.population import check_fits_in_memory
+from sim.scenario import MAX_SEED, Scenario, bundled_scenarios, load_scenario
 
 
 def _default_suite() -> Path:
