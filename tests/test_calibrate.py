@@ -369,7 +369,12 @@ def _readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Calibrate from your own campaigns", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
-    return [line for block in blocks for line in block.splitlines() if line.strip()]
+    return [
+        line
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def test_the_readme_walk_through_runs_as_written(tmp_path):

@@ -94,10 +94,6 @@ def _violations(runs, broken) -> list[str]:
     return bad[:5] + ([f"... {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine fix pending: BudgetError after overspend (issue 12.5)",
-)
 def test_every_run_finishes(runs):
     bad = [f"{s['_crash']}: {command(c)}" for c, s in runs if "_crash" in s]
     assert not bad, f"{len(bad)} of {len(runs)} runs failed:\n" + "\n".join(bad[:5])
