@@ -5,10 +5,10 @@ advances one simulated day: it runs the SimPy environment through the day's 24
 hourly delivery events, then hands the strategy the day's report (ads manager plus
 applicant tracking system) and applies any revised plan.
 
-Randomness: one :class:`numpy.random.SeedSequence` per run, spawned into the
-components (population, market, behaviour, pipeline, strategy). Common random numbers
-come from giving every strategy of replication *r* the same component seeds — see
-:func:`run_seeds`.
+Randomness: one :class:`numpy.random.SeedSequence` per run, spawned per replication
+and into the named components of :data:`COMPONENTS` (:mod:`sim.streams`). Common random
+numbers come from giving every strategy of replication *r* the same component seeds —
+see :func:`run_seeds`.
 """
 
 from __future__ import annotations
@@ -32,14 +32,28 @@ from sim.pipeline import HiringPipeline
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
 from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate, qualified_mask
 from sim.scenario import Scenario
+from sim.streams import named_children, replication_seed
 from sim.units import Units
 
-COMPONENTS = ("population", "market", "behaviour", "pipeline", "strategy")
+# The run's random streams, one named child of the replication's SeedSequence each (new
+# names go at the end, so the others keep their streams):
+COMPONENTS = (
+    "population",  # the synthetic population, its platform views and social graph
+    "market",  # opportunities, competing bids, the optimiser's training sample
+    "behaviour",  # people's responses to impressions (clicks, applications)
+    "pipeline",  # the hiring pipeline
+    "strategy",  # the strategy's own stream
+    "dynamics",  # search-state transitions and life events
+    "employer",  # pixel match keys and the staff list
+    "site_visits",  # organic career-site visitors
+    "sharing",  # employees' sharing of the post
+    "model",  # the Mesa model's own generator (``Model.rng``; no mechanism draws from it)
+)
 
 
 @dataclass(frozen=True)
 class RunSeeds:
-    """The seed sequences of one replication, one per component."""
+    """The seed sequences of one replication, one per component of :data:`COMPONENTS`."""
 
     root_entropy: int
     replication: int
@@ -48,23 +62,31 @@ class RunSeeds:
     behaviour: np.random.SeedSequence
     pipeline: np.random.SeedSequence
     strategy: np.random.SeedSequence
+    dynamics: np.random.SeedSequence
+    employer: np.random.SeedSequence
+    site_visits: np.random.SeedSequence
+    sharing: np.random.SeedSequence
+    model: np.random.SeedSequence
 
     def spawn_keys(self) -> dict[str, list[int]]:
         """Each component's spawn key (for the manifest)."""
         return {c: list(getattr(self, c).spawn_key) for c in COMPONENTS}
+
+    def rng(self, component: str) -> np.random.Generator:
+        """A generator on ``component``'s stream."""
+        return np.random.default_rng(getattr(self, component))
 
 
 def run_seeds(seed: int, replication: int) -> RunSeeds:
     """Seeds of replication ``replication`` under root seed ``seed``.
 
     The root ``SeedSequence(seed)`` is spawned per replication and each replication's
-    child per component, so replication *r* gets the same streams whatever strategy,
-    executor or order runs it.
+    child into the named components, so replication *r* gets the same streams whatever
+    strategy, executor or order runs it.
     """
-    root = np.random.SeedSequence(seed)
-    rep = np.random.SeedSequence(seed, spawn_key=(replication,))
-    children = rep.spawn(len(COMPONENTS))
-    return RunSeeds(int(root.entropy), replication, *children)
+    rep = replication_seed(seed, replication)
+    children = named_children(rep, COMPONENTS)
+    return RunSeeds(int(np.random.SeedSequence(seed).entropy), replication, **children)
 
 
 def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
@@ -190,7 +212,7 @@ class RecruitingModel(mesa.Model):
         seeds: RunSeeds,
         population: Population | None = None,
     ) -> None:
-        super().__init__(rng=np.random.default_rng(seeds.pipeline))
+        super().__init__(rng=seeds.rng("model"))
         self.scenario = scenario
         self.strategy = strategy
         self.seeds = seeds
@@ -198,26 +220,23 @@ class RecruitingModel(mesa.Model):
         pop = self.population
         self.units = Units(pop.weight)
         self.qualified = qualified_mask(pop, scenario.vacancy)
-        market_rng = np.random.default_rng(seeds.market)
-        behaviour_rng = np.random.default_rng(seeds.behaviour)
-        employer_rng = np.random.default_rng(int(market_rng.integers(2**63)))
-        dynamics_rng = np.random.default_rng(int(behaviour_rng.integers(2**63)))
         self.people = People(
             self, pop, scenario.population, scenario.vacancy, self.qualified,
-            dynamics_rng, behaviour_rng,
+            seeds.rng("dynamics"), seeds.rng("behaviour"),
         )  # fmt: skip
         self.employer = Employer(
-            self, pop, self.people, scenario.vacancy, scenario.campaign, self.units, employer_rng
-        )
+            self, pop, self.people, scenario.vacancy, scenario.campaign, self.units,
+            seeds.rng("employer"), seeds.rng("site_visits"),
+        )  # fmt: skip
         self.sharing = OrganicSharing(
             self, scenario.organic, scenario.vacancy, pop, self.people, self.employer,
-            np.random.default_rng(int(employer_rng.integers(2**63))),
+            seeds.rng("sharing"),
         )  # fmt: skip
         self.market = Market(
             self, pop, self.people, self.employer, scenario.platforms, scenario.market,
             scenario.optimiser, scenario.vacancy, scenario.campaign.objective,
             scenario.campaign.days, scenario.budget.total, scenario.budget.currency,
-            self.units, market_rng,
+            self.units, seeds.rng("market"),
         )  # fmt: skip
         self.brief = make_brief(scenario, pop)
         self.reports = []
@@ -228,16 +247,12 @@ class RecruitingModel(mesa.Model):
         self.env = simpy.Environment()
         spec = scenario.pipeline
         self.pipeline = HiringPipeline(
-            self.env, spec,
-            np.random.default_rng(
-                np.random.SeedSequence(seeds.pipeline.entropy,
-                                       spawn_key=(*seeds.pipeline.spawn_key, 0))
-            ),
+            self.env, spec, seeds.rng("pipeline"),
             hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
             on_filled=self._filled, weight=pop.weight,
         )  # fmt: skip
         self.employer.on_applications = self.pipeline.submit
-        strategy.reset(rng=np.random.default_rng(seeds.strategy), brief=self.brief)
+        strategy.reset(rng=seeds.rng("strategy"), brief=self.brief)
         self.market.set_ad_sets(strategy.plan(), day=0)
         self.env.process(self._clock())
 

@@ -26,6 +26,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.interests import TOPIC_NAMES
+
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "seeding_before.json"
 SCENARIO = "tiny"
@@ -67,6 +69,74 @@ def record() -> None:
     fixture = {"scenario": SCENARIO, "seed": ROOT_SEED, "runs": runs, "summary": summary}
     FIXTURE.write_text(json.dumps(fixture, indent=1) + "\n")
     print(f"wrote {FIXTURE}", file=sys.stderr)
+
+
+def stream_tree(seeds, pop) -> dict[str, np.random.SeedSequence]:
+    """Every stream of a run by path: components, population children, interest topics."""
+    from sim.model import COMPONENTS
+    from sim.population import POPULATION_STREAMS, topic_streams
+    from sim.streams import named_children
+
+    tree = {f"run/{c}": getattr(seeds, c) for c in COMPONENTS}
+    for name, child in named_children(seeds.population, POPULATION_STREAMS).items():
+        tree[f"population/{name}"] = child
+        if name.startswith("view:"):
+            for topic, grandchild in zip(TOPIC_NAMES, topic_streams(child), strict=True):
+                tree[f"population/{name}/{topic}"] = grandchild
+    # The population holds the same sequences it was drawn with.
+    assert [_key(s) for s in pop.view_seeds] == [
+        _key(v) for k, v in tree.items() if k.startswith("population/view:") and k.count("/") == 1
+    ]
+    assert _key(pop.graph_seed) == _key(tree["population/graph"])
+    return tree
+
+
+def _key(seq: np.random.SeedSequence) -> tuple:
+    return (seq.entropy, tuple(seq.spawn_key), seq.pool_size)
+
+
+def generators_in(root) -> list[np.random.Generator]:
+    """Every numpy Generator reachable from ``root`` through the model's objects."""
+    found, seen, todo = [], set(), [root]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, np.random.Generator):
+            found.append(obj)
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, list | tuple):
+            todo.extend(obj)
+        elif type(obj).__module__.startswith("sim.") and hasattr(obj, "__dict__"):
+            todo.extend(vars(obj).values())
+    return found
+
+
+def test_every_stream_of_a_run_is_distinct():
+    import strategies
+    from sim.model import RecruitingModel, run_seeds
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(SCENARIO, {"population.size": 3000, "campaign.days": 2,
+                                        "organic.sharing": True})  # fmt: skip
+    seeds = run_seeds(ROOT_SEED, 3)
+    model = RecruitingModel(scenario, strategies.make("bandit"), seeds)
+    model.run()
+    tree = stream_tree(seeds, model.population)
+    assert len(tree) > 6 * len(TOPIC_NAMES)
+    keys = [_key(s) for s in tree.values()]
+    assert len(set(keys)) == len(keys), "two streams share a seed sequence"
+    states = [tuple(s.generate_state(4)) for s in tree.values()]
+    assert len(set(states)) == len(states), "two streams start from the same state"
+    # Every generator the run holds is seeded by a stream of the tree (none from a draw
+    # of another stream, none from a hand-made spawn key), and no two share one.
+    held = [*generators_in(model), model.strategy.rng_]
+    held_keys = [_key(g.bit_generator.seed_seq) for g in held]
+    assert len(held) >= 8
+    assert set(held_keys) <= set(keys), set(held_keys) - set(keys)
+    assert len(set(held_keys)) == len(held_keys)
 
 
 def welch_interval(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, float]:
