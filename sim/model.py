@@ -25,7 +25,7 @@ from sim.campaign import CampaignBrief, PlatformInfo, Strategy, VacancyBrief
 from sim.employer import Employer
 from sim.interests import TOPIC_NAMES
 from sim.market import Market
-from sim.metrics import Truth, by_group, daily_row, distinct, summarize
+from sim.metrics import Truth, by_group, daily_series, distinct, report, tally
 from sim.network import OrganicSharing
 from sim.people import People
 from sim.pipeline import HiringPipeline
@@ -281,15 +281,21 @@ class RecruitingModel(mesa.Model):
             yield self.env.timeout(1)
 
     def _daily_row(self) -> dict:
-        """The day's row of the daily series (a DataCollector model reporter)."""
+        """The day's simulated counts (a DataCollector model reporter).
+
+        ``tally``: :func:`sim.metrics.tally` of the day's impressions; ``reached``:
+        simulated people reached so far; ``aided_awareness_qualified``. They become the
+        run's daily series, converted to real units all days together, in :func:`run`.
+        """
         day = self.steps - 1
-        log = self.market.log
-        spent = self.datacollector.model_vars["daily"][-1]["cumulative_spend"] if day else 0.0
-        row = daily_row(day, log.since(self._day_start), self.truth, self._seen, spent,
-                        self.units.weight)  # fmt: skip
-        self._day_start = log.size
-        row["aided_awareness_qualified"] = self.people.aided_awareness[day]
-        return row
+        log = self.market.log.since(self._day_start)
+        self._day_start = self.market.log.size
+        self._seen[log["person"]] = True
+        return {
+            "tally": tally(log, self.truth, weight=self.units.weight),
+            "reached": int(np.count_nonzero(self._seen)),
+            "aided_awareness_qualified": self.people.aided_awareness[day],
+        }
 
     def step(self) -> None:
         """Advance one day: 24 hours of delivery, then the strategy's daily update."""
@@ -383,6 +389,26 @@ def run(
     seeds = run_seeds(seed, replication)
     model = RecruitingModel(scenario, strategy, seeds, population)
     model.run()
+    return summarise(model, seed, time.perf_counter() - start)
+
+
+def summarise(model: RecruitingModel, seed: int, wall_time_s: float = 0.0) -> RunResult:
+    """The run summary of a model that has run (:func:`run` does both).
+
+    Parameters
+    ----------
+    model : RecruitingModel
+        After :meth:`RecruitingModel.run`.
+    seed : int
+        The root seed it was run with.
+    wall_time_s : float
+
+    Returns
+    -------
+    RunResult
+    """
+    scenario, strategy = model.scenario, model.strategy
+    replication = model.seeds.replication
     market, units = model.market, model.units
     log = market.log.arrays()
     pop = model.population
@@ -393,14 +419,17 @@ def run(
     )
     platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
-    spend = units.money(log["price"].sum())
+    whole = tally(log, truth, weight=units.weight)
+    spend = units.money_from_micros(whole["cost"])
     hiring = model.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
                 "offers_declined", "dropouts", "withdrawn", "in_pipeline"):  # fmt: skip
         hiring[key] = round(units.real_people(hiring[key]))
     # A sampled hire stands for `weight` people, but the vacancy closes at hires_wanted.
     hiring["hires"] = min(hiring["hires"], scenario.vacancy.hires_wanted)
-    hiring["cost_per_hire"] = spend / hiring["hires"] if hiring["hires"] else None
+    metrics = report([whole], truth, pop.weight, hires=hiring["hires"],
+                     time_to_hire_days=hiring["time_to_hire_days"])[0]  # fmt: skip
+    hiring["cost_per_hire"] = metrics["cost_per_hire"]
     hiring["dropouts_by_stage"] = {
         k: round(units.real_people(v)) for k, v in hiring["dropouts_by_stage"].items()
     }
@@ -417,10 +446,11 @@ def run(
     hiring["search_state_events"] = {
         k: round(units.real_people(v)) for k, v in model.people.dynamics.events.items()
     }
-    metrics = summarize(log, truth, weight=pop.weight, hires=hiring["hires"],
-                        time_to_hire_days=hiring["time_to_hire_days"])  # fmt: skip
-    metrics["cost_per_hire"] = hiring["cost_per_hire"]
-    series = model.datacollector.model_vars["daily"]
+    days = model.datacollector.model_vars["daily"]
+    series = daily_series([d["tally"] for d in days], [d["reached"] for d in days], truth,
+                          pop.weight)  # fmt: skip
+    for row, d in zip(series, days, strict=True):
+        row["aided_awareness_qualified"] = d["aided_awareness_qualified"]
     per_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
     delivery = delivery_by_group(log, pop, model.qualified)
     return RunResult(
@@ -435,7 +465,7 @@ def run(
         daily=series,
         by_platform=per_platform,
         params=strategy.get_params() if hasattr(strategy, "get_params") else {},
-        wall_time_s=time.perf_counter() - start,
+        wall_time_s=wall_time_s,
         delivery=delivery,
         pipeline=hiring,
     )

@@ -13,6 +13,12 @@ streams give different runs, so the comparison is of distributions: for each str
 and metric, the 95 % confidence interval of the difference of means (Welch) must
 contain zero, at a Bonferroni-adjusted level so that the whole family of comparisons
 has a 5 % chance of a false alarm.
+
+One later change moves one metric on purpose: since money is never overspent (the
+auction that would cross a lifetime budget is no longer bought), a campaign that uses
+its whole budget spends up to one simulated impression per ad set less than before. So
+``spend`` passes either the interval test or, where that fails, with a shift downwards
+of at most ``SPEND_SHIFT`` of the budget.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ SCENARIO = "tiny"
 STRATEGIES = ("broad", "job-title", "bandit")
 REPLICATIONS = 24
 ROOT_SEED = 2026
+SPEND_SHIFT = 0.01  # the removed overshoot, as a share of the budget (see docstring)
 METRICS = (
     "impressions", "reach", "frequency", "clicks", "ctr", "spend", "cpm", "cpc",
     "applications", "qualified_applications", "qualified_reach", "relevance",
@@ -166,6 +173,9 @@ def test_the_seeding_change_kept_every_metric_mean():
     assert before["scenario"] == SCENARIO and before["seed"] == ROOT_SEED
     comparisons = [(s, k) for s in STRATEGIES for k in METRICS]
     level = 1 - 0.05 / len(comparisons)  # Bonferroni: family-wise 5 %
+    from sim.scenario import load_scenario
+
+    budget = load_scenario(SCENARIO).budget.total
     outside = []
     for s in STRATEGIES:
         now = replicate(s)
@@ -175,6 +185,8 @@ def test_the_seeding_change_kept_every_metric_mean():
             b = np.array([r[k] for r in now if r[k] is not None], dtype=float)
             assert a.size >= REPLICATIONS // 2 and b.size >= REPLICATIONS // 2, (s, k)
             lo, hi = welch_interval(a, b, level)
+            if k == "spend" and 0 <= a.mean() - b.mean() <= SPEND_SHIFT * budget:
+                continue
             if not lo <= 0 <= hi:
                 outside.append(f"{s} {k}: before {a.mean():.4g}, now {b.mean():.4g}")
     assert not outside, "; ".join(outside)
