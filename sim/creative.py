@@ -34,8 +34,7 @@ class Creative:
     appeal: float = field(
         default=1.0,
         metadata={
-            "doc": "multiplier on click probability for the creative's general quality "
-            "(estimate)",
+            "doc": "multiplier on click probability for the creative's general quality (estimate)",
             "unit": "factor",
             "min": 0.1,
             "max": 3.0,
