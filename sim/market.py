@@ -195,6 +195,7 @@ class _AdSetState:
     reach: int = 0
     clicks: int = 0
     spend_micros: int = 0  # real money
+    floor_cost: int = 1  # micros: the cheapest impression (at the floor price), at least 1
     impressions_by_gender: list = field(default_factory=lambda: [0, 0])
 
     @property
@@ -407,6 +408,8 @@ class Market(mesa.Agent):
             budget_micros=self.units.micros(a.budget),
             lam=float(price) if old is None else old.lam,
         )  # fmt: skip
+        floor = self.units.cost_micros(np.array([FLOOR_SHARE * price / 1000.0]))
+        st.floor_cost = max(int(floor[0]), 1)
         self._resolve(st)
         if old is not None:  # keep the running totals the ads manager shows
             st.impressions, st.reach, st.clicks = old.impressions, old.reach, old.clicks
@@ -605,10 +608,8 @@ class Market(mesa.Agent):
 
         Also when the campaign's budget is used up.
         """
-        median = self.market.price_level * st.platform.median_cpm
-        cheapest = int(self.units.cost_micros(np.array([FLOOR_SHARE * median / 1000.0]))[0])
         left = min(st.budget_micros, self.budget_micros - self.spend_micros)
-        return left < max(cheapest, 1)
+        return left < st.floor_cost
 
     def status(self, st: _AdSetState) -> AdSetStatus:
         """An ad set's status as the ads manager shows it."""

@@ -129,6 +129,7 @@ class Population:
     graph_seed: np.random.SeedSequence = field(repr=False)
     _inferred: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
     _graphs: dict = field(default_factory=dict, repr=False)  # sim.network.social_graph
+    _topic_seeds: dict = field(default_factory=dict, repr=False)  # per platform view
 
     @property
     def size(self) -> int:
@@ -150,8 +151,10 @@ class Population:
         key = (platform, topic)
         if key not in self._inferred:
             p = PLATFORMS[platform]
-            parent = self.view_seeds[PLATFORM_INDEX[platform]]
-            rng = np.random.default_rng(topic_streams(parent)[topic])
+            index = PLATFORM_INDEX[platform]
+            if index not in self._topic_seeds:  # spawning all topics' children costs ~3 ms
+                self._topic_seeds[index] = topic_streams(self.view_seeds[index])
+            rng = np.random.default_rng(self._topic_seeds[index][topic])
             miss = min(self.spec.interest_miss_rate * p.interest_noise, 1.0)
             fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
             bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
