@@ -16,9 +16,17 @@ Delivery works hour by hour. For each active ad set and hour:
    ``lambda x value``: value is 1 for reach and the optimiser's predicted engagement for
    clicks or applications. It wins when its bid beats the competition; it pays the
    competing bid (second price) or its own (first price).
-4. **Frequency cap and budget.** Impressions beyond the cap are not bought; spending
-   stops once the hour's cap or the lifetime budget is reached (at most one auction's
-   price over).
+   Every bid is capped (:func:`bid_ceiling`): at the ad set's ``bid_cap`` if it has
+   one, and at ``BID_CAP_FACTOR`` x the platform's median price, as automatic bidding
+   does, so pacing can never bid more than an ad set could rationally pay.
+4. **Frequency cap and budget.** Impressions beyond the cap are not bought. Money is
+   billed in integer micros (:mod:`sim.units`) and the lifetime budgets of the ad set
+   and of the campaign are hard limits: delivery stops *before* the purchase that would
+   cross either of them (a platform stops delivery when the budget is used up; it
+   neither overspends nor charges a part of an impression); the hour's pacing cap is
+   soft (the auction that crosses it still counts). With a
+   heavy sampling weight one simulated impression costs ``weight`` real ones, so a
+   campaign may end up to one such impression short of its budget.
 5. **Response.** The people who saw the ad respond (:meth:`sim.people.People.respond`);
    applications go to the employer's applicant tracking system.
 6. **Pacing.** ``lambda`` is adjusted every hour so spend tracks an even daily budget
@@ -61,6 +69,10 @@ RESPONSE = behavior.DEFAULT_RESPONSE
 FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
 HOUR_DEMAND_ELASTICITY = 0.3  # competitors' bids rise mildly with traffic (estimate)
 HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate)
+# Automatic bidding never bids more than this many times the platform's median price
+# (estimate: platforms bound their automated bids to protect advertisers, but do not
+# publish the rule; 10x the median CPM is far above what the competition asks).
+BID_CAP_FACTOR = 10.0
 TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated from
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
 
@@ -167,7 +179,7 @@ class _AdSetState:
     platform: Platform
     objective: str
     freq: np.ndarray  # uint16 (n,): impressions each person has had from this ad set
-    budget_left: float
+    budget_micros: int  # lifetime budget left, real money in micros
     lam: float
     # Per audience member, shape (k,); set by Market._resolve.
     audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
@@ -186,11 +198,12 @@ class _AdSetState:
     target_female: float = 0.5
     status: AdSetStatus = field(default_factory=lambda: AdSetStatus("active"))
     day_budget: float = 0.0
-    spent_today: float = 0.0
+    spent_today: float = 0.0  # simulated money, for pacing
     impressions: int = 0
     reach: int = 0
     clicks: int = 0
-    spend: float = 0.0
+    spend_micros: int = 0  # real money
+    floor_cost: int = 1  # micros: the cheapest impression (at the floor price), at least 1
     impressions_by_gender: list = field(default_factory=lambda: [0, 0])
 
     @property
@@ -313,7 +326,7 @@ class Market(mesa.Agent):
         self.currency = currency
         self.units = units
         self.market_rng = rng
-        self.budget_total = units.sim_money(budget)
+        self.budget_micros = units.micros(budget)
         self.log = ImpressionLog()
         self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
@@ -323,7 +336,7 @@ class Market(mesa.Agent):
         self._states: dict[str, _AdSetState] = {}
         self._active: list[_AdSetState] = []
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
-        self.spend = 0.0
+        self.spend_micros = 0
         self.stopped = False  # the vacancy is filled and the campaign stopped
         self.exchange = None  # an AdExchange when competing employers share the auctions
         self._position_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # see _positions
@@ -350,8 +363,7 @@ class Market(mesa.Agent):
         names = [a.name for a in adsets]
         if len(set(names)) != len(names):
             raise PolicyError(f"ad set names must be unique, got {names}")
-        # The auction that crosses the budget still counts: what is left may be just below 0.
-        left = max(self.units.money(self.budget_total - self.spend), 0.0)
+        left = self.units.money_from_micros(self.budget_micros - self.spend_micros)
         planned = sum(a.budget for a in adsets)
         for a in adsets:
             self._check(a)
@@ -368,14 +380,14 @@ class Market(mesa.Agent):
                 a.platform, a.targeting, a.creative, a.objective)  # fmt: skip
             st = old if same else self._activate(a, old)
             st.adset = a
-            st.budget_left = self.units.sim_money(a.budget)
+            st.budget_micros = self.units.micros(a.budget)
             st.day_budget = 0.0
             new_states[a.name] = st
             if a.name not in self._order:
                 self._order.append(a.name)
         for name, st in self._states.items():
             if name not in new_states:
-                st.budget_left = 0.0
+                st.budget_micros = 0
         self._states.update(new_states)
         self._active = [self._states[a.name] for a in adsets]
 
@@ -406,13 +418,15 @@ class Market(mesa.Agent):
             adset=a, platform=platform,
             objective=a.objective or self.objective,
             freq=old.freq if old is not None else np.zeros(self.pop.size, dtype=np.uint16),
-            budget_left=self.units.sim_money(a.budget),
+            budget_micros=self.units.micros(a.budget),
             lam=float(price) if old is None else old.lam,
         )  # fmt: skip
+        floor = self.units.cost_micros(np.array([FLOOR_SHARE * price / 1000.0]))
+        st.floor_cost = max(int(floor[0]), 1)
         self._resolve(st)
         if old is not None:  # keep the running totals the ads manager shows
             st.impressions, st.reach, st.clicks = old.impressions, old.reach, old.clicks
-            st.spend, st.impressions_by_gender = old.spend, old.impressions_by_gender
+            st.spend_micros, st.impressions_by_gender = old.spend_micros, old.impressions_by_gender
         return st
 
     def _resolve(self, st: _AdSetState) -> None:
@@ -469,7 +483,8 @@ class Market(mesa.Agent):
             if st.adset.targeting.custom_audience is not None and day > 0:
                 self._resolve(st)
             end = self.days if st.adset.end_day is None else min(st.adset.end_day, self.days)
-            st.day_budget = st.budget_left / (end - day) if end > day else 0.0
+            left = self.units.sim_money(self.units.money_from_micros(st.budget_micros))
+            st.day_budget = left / (end - day) if end > day else 0.0
             st.spent_today = 0.0
 
     def end_day(self, day: int) -> None:
@@ -480,7 +495,7 @@ class Market(mesa.Agent):
         if self.stopped:
             return
         for st in self._active:
-            if st.budget_left > 0 and st.audience.size:
+            if st.audience.size and not self._spent(st):
                 self._deliver(st, hour)
 
     def _deliver(self, st: _AdSetState, hour: int) -> None:
@@ -522,18 +537,23 @@ class Market(mesa.Agent):
             ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
             # The cap drops each person's latest entries, so the kept ones keep their rank.
             won, price, who, rank, last = won[ok], price[ok], who[ok], rank[ok], None
-        limit = min(st.budget_left, HOURLY_OVERSPEND * target, self.budget_total - self.spend)
-        paid = np.cumsum(price)
-        keep = (paid - price) < limit  # the auction that crosses the limit still counts
+        u = self.units
+        budget = min(st.budget_micros, self.budget_micros - self.spend_micros)
+        hourly = u.micros(u.money(HOURLY_OVERSPEND * target))
+        cost = u.cost_micros(price)
+        paid = np.cumsum(cost)
+        # The lifetime budgets are hard: stop before the purchase that would cross them.
+        # The hour's pacing cap is soft: the auction that crosses it still counts.
+        keep = (paid <= budget) & ((paid - cost) < hourly)
         if last is None or not keep.all():  # entries were dropped: find the last ones again
-            won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+            won, price, who, rank, cost = won[keep], price[keep], who[keep], rank[keep], cost[keep]
             last = _last_entries(who, self._stamp)
-        spent = float(price.sum())
+        spent, spent_micros = float(price.sum()), int(cost.sum())
         self._respond(st, hour, who, rank, last, price)
         st.spent_today += spent
-        st.budget_left -= spent
-        st.spend += spent
-        self.spend += spent
+        st.budget_micros -= spent_micros
+        st.spend_micros += spent_micros
+        self.spend_micros += spent_micros
         if self.optimiser.variance_reduction:
             self._reduce_variance(st)
         # Pacing: move the bid multiplier toward the hour's target (damped).
@@ -566,14 +586,14 @@ class Market(mesa.Agent):
         """The ad set's bids (CPM, simulated money) for members ``local`` of predicted ``value``.
 
         ``lambda x value``, times the variance-reduction multiplier of the member's sex,
-        capped at the ad set's bid cap; shape like ``local``.
+        capped at :func:`bid_ceiling` (the ad set's bid cap and ``BID_CAP_FACTOR`` x the
+        platform's median price); shape like ``local``. A rival's bids in the
+        :class:`sim.exchange.AdExchange` come from here too, so they are capped the same.
         """
         bid = st.lam * value
         if self.optimiser.variance_reduction:
             bid = bid * st.group_mult[st.gender[local]]
-        if st.adset.bid_cap is not None:
-            bid = np.minimum(bid, st.adset.bid_cap)
-        return bid
+        return np.minimum(bid, bid_ceiling(st.adset, st.platform, self.market))
 
     def bids_for(self, platform: str, person: np.ndarray, hour: int) -> np.ndarray:
         """What this market's ad sets bid for ``person`` (shape (k,)) on ``platform`` now.
@@ -589,7 +609,7 @@ class Market(mesa.Agent):
             return best
         for st in self._active:
             a = st.adset
-            if a.platform != platform or st.budget_left <= 0 or not st.audience.size:
+            if a.platform != platform or not st.audience.size or self._spent(st):
                 continue
             if (a.hours and hour % 24 not in a.hours) or st.spent_today >= st.day_budget:
                 continue
@@ -676,9 +696,17 @@ class Market(mesa.Agent):
         """The current audience of every ad set (person indices), in planning order."""
         return [self._states[name].audience for name in self._order]
 
+    def _spent(self, st: _AdSetState) -> bool:
+        """Whether the ad set cannot pay for one more impression (at the floor price).
+
+        Also when the campaign's budget is used up.
+        """
+        left = min(st.budget_micros, self.budget_micros - self.spend_micros)
+        return left < st.floor_cost
+
     def status(self, st: _AdSetState) -> AdSetStatus:
         """An ad set's status as the ads manager shows it."""
-        if st.budget_left > 0 or st.status.state != "active":
+        if st.status.state != "active" or not self._spent(st):
             return st.status
         return AdSetStatus("paused" if st not in self._active else "budget_spent")
 
@@ -697,7 +725,7 @@ class Market(mesa.Agent):
                     impressions=u.people(st.impressions),
                     reach=u.people(st.reach),
                     clicks=u.people(st.clicks),
-                    spend=round(u.money(st.spend), 6),
+                    spend=u.money_from_micros(st.spend_micros),
                     impressions_by_gender={
                         "male": u.people(st.impressions_by_gender[0]),
                         "female": u.people(st.impressions_by_gender[1]),
@@ -709,9 +737,20 @@ class Market(mesa.Agent):
         return DeliveryReport(
             day=day,
             days_left=self.days - day - 1,
-            budget_left=u.money(max(self.budget_total - self.spend, 0.0)),
+            budget_left=u.money_from_micros(self.budget_micros - self.spend_micros),
             ad_sets=tuple(reports),
         )
+
+
+def bid_ceiling(adset: AdSet, platform: Platform, market: MarketSpec) -> float:
+    """The highest bid (per 1000 impressions) an ad set may place on ``platform``.
+
+    The lower of the ad set's own ``bid_cap`` and ``BID_CAP_FACTOR`` x the platform's
+    median price (``market.price_level`` x its median CPM). No impression costs more than
+    this / 1000: first price pays the bid, second price the competing bid, which is lower.
+    """
+    ceiling = BID_CAP_FACTOR * market.price_level * platform.median_cpm
+    return ceiling if adset.bid_cap is None else min(ceiling, adset.bid_cap)
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
