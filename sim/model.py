@@ -217,7 +217,7 @@ class RecruitingModel(mesa.Model):
             self, pop, self.people, self.employer, scenario.platforms, scenario.market,
             scenario.optimiser, scenario.vacancy, scenario.campaign.objective,
             scenario.campaign.days, scenario.budget.total, scenario.budget.currency,
-            self.units, market_rng,
+            self.units, market_rng, events=scenario.events,
         )  # fmt: skip
         self.brief = make_brief(scenario, pop)
         self.reports = []
