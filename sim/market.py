@@ -196,15 +196,21 @@ class CellLearner:
     Per feature cell *c* of the optimiser (:meth:`DeliveryOptimiser.cells`) the rate of
     optimisation events per impression (clicks, or applications for the applications
     objective) has a Beta prior centred on the historical prediction ``m_c`` (the mean of
-    :meth:`DeliveryOptimiser.rates` over the audience members in the cell), worth
-    ``n0 = prior_events / m`` impressions in every cell (``m`` the audience's mean
-    rate, so the history counts as ``prior_events`` events at the average rate)::
+    :meth:`DeliveryOptimiser.rates` over the audience members in the cell). The history
+    is worth ``prior_events`` events in all, spread over the cells like the audience:
+    ``n_c = (prior_events / m) (k_c / k)`` impressions in cell *c* (``m`` the audience's
+    mean rate, ``k_c`` of its ``k`` members in the cell), so once the campaign has had
+    about ``prior_events`` events of its own, they weigh as much as the history::
 
-        rate_c ~ Beta(n0 m_c + e_c, n0 (1 - m_c) + i_c - e_c)
+        rate_c ~ Beta(n_c m_c + e_c, n_c (1 - m_c) + i_c - e_c)
 
-    with ``i_c`` impressions and ``e_c`` events the ad set has had in the cell (in real
-    people, what the platform counts). While the ad set has fewer than
-    ``learning_events`` events in all (the learning phase) the rates are drawn from the
+    with ``i_c`` impressions and ``e_c`` events the ad set has had in the cell. These are
+    counted as the model drew them: a simulated person stands for ``weight`` real people
+    but is one random draw, and counting it as ``weight`` events would make the learner
+    sure of itself after a handful of draws (so in a down-sampled population the learner
+    sees less evidence than the real platform would; it is never more certain than its
+    data). The learning phase is counted in real events, as the platform reports it:
+    while the ad set has fewer than ``learning_events`` events in all, the rates are drawn from the
     posteriors every hour (Thompson sampling: uncertain cells get their chance); after
     it, the posterior means are used (concentration). A person's value is their
     historical prediction times ``rate_c / m_c`` for their cell, scaled to mean 1.
@@ -216,6 +222,7 @@ class CellLearner:
     prior : numpy.ndarray of float, shape (k,)
         Each member's historical prediction (events per impression).
     spec : OptimiserSpec
+        ``learning_events`` (real events) and ``prior_events`` (draws).
     weight : float
         Real people per simulated person.
     rng : numpy.random.Generator
@@ -227,9 +234,9 @@ class CellLearner:
         self.spec = spec
         self.weight = weight
         self.rng = rng
-        self.impressions = np.zeros(n)  # real impressions per cell
-        self.events = np.zeros(n)  # real events per cell
-        self.total_events = 0.0
+        self.impressions = np.zeros(n)  # simulated impressions per cell
+        self.events = np.zeros(n)  # simulated events per cell
+        self.total_events = 0.0  # real events (the learning phase)
         self.rebind(cells, prior)
 
     def rebind(self, cells: np.ndarray, prior: np.ndarray) -> None:
@@ -240,7 +247,8 @@ class CellLearner:
         rate = np.bincount(cells, weights=prior, minlength=n) / np.maximum(count, 1)
         self.rate = np.clip(rate, 1e-9, 1 - 1e-9)
         mean = float(prior.mean()) if prior.size else 0.0
-        self.n0 = self.spec.prior_events / max(mean, 1e-9)
+        self.n0 = self.spec.prior_events / max(mean, 1e-9) * count / max(cells.size, 1)
+        self.used = count > 0
 
     @property
     def learning(self) -> bool:
@@ -251,17 +259,19 @@ class CellLearner:
         """Count impressions of audience members ``local`` (k,) and their events (k,) bool."""
         c = self.cells[local]
         n = DeliveryOptimiser.N_CELLS
-        self.impressions += self.weight * np.bincount(c, minlength=n)
+        self.impressions += np.bincount(c, minlength=n)
         hits = np.bincount(c, weights=events.astype(np.float64), minlength=n)
-        self.events += self.weight * hits
+        self.events += hits
         self.total_events += self.weight * float(hits.sum())
 
     def ratios(self) -> np.ndarray:
         """Learned rate over the historical rate per cell, shape (n_cells,)."""
-        a = self.n0 * self.rate + self.events
-        b = self.n0 * (1 - self.rate) + np.maximum(self.impressions - self.events, 0.0)
-        theta = self.rng.beta(a, b) if self.learning else a / (a + b)
-        return theta / self.rate
+        u = self.used
+        a = self.n0[u] * self.rate[u] + self.events[u]
+        b = self.n0[u] * (1 - self.rate[u]) + np.maximum(self.impressions[u] - self.events[u], 0)
+        out = np.ones(self.rate.size)
+        out[u] = (self.rng.beta(a, b) if self.learning else a / (a + b)) / self.rate[u]
+        return out
 
 
 def _empty(dtype) -> np.ndarray:

@@ -289,8 +289,8 @@ class OptimiserSpec:
     )
     prior_events: float = _f(
         50.0,
-        doc="weight of the historical engagement table in each feature cell, in optimisation "
-        "events (a Beta prior's pseudo-count; estimate)",
+        doc="weight of the historical engagement table, in optimisation events spread over the "
+        "feature cells like the audience (the Beta priors' pseudo-counts; estimate)",
         unit="events",
         min=0.1,
     )
