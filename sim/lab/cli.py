@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="report folder (default results/validation)")  # fmt: skip
     val.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     val.add_argument("--seed", type=int, help="root seed (default: each scenario's)")
+    val.add_argument("--set", action="append", metavar="PATH=VALUE",
+                     help="override a field in every study, e.g. optimiser.learning=true")  # fmt: skip
 
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
@@ -421,8 +423,9 @@ def _validate(args) -> int:
         if done == total or done % max(total // 10, 1) == 0:
             sys.stderr.write(f"validate: {done}/{total} runs, {time.perf_counter() - start:.0f}s\n")
 
+    overrides = tuple(_pairs(args.set, "--set").items())
     findings = run_studies(replications=args.replications, workers=args.workers,
-                           seed=args.seed, progress=progress)  # fmt: skip
+                           seed=args.seed, progress=progress, overrides=overrides)  # fmt: skip
     for f in findings:
         print(f"{f.study.id:14s} {f.verdict:8s} {f.study.title}")
     md = write_validation_report(findings, Path(args.out))
