@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     val.add_argument("--seed", type=int, help="root seed (default: each scenario's)")
     val.add_argument("--set", action="append", metavar="PATH=VALUE",
-                     help="override a field in every study, e.g. optimiser.learning=true")  # fmt: skip
+                     help="override a field in every study (optimiser.learning=true)")  # fmt: skip
 
     lst = sub.add_parser("list", help="list strategies, scenarios and catalogues")
     lst.add_argument(
