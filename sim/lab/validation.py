@@ -1530,21 +1530,60 @@ def readme_table(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_readme_table(readme: str | Path, summary_json: str | Path) -> None:
-    """Replace the table between the README's validation-table markers."""
+COMPARE_START = (
+    "<!-- validation-learning:start (python -m sim.lab.validation --readme README.md "
+    "--learning results/validation-learning/summary.json) -->"
+)
+COMPARE_END = "<!-- validation-learning:end -->"
+
+
+def comparison_table(before: Sequence[dict], after: Sequence[dict]) -> str:
+    """Each study's verdict and first check with history only and with learning (Markdown)."""
+    after_by_id = {r["id"]: r for r in after}
+    lines = [
+        "| study | history only (default) | with `optimiser.learning = true` |",
+        "|---|---|---|",
+    ]
+    for r in before:
+        a = after_by_id.get(r["id"])
+        if a is None:
+            continue
+
+        def text(row: dict) -> str:
+            c = row["checks"][0]
+            return f"**{row['verdict']}**: {c['name']} {c['ours']}".replace("|", "\\|")
+
+        lines.append(f"| {r['id']} | {text(r)} | {text(a)} |")
+    return "\n".join(lines)
+
+
+def _replace_between(text: str, start: str, end: str, body: str, path: Path) -> str:
+    if start not in text or end not in text:
+        raise ValueError(f"{path}: markers {start!r} ... {end!r} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + start + "\n" + body + "\n" + end + tail
+
+
+def write_readme_table(
+    readme: str | Path, summary_json: str | Path, learning_json: str | Path | None = None
+) -> None:
+    """Replace the tables between the README's validation markers.
+
+    ``summary_json`` fills the "Is it valid?" table; ``learning_json`` (the same study
+    run with ``--set optimiser.learning=true``) fills the before/after comparison.
+    """
     import json
 
     path = Path(readme)
     text = path.read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"{path}: validation-table markers not found")
     rows = json.loads(Path(summary_json).read_text(encoding="utf-8"))
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    path.write_text(
-        head + README_START + "\n" + readme_table(rows) + "\n" + README_END + tail,
-        encoding="utf-8",
-    )
+    text = _replace_between(text, README_START, README_END, readme_table(rows), path)
+    if learning_json is not None:
+        after = json.loads(Path(learning_json).read_text(encoding="utf-8"))
+        body = comparison_table(rows, after)
+        text = _replace_between(text, COMPARE_START, COMPARE_END, body, path)
+    path.write_text(text, encoding="utf-8")
 
 
 def _fmt_est(e: Estimate, scale: float) -> str:
@@ -1584,15 +1623,16 @@ def write_validation_report(findings: Sequence[Finding], out_dir: str | Path) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.lab.validation --readme README.md [--summary PATH]``."""
+    """``python -m sim.lab.validation --readme README.md [--summary PATH] [--learning PATH]``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m sim.lab.validation")
     parser.add_argument("--readme", required=True, help="README to update in place")
     parser.add_argument("--summary", default="results/validation/summary.json",
                         help="summary written by recruitsim validate")  # fmt: skip
+    parser.add_argument("--learning", help="summary of validate --set optimiser.learning=true")
     args = parser.parse_args(argv)
-    write_readme_table(args.readme, args.summary)
+    write_readme_table(args.readme, args.summary, args.learning)
     print(f"updated {args.readme} from {args.summary}")
     return 0
 
