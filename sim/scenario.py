@@ -303,7 +303,8 @@ EVENT_KINDS = ("remove_targeting_option", "policy", "price_shock", "optimiser_ch
 class EventSpec:
     """Something a platform changes under a running campaign, from a given day on."""
 
-    day: int = _f(doc="campaign day the change takes effect (0 = the first day)", unit="day",
+    day: int = _f(doc="campaign day the change takes effect (0 = the first day; a day after "
+                  "the campaign never comes)", unit="day",
                   min=0)  # fmt: skip
     platform: str = _f(
         doc="platform id (one of the scenario's platforms)",
@@ -876,11 +877,6 @@ def _check_events(s: Scenario, source: str) -> None:
             raise ScenarioError(
                 source, f"{path}.platform",
                 f"expected one of the scenario's platforms {names}, got {e.platform!r}",
-            )  # fmt: skip
-        if e.day >= s.campaign.days:
-            raise ScenarioError(
-                source, f"{path}.day",
-                f"expected a day before the campaign ends (< {s.campaign.days}), got {e.day}",
             )  # fmt: skip
         needs = {"remove_targeting_option": ("option", e.option),
                  "policy": ("policy", e.policy)}.get(e.kind)  # fmt: skip

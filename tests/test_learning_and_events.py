@@ -220,8 +220,8 @@ def test_a_strategy_that_depends_on_the_withdrawn_option_loses_ground():
     [
         ({"day": 1, "platform": "tiktok", "kind": "policy", "policy": "employment"},
          "events[0].platform: expected one of the scenario's platforms"),
-        ({"day": 99, "platform": "facebook", "kind": "price_shock"},
-         "events[0].day: expected a day before the campaign ends"),
+        ({"day": -1, "platform": "facebook", "kind": "price_shock"},
+         "events[0].day: expected a value >= 0"),
         ({"day": 1, "platform": "facebook", "kind": "remove_targeting_option"},
          "events[0].option: required for kind = 'remove_targeting_option'"),
         ({"day": 1, "platform": "facebook", "kind": "optimiser_change"},
