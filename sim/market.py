@@ -631,12 +631,6 @@ class Market(mesa.Agent):
         st.learner.observe(who, applied if st.objective == "applications" else clicked)
         self._refresh(st)
 
-    @property
-    def learning_phase(self) -> dict[str, bool]:
-        """Whether each learning ad set is still in its learning phase, by name."""
-        return {name: st.learner.learning for name, st in self._states.items()
-                if st.learner is not None}  # fmt: skip
-
     # ----------------------------------------------------------------- platform events
     def apply_events(self, day: int) -> None:
         """Apply the platform changes scheduled for ``day`` (at the start of the day).

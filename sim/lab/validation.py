@@ -8,8 +8,15 @@ replication *r* of every variant and point shares its seeds, see
 :func:`sim.model.run_seeds`), reduces each run's impression log to a few counts
 (:func:`run_counts`), and each study's ``evaluate`` turns those into a :class:`Finding`:
 our figure with a 95 % interval, pass or fail against the band, and the ablation and
-reversal results. :func:`write_validation_report` writes ``report.md`` and a
-self-contained ``report.html``.
+reversal results. :func:`write_validation_report` writes ``report.md``, a
+self-contained ``report.html`` and ``summary.json`` (from which :func:`write_readme_table`
+regenerates the README's tables). Every study also gets a time course: the female share
+of impressions per block of hours, pooled over points and replications.
+
+A study with ``audit_pairs`` runs in AdFisher's paired-profile mode
+(:func:`paired_profiles`): pairs of users identical in everything the platform sees except
+sex. ``run_studies(overrides=...)`` (``recruitsim validate --set``) re-runs every study
+with a setting changed, e.g. the learning optimiser.
 
 Intervals are Student-t 95 % intervals **over replications** of a per-run figure (a share
 of impressions, a gap, a correlation): the replication is the independent unit, so the
