@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mesa
 import numpy as np
 from scipy import stats
 
@@ -263,6 +264,10 @@ def run_counts(job: tuple) -> dict:
     model = RecruitingModel(scenario, strategy, run_seeds(seed, replication), pop)
     model.run()
     log = model.log.arrays()
+    # Mesa 3.3 keeps every model as a key of the class-level ``Agent._ids`` counters, so a
+    # process running hundreds of studies' models would hold them all (gigabytes); this
+    # run is over, so drop its entry.
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
     person, clicked = log["person"], log["clicked"]
     sex = pop.gender[person].astype(np.int64)
     # Exposure number of each impression, from the log's order (time order; within an

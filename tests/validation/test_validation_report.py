@@ -89,3 +89,19 @@ def test_run_studies_applies_overrides_to_every_study():
     (_, _, plain), *_ = study.scenarios()
     (_, _, learning), *_ = study.scenarios([("optimiser.learning", True)])
     assert not plain.optimiser.learning and learning.optimiser.learning
+
+
+def test_readme_validation_tables_are_generated_from_the_committed_reports(tmp_path):
+    """The README's "Is it valid?" tables are what the committed summaries make."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    readme = repo / "README.md"
+    copy = tmp_path / "README.md"
+    copy.write_text(readme.read_text(encoding="utf-8"), encoding="utf-8")
+    v.write_readme_table(copy, repo / "results/validation/summary.json",
+                         repo / "results/validation-learning/summary.json")  # fmt: skip
+    assert copy.read_text(encoding="utf-8") == readme.read_text(encoding="utf-8"), (
+        "regenerate: python -m sim.lab.validation --readme README.md "
+        "--learning results/validation-learning/summary.json"
+    )
