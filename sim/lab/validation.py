@@ -594,7 +594,7 @@ def _evaluate_creative(study: Study, cells: Cells) -> Finding:
             f"{100 * min(kept):.1f} pp). "
             "People's own response to the image remains: women's expected CTR is "
             f"{m_ratio.mean:.2f}x men's for the male image and {f_ratio.mean:.2f}x for the "
-            "female image (delivery does not learn from these clicks within a run)"
+            "female image (delivery learns from these clicks only with optimiser.learning)"
         ),
         ablation_passed=bool(max(removed) < 0.05),
         reversal="n/a — the two images are each other's reversal (male vs female skew)",
