@@ -1550,7 +1550,8 @@ COMPARE_END = "<!-- validation-learning:end -->"
 
 
 def comparison_table(before: Sequence[dict], after: Sequence[dict]) -> str:
-    """Each study's verdict and first check with history only and with learning (Markdown)."""
+    """Each study's verdict, ablation, reversal and first failing check (else its first
+    check), with history only and with learning (Markdown)."""
     after_by_id = {r["id"]: r for r in after}
     lines = [
         "| study | history only (default) | with `optimiser.learning = true` |",
@@ -1562,8 +1563,14 @@ def comparison_table(before: Sequence[dict], after: Sequence[dict]) -> str:
             continue
 
         def text(row: dict) -> str:
-            c = row["checks"][0]
-            return f"**{row['verdict']}**: {c['name']} {c['ours']}".replace("|", "\\|")
+            failed = [c for c in row["checks"] if c["required"] and not c["passed"]]
+            c = (failed or row["checks"])[0]
+            marks = {True: "pass", False: "fail", None: "n/a"}
+            return (
+                f"**{row['verdict']}** (ablation {marks[row['ablation_passed']]}, reversal "
+                f"{marks[row['reversal_passed']]}); {'failing: ' if failed else ''}"
+                f"{c['name']}: {c['ours']}"
+            ).replace("|", "\\|")
 
         lines.append(f"| {r['id']} | {text(r)} | {text(a)} |")
     return "\n".join(lines)
