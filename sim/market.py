@@ -42,10 +42,24 @@ inferred interests, declared titles and the creative's image. It is trained on
 historical engagement with similar job ads: the mean true click (and apply)
 probability of the platform's users in each cell of those features. This is the
 mechanism behind skewed delivery of neutral job ads (Ali et al. 2019).
+
+With ``optimiser.learning`` on, each ad set's optimiser also **learns from the campaign's
+own results** (:class:`CellLearner`): per feature cell a Beta posterior on the
+optimisation event rate (clicks per impression, or applications per impression for the
+applications objective) whose prior is the historical table, updated every hour. While
+the ad set has fewer than ``learning_events`` events (Meta's *learning phase*, about 50)
+it explores by Thompson sampling; afterwards it bids on the posterior means.
+
+**Platform events** (``[[events]]`` in a scenario, :meth:`Market.apply_events`) change a
+platform under the running campaign from a given day: a targeting option withdrawn, a
+policy switched on, a price shock, an optimiser change. The advertiser sees them only as
+the ads manager would show them: ad sets refused with the platform's wording, prices and
+results that change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -62,7 +76,7 @@ from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.people import People
 from sim.platforms import PLATFORMS, Platform
 from sim.population import OPEN_PASSIVE, Population
-from sim.scenario import MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
+from sim.scenario import EventSpec, MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
 from sim.units import Units
 
 RESPONSE = behavior.DEFAULT_RESPONSE
@@ -110,12 +124,11 @@ class DeliveryOptimiser:
     rng : numpy.random.Generator
     """
 
+    N_CELLS = 2 * len(occupations.AGE_BANDS) * 9
+
     def __init__(self, spec, view: PlatformView, pop: Population, vacancy, rng) -> None:
         self.platform = view.platform
         self.view = view
-        self.use_demographics = spec.use_demographics and self.platform.optimiser_demographics
-        self.use_creative = spec.use_creative and self.platform.optimiser_creative
-        self.noise = spec.prediction_noise
         occ = occupations.get(vacancy.occupation)
         self._topics = [topics.topic_index(t) for t in occ.interests]
         self._target = occupations.occupation_index(vacancy.occupation)
@@ -125,11 +138,25 @@ class DeliveryOptimiser:
         neutral = behavior.Creative()
         clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr)
         applies = clicks * behavior.apply_probability(pop, users, vacancy)
+        self._history = (users, clicks, applies)
+        self.retrain(spec)
+
+    def retrain(self, spec: OptimiserSpec) -> None:
+        """(Re)build the engagement tables from history under ``spec``'s feature settings.
+
+        Used at the start and when a platform changes its optimiser mid-campaign (an
+        ``optimiser_change`` event); the historical sample is kept, so no randomness is
+        drawn.
+        """
+        self.spec = spec
+        self.use_demographics = spec.use_demographics and self.platform.optimiser_demographics
+        self.use_creative = spec.use_creative and self.platform.optimiser_creative
+        self.noise = spec.prediction_noise
+        users, clicks, applies = self._history
         cells = self.cells(users)
-        n_cells = 2 * len(occupations.AGE_BANDS) * 9
-        count = np.bincount(cells, minlength=n_cells)
-        self.click_table = self._shrunk(cells, clicks, count, n_cells)
-        self.apply_table = self._shrunk(cells, applies, count, n_cells)
+        count = np.bincount(cells, minlength=self.N_CELLS)
+        self.click_table = self._shrunk(cells, clicks, count, self.N_CELLS)
+        self.apply_table = self._shrunk(cells, applies, count, self.N_CELLS)
 
     @staticmethod
     def _shrunk(cells, values, count, n_cells) -> np.ndarray:
@@ -154,16 +181,114 @@ class DeliveryOptimiser:
             demo = np.zeros(idx.size, dtype=np.int64)
         return (demo * 3 + ibucket) * 3 + tbucket
 
-    def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
-        """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
-        if objective in ("reach", "awareness") or idx.size == 0:
-            return np.ones(idx.size, dtype=np.float32)
+    def rates(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
+        """Predicted optimisation events per impression for people ``idx``, shape (k,).
+
+        Clicks per impression for the clicks objective, applications per impression for
+        the applications objective: the historical table of the person's cell, times the
+        image's appeal to their sex when the optimiser reads the creative.
+        """
         table = self.click_table if objective == "clicks" else self.apply_table
         value = table[self.cells(idx)]
         if self.use_creative:
             value = value * behavior.image_multiplier(creative, self.view.gender[idx])
-        mean = value.mean()
-        return (value / mean if mean > 0 else np.ones(idx.size)).astype(np.float32)
+        return value
+
+    def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
+        """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
+        if objective in ("reach", "awareness") or idx.size == 0:
+            return np.ones(idx.size, dtype=np.float32)
+        return _mean_one(self.rates(idx, objective, creative))
+
+
+def _mean_one(value: np.ndarray) -> np.ndarray:
+    """``value`` divided by its mean (ones where the mean is 0), float32, shape like it."""
+    mean = value.mean() if value.size else 0.0
+    return (value / mean if mean > 0 else np.ones(value.size)).astype(np.float32)
+
+
+class CellLearner:
+    """What one ad set's optimiser learns from its own delivery.
+
+    Per feature cell *c* of the optimiser (:meth:`DeliveryOptimiser.cells`) the rate of
+    optimisation events per impression (clicks, or applications for the applications
+    objective) has a Beta prior centred on the historical prediction ``m_c`` (the mean of
+    :meth:`DeliveryOptimiser.rates` over the audience members in the cell). The history
+    is worth ``prior_events`` events in all, spread over the cells like the audience:
+    ``n_c = (prior_events / m) (k_c / k)`` impressions in cell *c* (``m`` the audience's
+    mean rate, ``k_c`` of its ``k`` members in the cell), so once the campaign has had
+    about ``prior_events`` events of its own, they weigh as much as the history::
+
+        rate_c ~ Beta(n_c m_c + e_c, n_c (1 - m_c) + i_c - e_c)
+
+    with ``i_c`` impressions and ``e_c`` events the ad set has had in the cell. These are
+    counted as the model drew them: a simulated person stands for ``weight`` real people
+    but is one random draw, and counting it as ``weight`` events would make the learner
+    sure of itself after a handful of draws (so in a down-sampled population the learner
+    sees less evidence than the real platform would; it is never more certain than its
+    data). The learning phase is counted in real events, as the platform reports it:
+    while the ad set has fewer than ``learning_events`` events in all, the rates are drawn from the
+    posteriors every hour (Thompson sampling: uncertain cells get their chance); after
+    it, the posterior means are used (concentration). A person's value is their
+    historical prediction times ``rate_c / m_c`` for their cell, scaled to mean 1.
+
+    Parameters
+    ----------
+    cells : numpy.ndarray of int64, shape (k,)
+        Each audience member's cell.
+    prior : numpy.ndarray of float, shape (k,)
+        Each member's historical prediction (events per impression).
+    spec : OptimiserSpec
+        ``learning_events`` (real events) and ``prior_events`` (draws).
+    weight : float
+        Real people per simulated person.
+    rng : numpy.random.Generator
+        For the Thompson draws (its own stream: learning does not shift the market's).
+    """
+
+    def __init__(self, cells, prior, spec: OptimiserSpec, weight: float, rng) -> None:
+        n = DeliveryOptimiser.N_CELLS
+        self.spec = spec
+        self.weight = weight
+        self.rng = rng
+        self.impressions = np.zeros(n)  # simulated impressions per cell
+        self.events = np.zeros(n)  # simulated events per cell
+        self.total_events = 0.0  # real events (the learning phase)
+        self.rebind(cells, prior)
+
+    def rebind(self, cells: np.ndarray, prior: np.ndarray) -> None:
+        """A new audience (custom audiences are refreshed daily); the counts are kept."""
+        n = DeliveryOptimiser.N_CELLS
+        self.cells = cells
+        count = np.bincount(cells, minlength=n)
+        rate = np.bincount(cells, weights=prior, minlength=n) / np.maximum(count, 1)
+        self.rate = np.clip(rate, 1e-9, 1 - 1e-9)
+        mean = float(prior.mean()) if prior.size else 0.0
+        self.n0 = self.spec.prior_events / max(mean, 1e-9) * count / max(cells.size, 1)
+        self.used = count > 0
+
+    @property
+    def learning(self) -> bool:
+        """Still in the learning phase (fewer than ``learning_events`` events)."""
+        return self.total_events < self.spec.learning_events
+
+    def observe(self, local: np.ndarray, events: np.ndarray) -> None:
+        """Count impressions of audience members ``local`` (k,) and their events (k,) bool."""
+        c = self.cells[local]
+        n = DeliveryOptimiser.N_CELLS
+        self.impressions += np.bincount(c, minlength=n)
+        hits = np.bincount(c, weights=events.astype(np.float64), minlength=n)
+        self.events += hits
+        self.total_events += self.weight * float(hits.sum())
+
+    def ratios(self) -> np.ndarray:
+        """Learned rate over the historical rate per cell, shape (n_cells,)."""
+        u = self.used
+        a = self.n0[u] * self.rate[u] + self.events[u]
+        b = self.n0[u] * (1 - self.rate[u]) + np.maximum(self.impressions[u] - self.events[u], 0)
+        out = np.ones(self.rate.size)
+        out[u] = (self.rng.beta(a, b) if self.learning else a / (a + b)) / self.rate[u]
+        return out
 
 
 def _empty(dtype) -> np.ndarray:
@@ -205,6 +330,10 @@ class _AdSetState:
     spend_micros: int = 0  # real money
     floor_cost: int = 1  # micros: the cheapest impression (at the floor price), at least 1
     impressions_by_gender: list = field(default_factory=lambda: [0, 0])
+    # The optimiser's historical prediction per audience member (k,) and what the ad set
+    # has learned from its own results (None: learning off or nothing to optimise).
+    prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
+    learner: CellLearner | None = None
 
     @property
     def daily_opportunities(self) -> float:
@@ -293,6 +422,12 @@ class Market(mesa.Agent):
     units : Units
     rng : numpy.random.Generator
         The market's stream (opportunities, competition, the optimiser's training sample).
+    events : tuple of EventSpec
+        Platform changes during the campaign, applied on their day (:meth:`apply_events`).
+    learning_rng : numpy.random.Generator, optional
+        The learning optimisers' stream (Thompson draws; the run's ``learning``
+        component, so learning does not shift the market's draws). Needed only when
+        ``optimiser.learning`` is on for some platform.
     """
 
     def __init__(
@@ -311,6 +446,8 @@ class Market(mesa.Agent):
         currency: str,
         units: Units,
         rng: np.random.Generator,
+        events: tuple[EventSpec, ...] = (),
+        learning_rng: np.random.Generator | None = None,
     ) -> None:
         super().__init__(model)
         self.pop = pop
@@ -340,6 +477,12 @@ class Market(mesa.Agent):
         self.stopped = False  # the vacancy is filled and the campaign stopped
         self.exchange = None  # an AdExchange when competing employers share the auctions
         self._position_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # see _positions
+        self.events = tuple(events)
+        self._planned_policy = dict(self.platforms)  # what the advertiser was told
+        self._optimiser_specs = {name: optimiser for name in self.platforms}
+        self._price_shock = {name: 1.0 for name in self.platforms}
+        self._withdrawn: dict[str, list[tuple[str, frozenset[str], int]]] = {}
+        self._learning_rng = learning_rng
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -396,7 +539,9 @@ class Market(mesa.Agent):
         if a.platform not in in_play:
             raise UnknownNameError("platform in this scenario", a.platform, in_play)
         platform = PLATFORMS[a.platform]
-        platform.check(a.targeting, self.platforms[a.platform])
+        # Bad input is judged by the rules the advertiser was given; a rule a platform
+        # changed during the campaign refuses the ad set instead (see _refusal).
+        platform.check(a.targeting, self._planned_policy[a.platform])
         if not (a.budget >= 0 and math.isfinite(a.budget)):
             raise BudgetError(f"ad set {a.name!r}: budget must be >= 0, got {a.budget!r}")
         if a.bid_cap is not None and not a.bid_cap > 0:
@@ -438,7 +583,11 @@ class Market(mesa.Agent):
         custom = a.targeting.custom_audience is not None
         minimum = platform.min_custom_audience if custom else platform.min_audience
         st.status = AdSetStatus("active")
-        if real < minimum:  # the platform will not publish it
+        refusal = self._refusal(a)
+        if refusal:  # a platform change since the campaign started
+            st.status = AdSetStatus("rejected", refusal)
+            audience = audience[:0]
+        elif real < minimum:  # the platform will not publish it
             st.status = AdSetStatus(
                 "rejected",
                 f"audience of about {real:,.0f} people is below "
@@ -449,14 +598,16 @@ class Market(mesa.Agent):
         creative = a.creative or vacancy.creative
         if a.platform not in self._optimisers:
             self._optimisers[a.platform] = DeliveryOptimiser(
-                self.optimiser, view, self.pop, vacancy, self.market_rng
+                self._optimiser_specs[a.platform], view, self.pop, vacancy, self.market_rng
             )
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
         st.rate_total = float(rate.sum())
         st.alias_prob, st.alias = alias_table(rate)
-        st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
+        self._predict(st)
         st.price_mult = self.price_mult[audience]
+        if self._price_shock[a.platform] != 1.0:
+            st.price_mult = st.price_mult * np.float32(self._price_shock[a.platform])
         st.gender = view.gender[audience]
         st.target_female = float(st.gender.mean()) if audience.size else 0.5
         # Computed for an open-passive person; the current search state is applied at
@@ -473,12 +624,129 @@ class Market(mesa.Agent):
         if st.brand:  # no vacancy in the ad: a click rarely ends in an application
             st.p_apply = st.p_apply * np.float32(RESPONSE.brand_apply)
 
+    # ----------------------------------------------------------------- optimiser
+    def _predict(self, st: _AdSetState) -> None:
+        """The optimiser's value of each audience member (and its learner, if learning)."""
+        optimiser = self._optimisers[st.adset.platform]
+        creative = st.adset.creative or self.vacancy.creative
+        if st.objective in ("reach", "awareness") or st.audience.size == 0:
+            st.value = optimiser.predict(st.audience, st.objective, creative)
+            st.learner = None
+            return
+        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
+        spec = self._optimiser_specs[st.adset.platform]
+        if not spec.learning:
+            st.learner = None
+            st.value = _mean_one(st.prior_value)
+            return
+        cells = optimiser.cells(st.audience)
+        if st.learner is None:
+            st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,
+                                     self._learning_stream())  # fmt: skip
+        else:
+            st.learner.spec = spec
+            st.learner.rebind(cells, st.prior_value)
+        self._refresh(st)
+
+    def _learning_stream(self) -> np.random.Generator:
+        """The learners' own stream (one per market, shared by its ad sets' learners)."""
+        if self._learning_rng is None:
+            raise ValueError("optimiser.learning needs the market's learning_rng stream")
+        return self._learning_rng
+
+    @staticmethod
+    def _refresh(st: _AdSetState) -> None:
+        """Re-score the audience from what the ad set has learned so far."""
+        st.value = _mean_one(st.prior_value * st.learner.ratios()[st.learner.cells])
+
+    def _learn(self, st: _AdSetState, who: np.ndarray, clicked, applied) -> None:
+        """The optimiser sees the hour's impressions and events and re-scores the audience."""
+        st.learner.observe(who, applied if st.objective == "applications" else clicked)
+        self._refresh(st)
+
+    # ----------------------------------------------------------------- platform events
+    def apply_events(self, day: int) -> None:
+        """Apply the platform changes scheduled for ``day`` (at the start of the day).
+
+        ``remove_targeting_option`` withdraws an option (or some of its values) and
+        ``policy`` switches a platform's policy: ad sets that now break the rules are
+        refused (status ``rejected`` with the platform's wording), as are later plans that
+        use them. ``price_shock`` multiplies competitors' bids on the platform from this
+        day. ``optimiser_change`` retrains the platform's optimiser with the new settings
+        and re-scores its ad sets' audiences. The advertiser is not told otherwise.
+        """
+        for e in self.events:
+            if e.day != day:
+                continue
+            if e.kind == "remove_targeting_option":
+                self._withdrawn.setdefault(e.platform, []).append(
+                    (e.option, frozenset(e.values), day)
+                )
+            elif e.kind == "policy":
+                self.platforms[e.platform] = e.policy
+            elif e.kind == "price_shock":
+                self._price_shock[e.platform] *= e.price_multiplier
+                for st in self._on(e.platform):
+                    st.price_mult = st.price_mult * np.float32(e.price_multiplier)
+                continue
+            elif e.kind == "optimiser_change":
+                flags = {
+                    k: getattr(e, k) == "on"
+                    for k in ("use_demographics", "use_creative", "learning")
+                    if getattr(e, k)
+                }
+                spec = dataclasses.replace(self._optimiser_specs[e.platform], **flags)
+                self._optimiser_specs[e.platform] = spec
+                if e.platform in self._optimisers:
+                    self._optimisers[e.platform].retrain(spec)
+                for st in self._on(e.platform):
+                    if st.audience.size:
+                        self._predict(st)
+                continue
+            for st in self._on(e.platform):  # the rules changed: refuse what breaks them
+                refusal = self._refusal(st.adset)
+                if refusal and st.status.state == "active":
+                    st.status = AdSetStatus("rejected", refusal)
+                    st.audience = st.audience[:0]
+                    st.rate_total = 0.0
+                    st.alias_prob, st.alias = alias_table(np.zeros(0))
+
+    def _on(self, platform: str) -> list[_AdSetState]:
+        return [st for st in self._states.values() if st.adset.platform == platform]
+
+    def _refusal(self, a: AdSet) -> str:
+        """Why the platform now refuses ad set ``a`` after a change ('' if it does not)."""
+        platform = PLATFORMS[a.platform]
+        policy = self.platforms[a.platform]
+        if policy != self._planned_policy[a.platform]:
+            try:
+                platform.check(a.targeting, policy)
+            except PolicyError as exc:
+                return f"{exc} (policy in force since the campaign started)"
+        t = a.targeting
+        chosen = {"interests": t.interests, "job_titles": t.job_titles,
+                  "exclude_interests": t.exclude_interests}  # fmt: skip
+        used = t.options_used()
+        for option, values, day in self._withdrawn.get(a.platform, ()):
+            if option not in used:
+                continue
+            if not values:
+                return (f"{platform.label} no longer offers {option!r} targeting "
+                        f"(withdrawn on day {day}); edit the ad set to continue")  # fmt: skip
+            gone = sorted(values & set(chosen.get(option, ())))
+            if gone:
+                return (f"{platform.label} no longer offers the {option} option(s) "
+                        f"{', '.join(map(repr, gone))} (withdrawn on day {day}); "
+                        "edit the ad set to continue")  # fmt: skip
+        return ""
+
     # ----------------------------------------------------------------- delivery
     def start_day(self, day: int) -> None:
         """Start a day: fresh custom audiences and each ad set's budget for the day.
 
         Each ad set's budget for the day is what it has left spread over the days left.
         """
+        self.apply_events(day)
         for st in self._active:
             if st.adset.targeting.custom_audience is not None and day > 0:
                 self._resolve(st)
@@ -668,6 +936,8 @@ class Market(mesa.Agent):
         )
         if applied.any():  # the employer's applicant tracking system takes them
             self.employer.receive(hour, person[applied], state[applied], adset=st.key)
+        if st.learner is not None:
+            self._learn(st, who, clicked, applied)
         # Each member's last entry carries their count this hour (rank + 1).
         st.freq[person[last]] += (rank[last] + 1).astype(np.uint16)
         st.impressions += k

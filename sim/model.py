@@ -52,6 +52,7 @@ COMPONENTS = (
     "site_visits",  # organic career-site visitors
     "sharing",  # employees' sharing of the post
     "model",  # the Mesa model's own generator (``Model.rng``; no mechanism draws from it)
+    "learning",  # the learning optimisers' Thompson draws (``optimiser.learning``)
 )
 
 
@@ -71,6 +72,7 @@ class RunSeeds:
     site_visits: np.random.SeedSequence
     sharing: np.random.SeedSequence
     model: np.random.SeedSequence
+    learning: np.random.SeedSequence
 
     def spawn_keys(self) -> dict[str, list[int]]:
         """Each component's spawn key (for the manifest)."""
@@ -364,7 +366,8 @@ class RecruitingModel(mesa.Model):
             self, pop, people, employer, scenario.platforms, scenario.market,
             scenario.optimiser, scenario.vacancy, scenario.campaign.objective,
             scenario.campaign.days, scenario.budget.total, scenario.budget.currency,
-            self.units, seeds.rng("market"),
+            self.units, seeds.rng("market"), events=scenario.events,
+            learning_rng=seeds.rng("learning"),
         )  # fmt: skip
         names = self.scenario.employers
         s = Seat(
@@ -566,8 +569,22 @@ def run(
     result = summarise(model, seed, alone=alone)
     if journeys > 0:  # built after the run from its own stream: the metrics do not change
         result.journeys = sim_journeys.sample(model, journeys)
+    release(model)
     result.wall_time_s = time.perf_counter() - start
     return result
+
+
+def release(model: mesa.Model) -> None:
+    """Let go of a model whose run is over and summarised (its memory can be freed).
+
+    Mesa 3.3 numbers agents from a class-level ``mesa.Agent._ids`` that keeps a counter
+    per model *as a key*, so every model ever built stays alive (about 4 MB a run; a
+    sweep or a validate run of hundreds of runs would hold them all). :func:`run` calls
+    this after the summary is built; code that runs a :class:`RecruitingModel` itself
+    (``model.run()``) and is done with it should call it too. No agent may be added to
+    the model afterwards (their ids would start again at 1).
+    """
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
 def summarise(model: RecruitingModel, seed: int, alone: bool = False) -> RunResult:
@@ -619,6 +636,7 @@ def summarise(model: RecruitingModel, seed: int, alone: bool = False) -> RunResu
                 )
                 m.run()
                 solo.append(seat_summary(m, m.seats[0])["metrics"])
+                release(m)
         result.market = market_summary(model, per_seat, solo)
     return result
 
