@@ -190,16 +190,26 @@ def test_fatigue_band(findings):
 # --------------------------------------------------------------------------- T1, T2 (realism)
 
 
-def test_time_to_hire_lands_in_the_published_range_and_waits_for_the_deadline(findings):
-    f = findings["T1-time-to-hire"]
+@pytest.fixture(scope="module")
+def time_to_hire() -> v.Finding:
+    """T1 with twice the replications: a run has only a few interviewed candidates, so one
+    run's mean days to decision spreads by about 10 days and six runs' mean by about 4,
+    as much as the distance from the default scenario's mean to the band's edge."""
+    (study,) = [s for s in v.STUDIES if s.id == "T1-time-to-hire"]
+    (finding,) = v.run_studies([study], replications=2 * REPLICATIONS, seed=SEED)
+    return finding
+
+
+def test_time_to_hire_lands_in_the_published_range_and_waits_for_the_deadline(time_to_hire):
+    f = time_to_hire
     lo, hi = v.TIME_TO_HIRE_BAND
     assert lo <= table(f, "baseline")["—"] <= hi
     assert check(f, "interviews before the application deadline").ours == "0"
     assert f.passed
 
 
-def test_time_to_hire_ablation_rolling_screening_is_much_faster(findings):
-    f = findings["T1-time-to-hire"]
+def test_time_to_hire_ablation_rolling_screening_is_much_faster(time_to_hire):
+    f = time_to_hire
     days = {name: table(f, name)["—"] for name in ("baseline", "ablation", "two-weeks")}
     assert days["ablation"] < days["baseline"] - 10  # no wait for the deadline
     assert days["ablation"] < days["two-weeks"] < days["baseline"]
