@@ -51,7 +51,9 @@ class Employer(mesa.Agent):
         Organic site visitors, staff-list size and the ATS delay.
     units : Units
     rng : numpy.random.Generator
-        The employer's stream: pixel keys, the staff list and organic visits.
+        The employer's stream: pixel keys and the staff list.
+    visit_rng : numpy.random.Generator
+        The stream of organic career-site visits.
 
     Attributes
     ----------
@@ -70,6 +72,7 @@ class Employer(mesa.Agent):
         campaign: CampaignSpec,
         units: Units,
         rng: np.random.Generator,
+        visit_rng: np.random.Generator,
     ) -> None:
         super().__init__(model)
         self.pop = pop
@@ -77,7 +80,7 @@ class Employer(mesa.Agent):
         self.ats_delay_days = campaign.ats_delay_days
         self._pixel_key = rng.integers(0, 1000, size=pop.size, dtype=np.int16)
         self._visit_weights = _organic_visit_weights(pop, vacancy)
-        self._visit_rng = np.random.default_rng(rng.integers(2**63))
+        self._visit_rng = visit_rng
         self._visitors_per_day = units.sim_people(campaign.organic_site_visitors)
         size = round(units.sim_people(campaign.employee_seed_size))
         self.employee_seed = _employee_seed(pop, vacancy, size, rng)

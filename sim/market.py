@@ -16,9 +16,17 @@ Delivery works hour by hour. For each active ad set and hour:
    ``lambda x value``: value is 1 for reach and the optimiser's predicted engagement for
    clicks or applications. It wins when its bid beats the competition; it pays the
    competing bid (second price) or its own (first price).
-4. **Frequency cap and budget.** Impressions beyond the cap are not bought; spending
-   stops once the hour's cap or the lifetime budget is reached (at most one auction's
-   price over).
+   Every bid is capped (:func:`bid_ceiling`): at the ad set's ``bid_cap`` if it has
+   one, and at ``BID_CAP_FACTOR`` x the platform's median price, as automatic bidding
+   does, so pacing can never bid more than an ad set could rationally pay.
+4. **Frequency cap and budget.** Impressions beyond the cap are not bought. Money is
+   billed in integer micros (:mod:`sim.units`) and the lifetime budgets of the ad set
+   and of the campaign are hard limits: delivery stops *before* the purchase that would
+   cross either of them (a platform stops delivery when the budget is used up; it
+   neither overspends nor charges a part of an impression); the hour's pacing cap is
+   soft (the auction that crosses it still counts). With a
+   heavy sampling weight one simulated impression costs ``weight`` real ones, so a
+   campaign may end up to one such impression short of its budget.
 5. **Response.** The people who saw the ad respond (:meth:`sim.people.People.respond`);
    applications go to the employer's applicant tracking system.
 6. **Pacing.** ``lambda`` is adjusted every hour so spend tracks an even daily budget
@@ -34,10 +42,24 @@ inferred interests, declared titles and the creative's image. It is trained on
 historical engagement with similar job ads: the mean true click (and apply)
 probability of the platform's users in each cell of those features. This is the
 mechanism behind skewed delivery of neutral job ads (Ali et al. 2019).
+
+With ``optimiser.learning`` on, each ad set's optimiser also **learns from the campaign's
+own results** (:class:`CellLearner`): per feature cell a Beta posterior on the
+optimisation event rate (clicks per impression, or applications per impression for the
+applications objective) whose prior is the historical table, updated every hour. While
+the ad set has fewer than ``learning_events`` events (Meta's *learning phase*, about 50)
+it explores by Thompson sampling; afterwards it bids on the posterior means.
+
+**Platform events** (``[[events]]`` in a scenario, :meth:`Market.apply_events`) change a
+platform under the running campaign from a given day: a targeting option withdrawn, a
+policy switched on, a price shock, an optimiser change. The advertiser sees them only as
+the ads manager would show them: ad sets refused with the platform's wording, prices and
+results that change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -54,13 +76,17 @@ from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.people import People
 from sim.platforms import PLATFORMS, Platform
 from sim.population import OPEN_PASSIVE, Population
-from sim.scenario import MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
+from sim.scenario import EventSpec, MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
 from sim.units import Units
 
 RESPONSE = behavior.DEFAULT_RESPONSE
 FLOOR_SHARE = 0.1  # reserve price as a share of the median competing bid (estimate)
 HOUR_DEMAND_ELASTICITY = 0.3  # competitors' bids rise mildly with traffic (estimate)
 HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate)
+# Automatic bidding never bids more than this many times the platform's median price
+# (estimate: platforms bound their automated bids to protect advertisers, but do not
+# publish the rule; 10x the median CPM is far above what the competition asks).
+BID_CAP_FACTOR = 10.0
 TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated from
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
 
@@ -98,12 +124,11 @@ class DeliveryOptimiser:
     rng : numpy.random.Generator
     """
 
+    N_CELLS = 2 * len(occupations.AGE_BANDS) * 9
+
     def __init__(self, spec, view: PlatformView, pop: Population, vacancy, rng) -> None:
         self.platform = view.platform
         self.view = view
-        self.use_demographics = spec.use_demographics and self.platform.optimiser_demographics
-        self.use_creative = spec.use_creative and self.platform.optimiser_creative
-        self.noise = spec.prediction_noise
         occ = occupations.get(vacancy.occupation)
         self._topics = [topics.topic_index(t) for t in occ.interests]
         self._target = occupations.occupation_index(vacancy.occupation)
@@ -113,11 +138,25 @@ class DeliveryOptimiser:
         neutral = behavior.Creative()
         clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr)
         applies = clicks * behavior.apply_probability(pop, users, vacancy)
+        self._history = (users, clicks, applies)
+        self.retrain(spec)
+
+    def retrain(self, spec: OptimiserSpec) -> None:
+        """(Re)build the engagement tables from history under ``spec``'s feature settings.
+
+        Used at the start and when a platform changes its optimiser mid-campaign (an
+        ``optimiser_change`` event); the historical sample is kept, so no randomness is
+        drawn.
+        """
+        self.spec = spec
+        self.use_demographics = spec.use_demographics and self.platform.optimiser_demographics
+        self.use_creative = spec.use_creative and self.platform.optimiser_creative
+        self.noise = spec.prediction_noise
+        users, clicks, applies = self._history
         cells = self.cells(users)
-        n_cells = 2 * len(occupations.AGE_BANDS) * 9
-        count = np.bincount(cells, minlength=n_cells)
-        self.click_table = self._shrunk(cells, clicks, count, n_cells)
-        self.apply_table = self._shrunk(cells, applies, count, n_cells)
+        count = np.bincount(cells, minlength=self.N_CELLS)
+        self.click_table = self._shrunk(cells, clicks, count, self.N_CELLS)
+        self.apply_table = self._shrunk(cells, applies, count, self.N_CELLS)
 
     @staticmethod
     def _shrunk(cells, values, count, n_cells) -> np.ndarray:
@@ -142,16 +181,114 @@ class DeliveryOptimiser:
             demo = np.zeros(idx.size, dtype=np.int64)
         return (demo * 3 + ibucket) * 3 + tbucket
 
-    def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
-        """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
-        if objective in ("reach", "awareness") or idx.size == 0:
-            return np.ones(idx.size, dtype=np.float32)
+    def rates(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
+        """Predicted optimisation events per impression for people ``idx``, shape (k,).
+
+        Clicks per impression for the clicks objective, applications per impression for
+        the applications objective: the historical table of the person's cell, times the
+        image's appeal to their sex when the optimiser reads the creative.
+        """
         table = self.click_table if objective == "clicks" else self.apply_table
         value = table[self.cells(idx)]
         if self.use_creative:
             value = value * behavior.image_multiplier(creative, self.view.gender[idx])
-        mean = value.mean()
-        return (value / mean if mean > 0 else np.ones(idx.size)).astype(np.float32)
+        return value
+
+    def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
+        """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
+        if objective in ("reach", "awareness") or idx.size == 0:
+            return np.ones(idx.size, dtype=np.float32)
+        return _mean_one(self.rates(idx, objective, creative))
+
+
+def _mean_one(value: np.ndarray) -> np.ndarray:
+    """``value`` divided by its mean (ones where the mean is 0), float32, shape like it."""
+    mean = value.mean() if value.size else 0.0
+    return (value / mean if mean > 0 else np.ones(value.size)).astype(np.float32)
+
+
+class CellLearner:
+    """What one ad set's optimiser learns from its own delivery.
+
+    Per feature cell *c* of the optimiser (:meth:`DeliveryOptimiser.cells`) the rate of
+    optimisation events per impression (clicks, or applications for the applications
+    objective) has a Beta prior centred on the historical prediction ``m_c`` (the mean of
+    :meth:`DeliveryOptimiser.rates` over the audience members in the cell). The history
+    is worth ``prior_events`` events in all, spread over the cells like the audience:
+    ``n_c = (prior_events / m) (k_c / k)`` impressions in cell *c* (``m`` the audience's
+    mean rate, ``k_c`` of its ``k`` members in the cell), so once the campaign has had
+    about ``prior_events`` events of its own, they weigh as much as the history::
+
+        rate_c ~ Beta(n_c m_c + e_c, n_c (1 - m_c) + i_c - e_c)
+
+    with ``i_c`` impressions and ``e_c`` events the ad set has had in the cell. These are
+    counted as the model drew them: a simulated person stands for ``weight`` real people
+    but is one random draw, and counting it as ``weight`` events would make the learner
+    sure of itself after a handful of draws (so in a down-sampled population the learner
+    sees less evidence than the real platform would; it is never more certain than its
+    data). The learning phase is counted in real events, as the platform reports it:
+    while the ad set has fewer than ``learning_events`` events in all, the rates are drawn from the
+    posteriors every hour (Thompson sampling: uncertain cells get their chance); after
+    it, the posterior means are used (concentration). A person's value is their
+    historical prediction times ``rate_c / m_c`` for their cell, scaled to mean 1.
+
+    Parameters
+    ----------
+    cells : numpy.ndarray of int64, shape (k,)
+        Each audience member's cell.
+    prior : numpy.ndarray of float, shape (k,)
+        Each member's historical prediction (events per impression).
+    spec : OptimiserSpec
+        ``learning_events`` (real events) and ``prior_events`` (draws).
+    weight : float
+        Real people per simulated person.
+    rng : numpy.random.Generator
+        For the Thompson draws (its own stream: learning does not shift the market's).
+    """
+
+    def __init__(self, cells, prior, spec: OptimiserSpec, weight: float, rng) -> None:
+        n = DeliveryOptimiser.N_CELLS
+        self.spec = spec
+        self.weight = weight
+        self.rng = rng
+        self.impressions = np.zeros(n)  # simulated impressions per cell
+        self.events = np.zeros(n)  # simulated events per cell
+        self.total_events = 0.0  # real events (the learning phase)
+        self.rebind(cells, prior)
+
+    def rebind(self, cells: np.ndarray, prior: np.ndarray) -> None:
+        """A new audience (custom audiences are refreshed daily); the counts are kept."""
+        n = DeliveryOptimiser.N_CELLS
+        self.cells = cells
+        count = np.bincount(cells, minlength=n)
+        rate = np.bincount(cells, weights=prior, minlength=n) / np.maximum(count, 1)
+        self.rate = np.clip(rate, 1e-9, 1 - 1e-9)
+        mean = float(prior.mean()) if prior.size else 0.0
+        self.n0 = self.spec.prior_events / max(mean, 1e-9) * count / max(cells.size, 1)
+        self.used = count > 0
+
+    @property
+    def learning(self) -> bool:
+        """Still in the learning phase (fewer than ``learning_events`` events)."""
+        return self.total_events < self.spec.learning_events
+
+    def observe(self, local: np.ndarray, events: np.ndarray) -> None:
+        """Count impressions of audience members ``local`` (k,) and their events (k,) bool."""
+        c = self.cells[local]
+        n = DeliveryOptimiser.N_CELLS
+        self.impressions += np.bincount(c, minlength=n)
+        hits = np.bincount(c, weights=events.astype(np.float64), minlength=n)
+        self.events += hits
+        self.total_events += self.weight * float(hits.sum())
+
+    def ratios(self) -> np.ndarray:
+        """Learned rate over the historical rate per cell, shape (n_cells,)."""
+        u = self.used
+        a = self.n0[u] * self.rate[u] + self.events[u]
+        b = self.n0[u] * (1 - self.rate[u]) + np.maximum(self.impressions[u] - self.events[u], 0)
+        out = np.ones(self.rate.size)
+        out[u] = (self.rng.beta(a, b) if self.learning else a / (a + b)) / self.rate[u]
+        return out
 
 
 def _empty(dtype) -> np.ndarray:
@@ -167,7 +304,7 @@ class _AdSetState:
     platform: Platform
     objective: str
     freq: np.ndarray  # uint16 (n,): impressions each person has had from this ad set
-    budget_left: float
+    budget_micros: int  # lifetime budget left, real money in micros
     lam: float
     # Per audience member, shape (k,); set by Market._resolve.
     audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
@@ -186,12 +323,17 @@ class _AdSetState:
     target_female: float = 0.5
     status: AdSetStatus = field(default_factory=lambda: AdSetStatus("active"))
     day_budget: float = 0.0
-    spent_today: float = 0.0
+    spent_today: float = 0.0  # simulated money, for pacing
     impressions: int = 0
     reach: int = 0
     clicks: int = 0
-    spend: float = 0.0
+    spend_micros: int = 0  # real money
+    floor_cost: int = 1  # micros: the cheapest impression (at the floor price), at least 1
     impressions_by_gender: list = field(default_factory=lambda: [0, 0])
+    # The optimiser's historical prediction per audience member (k,) and what the ad set
+    # has learned from its own results (None: learning off or nothing to optimise).
+    prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
+    learner: CellLearner | None = None
 
     @property
     def daily_opportunities(self) -> float:
@@ -280,6 +422,12 @@ class Market(mesa.Agent):
     units : Units
     rng : numpy.random.Generator
         The market's stream (opportunities, competition, the optimiser's training sample).
+    events : tuple of EventSpec
+        Platform changes during the campaign, applied on their day (:meth:`apply_events`).
+    learning_rng : numpy.random.Generator, optional
+        The learning optimisers' stream (Thompson draws; the run's ``learning``
+        component, so learning does not shift the market's draws). Needed only when
+        ``optimiser.learning`` is on for some platform.
     """
 
     def __init__(
@@ -298,6 +446,8 @@ class Market(mesa.Agent):
         currency: str,
         units: Units,
         rng: np.random.Generator,
+        events: tuple[EventSpec, ...] = (),
+        learning_rng: np.random.Generator | None = None,
     ) -> None:
         super().__init__(model)
         self.pop = pop
@@ -313,7 +463,7 @@ class Market(mesa.Agent):
         self.currency = currency
         self.units = units
         self.market_rng = rng
-        self.budget_total = units.sim_money(budget)
+        self.budget_micros = units.micros(budget)
         self.log = ImpressionLog()
         self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
@@ -323,10 +473,16 @@ class Market(mesa.Agent):
         self._states: dict[str, _AdSetState] = {}
         self._active: list[_AdSetState] = []
         self._order: list[str] = []  # every ad set name ever planned, in order (log key)
-        self.spend = 0.0
+        self.spend_micros = 0
         self.stopped = False  # the vacancy is filled and the campaign stopped
         self.exchange = None  # an AdExchange when competing employers share the auctions
         self._position_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # see _positions
+        self.events = tuple(events)
+        self._planned_policy = dict(self.platforms)  # what the advertiser was told
+        self._optimiser_specs = {name: optimiser for name in self.platforms}
+        self._price_shock = {name: 1.0 for name in self.platforms}
+        self._withdrawn: dict[str, list[tuple[str, frozenset[str], int]]] = {}
+        self._learning_rng = learning_rng
 
     # ----------------------------------------------------------------- ad sets
     def view(self, platform: str) -> PlatformView:
@@ -350,8 +506,7 @@ class Market(mesa.Agent):
         names = [a.name for a in adsets]
         if len(set(names)) != len(names):
             raise PolicyError(f"ad set names must be unique, got {names}")
-        # The auction that crosses the budget still counts: what is left may be just below 0.
-        left = max(self.units.money(self.budget_total - self.spend), 0.0)
+        left = self.units.money_from_micros(self.budget_micros - self.spend_micros)
         planned = sum(a.budget for a in adsets)
         for a in adsets:
             self._check(a)
@@ -368,14 +523,14 @@ class Market(mesa.Agent):
                 a.platform, a.targeting, a.creative, a.objective)  # fmt: skip
             st = old if same else self._activate(a, old)
             st.adset = a
-            st.budget_left = self.units.sim_money(a.budget)
+            st.budget_micros = self.units.micros(a.budget)
             st.day_budget = 0.0
             new_states[a.name] = st
             if a.name not in self._order:
                 self._order.append(a.name)
         for name, st in self._states.items():
             if name not in new_states:
-                st.budget_left = 0.0
+                st.budget_micros = 0
         self._states.update(new_states)
         self._active = [self._states[a.name] for a in adsets]
 
@@ -384,7 +539,9 @@ class Market(mesa.Agent):
         if a.platform not in in_play:
             raise UnknownNameError("platform in this scenario", a.platform, in_play)
         platform = PLATFORMS[a.platform]
-        platform.check(a.targeting, self.platforms[a.platform])
+        # Bad input is judged by the rules the advertiser was given; a rule a platform
+        # changed during the campaign refuses the ad set instead (see _refusal).
+        platform.check(a.targeting, self._planned_policy[a.platform])
         if not (a.budget >= 0 and math.isfinite(a.budget)):
             raise BudgetError(f"ad set {a.name!r}: budget must be >= 0, got {a.budget!r}")
         if a.bid_cap is not None and not a.bid_cap > 0:
@@ -406,13 +563,15 @@ class Market(mesa.Agent):
             adset=a, platform=platform,
             objective=a.objective or self.objective,
             freq=old.freq if old is not None else np.zeros(self.pop.size, dtype=np.uint16),
-            budget_left=self.units.sim_money(a.budget),
+            budget_micros=self.units.micros(a.budget),
             lam=float(price) if old is None else old.lam,
         )  # fmt: skip
+        floor = self.units.cost_micros(np.array([FLOOR_SHARE * price / 1000.0]))
+        st.floor_cost = max(int(floor[0]), 1)
         self._resolve(st)
         if old is not None:  # keep the running totals the ads manager shows
             st.impressions, st.reach, st.clicks = old.impressions, old.reach, old.clicks
-            st.spend, st.impressions_by_gender = old.spend, old.impressions_by_gender
+            st.spend_micros, st.impressions_by_gender = old.spend_micros, old.impressions_by_gender
         return st
 
     def _resolve(self, st: _AdSetState) -> None:
@@ -424,7 +583,11 @@ class Market(mesa.Agent):
         custom = a.targeting.custom_audience is not None
         minimum = platform.min_custom_audience if custom else platform.min_audience
         st.status = AdSetStatus("active")
-        if real < minimum:  # the platform will not publish it
+        refusal = self._refusal(a)
+        if refusal:  # a platform change since the campaign started
+            st.status = AdSetStatus("rejected", refusal)
+            audience = audience[:0]
+        elif real < minimum:  # the platform will not publish it
             st.status = AdSetStatus(
                 "rejected",
                 f"audience of about {real:,.0f} people is below "
@@ -435,14 +598,16 @@ class Market(mesa.Agent):
         creative = a.creative or vacancy.creative
         if a.platform not in self._optimisers:
             self._optimisers[a.platform] = DeliveryOptimiser(
-                self.optimiser, view, self.pop, vacancy, self.market_rng
+                self._optimiser_specs[a.platform], view, self.pop, vacancy, self.market_rng
             )
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
         st.rate_total = float(rate.sum())
         st.alias_prob, st.alias = alias_table(rate)
-        st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
+        self._predict(st)
         st.price_mult = self.price_mult[audience]
+        if self._price_shock[a.platform] != 1.0:
+            st.price_mult = st.price_mult * np.float32(self._price_shock[a.platform])
         st.gender = view.gender[audience]
         st.target_female = float(st.gender.mean()) if audience.size else 0.5
         # Computed for an open-passive person; the current search state is applied at
@@ -459,17 +624,135 @@ class Market(mesa.Agent):
         if st.brand:  # no vacancy in the ad: a click rarely ends in an application
             st.p_apply = st.p_apply * np.float32(RESPONSE.brand_apply)
 
+    # ----------------------------------------------------------------- optimiser
+    def _predict(self, st: _AdSetState) -> None:
+        """The optimiser's value of each audience member (and its learner, if learning)."""
+        optimiser = self._optimisers[st.adset.platform]
+        creative = st.adset.creative or self.vacancy.creative
+        if st.objective in ("reach", "awareness") or st.audience.size == 0:
+            st.value = optimiser.predict(st.audience, st.objective, creative)
+            st.learner = None
+            return
+        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
+        spec = self._optimiser_specs[st.adset.platform]
+        if not spec.learning:
+            st.learner = None
+            st.value = _mean_one(st.prior_value)
+            return
+        cells = optimiser.cells(st.audience)
+        if st.learner is None:
+            st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,
+                                     self._learning_stream())  # fmt: skip
+        else:
+            st.learner.spec = spec
+            st.learner.rebind(cells, st.prior_value)
+        self._refresh(st)
+
+    def _learning_stream(self) -> np.random.Generator:
+        """The learners' own stream (one per market, shared by its ad sets' learners)."""
+        if self._learning_rng is None:
+            raise ValueError("optimiser.learning needs the market's learning_rng stream")
+        return self._learning_rng
+
+    @staticmethod
+    def _refresh(st: _AdSetState) -> None:
+        """Re-score the audience from what the ad set has learned so far."""
+        st.value = _mean_one(st.prior_value * st.learner.ratios()[st.learner.cells])
+
+    def _learn(self, st: _AdSetState, who: np.ndarray, clicked, applied) -> None:
+        """The optimiser sees the hour's impressions and events and re-scores the audience."""
+        st.learner.observe(who, applied if st.objective == "applications" else clicked)
+        self._refresh(st)
+
+    # ----------------------------------------------------------------- platform events
+    def apply_events(self, day: int) -> None:
+        """Apply the platform changes scheduled for ``day`` (at the start of the day).
+
+        ``remove_targeting_option`` withdraws an option (or some of its values) and
+        ``policy`` switches a platform's policy: ad sets that now break the rules are
+        refused (status ``rejected`` with the platform's wording), as are later plans that
+        use them. ``price_shock`` multiplies competitors' bids on the platform from this
+        day. ``optimiser_change`` retrains the platform's optimiser with the new settings
+        and re-scores its ad sets' audiences. The advertiser is not told otherwise.
+        """
+        for e in self.events:
+            if e.day != day:
+                continue
+            if e.kind == "remove_targeting_option":
+                self._withdrawn.setdefault(e.platform, []).append(
+                    (e.option, frozenset(e.values), day)
+                )
+            elif e.kind == "policy":
+                self.platforms[e.platform] = e.policy
+            elif e.kind == "price_shock":
+                self._price_shock[e.platform] *= e.price_multiplier
+                for st in self._on(e.platform):
+                    st.price_mult = st.price_mult * np.float32(e.price_multiplier)
+                continue
+            elif e.kind == "optimiser_change":
+                flags = {
+                    k: getattr(e, k) == "on"
+                    for k in ("use_demographics", "use_creative", "learning")
+                    if getattr(e, k)
+                }
+                spec = dataclasses.replace(self._optimiser_specs[e.platform], **flags)
+                self._optimiser_specs[e.platform] = spec
+                if e.platform in self._optimisers:
+                    self._optimisers[e.platform].retrain(spec)
+                for st in self._on(e.platform):
+                    if st.audience.size:
+                        self._predict(st)
+                continue
+            for st in self._on(e.platform):  # the rules changed: refuse what breaks them
+                refusal = self._refusal(st.adset)
+                if refusal and st.status.state == "active":
+                    st.status = AdSetStatus("rejected", refusal)
+                    st.audience = st.audience[:0]
+                    st.rate_total = 0.0
+                    st.alias_prob, st.alias = alias_table(np.zeros(0))
+
+    def _on(self, platform: str) -> list[_AdSetState]:
+        return [st for st in self._states.values() if st.adset.platform == platform]
+
+    def _refusal(self, a: AdSet) -> str:
+        """Why the platform now refuses ad set ``a`` after a change ('' if it does not)."""
+        platform = PLATFORMS[a.platform]
+        policy = self.platforms[a.platform]
+        if policy != self._planned_policy[a.platform]:
+            try:
+                platform.check(a.targeting, policy)
+            except PolicyError as exc:
+                return f"{exc} (policy in force since the campaign started)"
+        t = a.targeting
+        chosen = {"interests": t.interests, "job_titles": t.job_titles,
+                  "exclude_interests": t.exclude_interests}  # fmt: skip
+        used = t.options_used()
+        for option, values, day in self._withdrawn.get(a.platform, ()):
+            if option not in used:
+                continue
+            if not values:
+                return (f"{platform.label} no longer offers {option!r} targeting "
+                        f"(withdrawn on day {day}); edit the ad set to continue")  # fmt: skip
+            gone = sorted(values & set(chosen.get(option, ())))
+            if gone:
+                return (f"{platform.label} no longer offers the {option} option(s) "
+                        f"{', '.join(map(repr, gone))} (withdrawn on day {day}); "
+                        "edit the ad set to continue")  # fmt: skip
+        return ""
+
     # ----------------------------------------------------------------- delivery
     def start_day(self, day: int) -> None:
         """Start a day: fresh custom audiences and each ad set's budget for the day.
 
         Each ad set's budget for the day is what it has left spread over the days left.
         """
+        self.apply_events(day)
         for st in self._active:
             if st.adset.targeting.custom_audience is not None and day > 0:
                 self._resolve(st)
             end = self.days if st.adset.end_day is None else min(st.adset.end_day, self.days)
-            st.day_budget = st.budget_left / (end - day) if end > day else 0.0
+            left = self.units.sim_money(self.units.money_from_micros(st.budget_micros))
+            st.day_budget = left / (end - day) if end > day else 0.0
             st.spent_today = 0.0
 
     def end_day(self, day: int) -> None:
@@ -480,7 +763,7 @@ class Market(mesa.Agent):
         if self.stopped:
             return
         for st in self._active:
-            if st.budget_left > 0 and st.audience.size:
+            if st.audience.size and not self._spent(st):
                 self._deliver(st, hour)
 
     def _deliver(self, st: _AdSetState, hour: int) -> None:
@@ -522,18 +805,23 @@ class Market(mesa.Agent):
             ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
             # The cap drops each person's latest entries, so the kept ones keep their rank.
             won, price, who, rank, last = won[ok], price[ok], who[ok], rank[ok], None
-        limit = min(st.budget_left, HOURLY_OVERSPEND * target, self.budget_total - self.spend)
-        paid = np.cumsum(price)
-        keep = (paid - price) < limit  # the auction that crosses the limit still counts
+        u = self.units
+        budget = min(st.budget_micros, self.budget_micros - self.spend_micros)
+        hourly = u.micros(u.money(HOURLY_OVERSPEND * target))
+        cost = u.cost_micros(price)
+        paid = np.cumsum(cost)
+        # The lifetime budgets are hard: stop before the purchase that would cross them.
+        # The hour's pacing cap is soft: the auction that crosses it still counts.
+        keep = (paid <= budget) & ((paid - cost) < hourly)
         if last is None or not keep.all():  # entries were dropped: find the last ones again
-            won, price, who, rank = won[keep], price[keep], who[keep], rank[keep]
+            won, price, who, rank, cost = won[keep], price[keep], who[keep], rank[keep], cost[keep]
             last = _last_entries(who, self._stamp)
-        spent = float(price.sum())
+        spent, spent_micros = float(price.sum()), int(cost.sum())
         self._respond(st, hour, who, rank, last, price)
         st.spent_today += spent
-        st.budget_left -= spent
-        st.spend += spent
-        self.spend += spent
+        st.budget_micros -= spent_micros
+        st.spend_micros += spent_micros
+        self.spend_micros += spent_micros
         if self.optimiser.variance_reduction:
             self._reduce_variance(st)
         # Pacing: move the bid multiplier toward the hour's target (damped).
@@ -566,14 +854,14 @@ class Market(mesa.Agent):
         """The ad set's bids (CPM, simulated money) for members ``local`` of predicted ``value``.
 
         ``lambda x value``, times the variance-reduction multiplier of the member's sex,
-        capped at the ad set's bid cap; shape like ``local``.
+        capped at :func:`bid_ceiling` (the ad set's bid cap and ``BID_CAP_FACTOR`` x the
+        platform's median price); shape like ``local``. A rival's bids in the
+        :class:`sim.exchange.AdExchange` come from here too, so they are capped the same.
         """
         bid = st.lam * value
         if self.optimiser.variance_reduction:
             bid = bid * st.group_mult[st.gender[local]]
-        if st.adset.bid_cap is not None:
-            bid = np.minimum(bid, st.adset.bid_cap)
-        return bid
+        return np.minimum(bid, bid_ceiling(st.adset, st.platform, self.market))
 
     def bids_for(self, platform: str, person: np.ndarray, hour: int) -> np.ndarray:
         """What this market's ad sets bid for ``person`` (shape (k,)) on ``platform`` now.
@@ -589,7 +877,7 @@ class Market(mesa.Agent):
             return best
         for st in self._active:
             a = st.adset
-            if a.platform != platform or st.budget_left <= 0 or not st.audience.size:
+            if a.platform != platform or not st.audience.size or self._spent(st):
                 continue
             if (a.hours and hour % 24 not in a.hours) or st.spent_today >= st.day_budget:
                 continue
@@ -648,6 +936,8 @@ class Market(mesa.Agent):
         )
         if applied.any():  # the employer's applicant tracking system takes them
             self.employer.receive(hour, person[applied], state[applied], adset=st.key)
+        if st.learner is not None:
+            self._learn(st, who, clicked, applied)
         # Each member's last entry carries their count this hour (rank + 1).
         st.freq[person[last]] += (rank[last] + 1).astype(np.uint16)
         st.impressions += k
@@ -676,9 +966,17 @@ class Market(mesa.Agent):
         """The current audience of every ad set (person indices), in planning order."""
         return [self._states[name].audience for name in self._order]
 
+    def _spent(self, st: _AdSetState) -> bool:
+        """Whether the ad set cannot pay for one more impression (at the floor price).
+
+        Also when the campaign's budget is used up.
+        """
+        left = min(st.budget_micros, self.budget_micros - self.spend_micros)
+        return left < st.floor_cost
+
     def status(self, st: _AdSetState) -> AdSetStatus:
         """An ad set's status as the ads manager shows it."""
-        if st.budget_left > 0 or st.status.state != "active":
+        if st.status.state != "active" or not self._spent(st):
             return st.status
         return AdSetStatus("paused" if st not in self._active else "budget_spent")
 
@@ -697,7 +995,7 @@ class Market(mesa.Agent):
                     impressions=u.people(st.impressions),
                     reach=u.people(st.reach),
                     clicks=u.people(st.clicks),
-                    spend=round(u.money(st.spend), 6),
+                    spend=u.money_from_micros(st.spend_micros),
                     impressions_by_gender={
                         "male": u.people(st.impressions_by_gender[0]),
                         "female": u.people(st.impressions_by_gender[1]),
@@ -709,9 +1007,20 @@ class Market(mesa.Agent):
         return DeliveryReport(
             day=day,
             days_left=self.days - day - 1,
-            budget_left=u.money(max(self.budget_total - self.spend, 0.0)),
+            budget_left=u.money_from_micros(self.budget_micros - self.spend_micros),
             ad_sets=tuple(reports),
         )
+
+
+def bid_ceiling(adset: AdSet, platform: Platform, market: MarketSpec) -> float:
+    """The highest bid (per 1000 impressions) an ad set may place on ``platform``.
+
+    The lower of the ad set's own ``bid_cap`` and ``BID_CAP_FACTOR`` x the platform's
+    median price (``market.price_level`` x its median CPM). No impression costs more than
+    this / 1000: first price pays the bid, second price the competing bid, which is lower.
+    """
+    ceiling = BID_CAP_FACTOR * market.price_level * platform.median_cpm
+    return ceiling if adset.bid_cap is None else min(ceiling, adset.bid_cap)
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

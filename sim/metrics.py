@@ -54,6 +54,128 @@ class Truth:
     search_state: np.ndarray  # uint8
 
 
+# Counts that add up over parts of a run (days, platforms) and are reported in people.
+ADDITIVE = ("impressions", "clicks", "applications", "qualified_applications")
+# Distinct-people counts: the parts add up to at least the whole.
+DISTINCT = ("reach", "qualified_reach", "reached_female")
+
+
+def tally(
+    log: dict[str, np.ndarray], truth: Truth, mask: np.ndarray | None = None, weight: float = 1.0
+) -> dict[str, int]:
+    """The simulated counts and the cost (micros) of the impressions selected by ``mask``.
+
+    Parameters
+    ----------
+    log : dict of numpy.ndarray
+        Columns ``person`` (int), ``price`` (float, per simulated impression),
+        ``clicked`` and ``applied`` (bool), each of shape (m,).
+    truth : Truth
+    mask : numpy.ndarray of bool, shape (m,), optional
+        Which impressions to count; all by default.
+    weight : float
+        Real people per simulated person (prices are billed through
+        :meth:`sim.units.Units.cost_micros`).
+
+    Returns
+    -------
+    dict of str to int
+        ``impressions``, ``reach``, ``clicks``, ``applications``,
+        ``qualified_applications``, ``qualified_reach``, ``reached_female``,
+        ``qualified_impressions``, ``passive_clicks`` (simulated people) and ``cost``,
+        ``wasted_cost`` (real money, micros).
+    """
+    person, price = log["person"], log["price"]
+    clicked, applied = log["clicked"], log["applied"]
+    if mask is not None:
+        person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
+    cost = Units(weight).cost_micros(price)
+    reached = distinct(person, truth.qualified.shape[0])
+    q_imp = truth.qualified[person]
+    return {
+        "impressions": int(person.size),
+        "reach": int(reached.size),
+        "clicks": int(clicked.sum()),
+        "applications": int(applied.sum()),
+        "qualified_applications": int((applied & q_imp).sum()),
+        "qualified_reach": int(truth.qualified[reached].sum()),
+        "reached_female": int(truth.gender[reached].sum()),
+        "qualified_impressions": int(q_imp.sum()),
+        "passive_clicks": int((clicked & (truth.search_state[person] != ACTIVE)).sum()),
+        "cost": int(cost.sum()),
+        "wasted_cost": int(cost[~q_imp].sum()),
+    }
+
+
+def report(
+    tallies: list[dict[str, int]],
+    truth: Truth,
+    weight: float = 1.0,
+    hires: int | None = None,
+    time_to_hire_days: float | None = None,
+) -> list[dict]:
+    """Run metrics of parts of a run (or of the whole, one part), in real units.
+
+    The parts' counts are converted together (:meth:`sim.units.Units.apportion`): counts
+    that add up over parts (impressions, clicks, applications) add up to the converted
+    total, and people reached add up to at least it. Spend is the parts' micros converted
+    once, so the parts add up exactly. Ratios are computed from the simulated counts.
+
+    Parameters
+    ----------
+    tallies : list of dict
+        One :func:`tally` per part.
+    truth : Truth
+    weight : float
+    hires, time_to_hire_days : optional
+        From the recruiting pipeline (a whole run).
+
+    Returns
+    -------
+    list of dict
+        One per part, exactly the keys of :data:`METRIC_KEYS`.
+    """
+    units = Units(weight)
+    real = {k: units.apportion([t[k] for t in tallies]) for k in (*ADDITIVE, *DISTINCT)}
+    q_female = units.people((truth.qualified & (truth.gender == 1)).sum())
+    q_total = units.people(truth.qualified.sum())
+    out = []
+    for i, t in enumerate(tallies):
+        spend = units.money_from_micros(t["cost"])
+
+        def per(count: int, money: float = spend) -> float | None:
+            return ratio(money, units.real_people(count))
+
+        reach, female = real["reach"][i], real["reached_female"][i]
+        out.append(
+            {
+                "impressions": real["impressions"][i],
+                "reach": reach,
+                "frequency": ratio(t["impressions"], t["reach"]),
+                "clicks": real["clicks"][i],
+                "ctr": ratio(t["clicks"], t["impressions"]),
+                "spend": spend,
+                "cpm": per(t["impressions"], 1000 * spend),
+                "cpc": per(t["clicks"]),
+                "applications": real["applications"][i],
+                "qualified_applications": real["qualified_applications"][i],
+                "hires": hires,
+                "cost_per_application": per(t["applications"]),
+                "cost_per_qualified_application": per(t["qualified_applications"]),
+                "cost_per_hire": ratio(spend, hires) if hires is not None else None,
+                "qualified_reach": real["qualified_reach"][i],
+                "relevance": ratio(t["qualified_reach"], t["reach"]),
+                "impression_relevance": ratio(t["qualified_impressions"], t["impressions"]),
+                "wasted_spend_share": ratio(t["wasted_cost"], t["cost"]),
+                "passive_share_of_clicks": ratio(t["passive_clicks"], t["clicks"]),
+                "reach_by_gender": {"male": reach - female, "female": female},
+                "qualified_by_gender": {"male": q_total - q_female, "female": q_female},
+                "time_to_hire_days": time_to_hire_days,
+            }
+        )
+    return out
+
+
 def summarize(
     log: dict[str, np.ndarray],
     truth: Truth,
@@ -84,50 +206,8 @@ def summarize(
     dict
         Exactly the keys of :data:`METRIC_KEYS`.
     """
-    person, price = log["person"], log["price"]
-    clicked, applied = log["clicked"], log["applied"]
-    if mask is not None:
-        person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
-
-    units = Units(weight)
-    w = units.people
-    impressions = w(person.size)
-    spend = units.money(price.sum())
-    reached = distinct(person, truth.qualified.shape[0])
-    q_imp = truth.qualified[person]
-    reach = w(reached.size)
-    q_reach = w(truth.qualified[reached].sum())
-    clicks = w(clicked.sum())
-    applications = w(applied.sum())
-    q_apps = w((applied & q_imp).sum())
-    passive_clicks = w((clicked & (truth.search_state[person] != ACTIVE)).sum())
-    reached_female = w(truth.gender[reached].sum())
-    q_female = w((truth.qualified & (truth.gender == 1)).sum())
-    q_total = w(truth.qualified.sum())
-    return {
-        "impressions": impressions,
-        "reach": reach,
-        "frequency": ratio(impressions, reach),
-        "clicks": clicks,
-        "ctr": ratio(clicks, impressions),
-        "spend": spend,
-        "cpm": ratio(1000 * spend, impressions),
-        "cpc": ratio(spend, clicks),
-        "applications": applications,
-        "qualified_applications": q_apps,
-        "hires": hires,
-        "cost_per_application": ratio(spend, applications),
-        "cost_per_qualified_application": ratio(spend, q_apps),
-        "cost_per_hire": ratio(spend, hires) if hires is not None else None,
-        "qualified_reach": q_reach,
-        "relevance": ratio(q_reach, reach),
-        "impression_relevance": ratio(int(q_imp.sum()), int(person.size)),
-        "wasted_spend_share": ratio(float(price[~q_imp].sum()), float(price.sum())),
-        "passive_share_of_clicks": ratio(passive_clicks, clicks),
-        "reach_by_gender": {"male": reach - reached_female, "female": reached_female},
-        "qualified_by_gender": {"male": q_total - q_female, "female": q_female},
-        "time_to_hire_days": time_to_hire_days,
-    }
+    t = tally(log, truth, mask, weight)
+    return report([t], truth, weight, hires, time_to_hire_days)[0]
 
 
 def distinct(person: np.ndarray, n: int) -> np.ndarray:
@@ -150,52 +230,50 @@ def delivery_skew(reach_by_gender: dict, qualified_by_gender: dict, group: str) 
     return share_reach / share_pool
 
 
-def daily_row(
-    day: int,
-    log: dict[str, np.ndarray],
-    truth: Truth,
-    seen: np.ndarray,
-    spent_before: float,
-    weight: float = 1.0,
-) -> dict:
-    """One day's metrics plus cumulative reach and spend.
+def daily_series(
+    tallies: list[dict[str, int]], cumulative_reach: list[int], truth: Truth, weight: float = 1.0
+) -> list[dict]:
+    """The daily series: each day's metrics plus cumulative reach and spend.
 
     Parameters
     ----------
-    day : int
-    log : dict of numpy.ndarray
-        The day's impressions only (columns as in :func:`summarize`), shape (m,).
+    tallies : list of dict
+        One :func:`tally` of each day's impressions.
+    cumulative_reach : list of int
+        Simulated people reached up to and including each day.
     truth : Truth
-    seen : numpy.ndarray of bool, shape (n,)
-        Who was reached before this day; updated in place.
-    spent_before : float
-        Real money spent before this day.
     weight : float
 
     Returns
     -------
-    dict
+    list of dict
         ``day``, the keys of :data:`METRIC_KEYS`, ``cumulative_reach`` and
-        ``cumulative_spend``.
+        ``cumulative_spend``; the days' counts and spends add up to the run's.
     """
-    row = {"day": day, **summarize(log, truth, None, weight)}
-    seen[log["person"]] = True
-    row["cumulative_reach"] = Units(weight).people(np.count_nonzero(seen))
-    row["cumulative_spend"] = spent_before + row["spend"]
-    return row
+    units = Units(weight)
+    rows = report(tallies, truth, weight)
+    cost = 0
+    out = []
+    for d, (row, t, seen) in enumerate(zip(rows, tallies, cumulative_reach, strict=True)):
+        cost += t["cost"]
+        row = {"day": d, **row}
+        row["cumulative_reach"] = units.people(seen)
+        row["cumulative_spend"] = units.money_from_micros(cost)
+        out.append(row)
+    return out
 
 
 def daily(log: dict[str, np.ndarray], truth: Truth, days: int, weight: float = 1.0) -> list[dict]:
     """Metrics of each day's impressions plus cumulative reach and spend, one dict a day."""
     day = log["hour"] // 24
-    out = []
     seen = np.zeros(truth.qualified.shape[0], dtype=bool)
-    total = 0.0
+    tallies, reach = [], []
     for d in range(days):
         m = day == d
-        out.append(daily_row(d, {k: v[m] for k, v in log.items()}, truth, seen, total, weight))
-        total = out[-1]["cumulative_spend"]
-    return out
+        tallies.append(tally(log, truth, m, weight))
+        seen[log["person"][m]] = True
+        reach.append(int(np.count_nonzero(seen)))
+    return daily_series(tallies, reach, truth, weight)
 
 
 def by_group(
@@ -209,7 +287,7 @@ def by_group(
 
     ``codes`` (shape (m,), int) indexes ``names``; groups without impressions are left out.
     """
-    out = {}
-    for code in np.flatnonzero(np.bincount(codes, minlength=len(names))):
-        out[names[code]] = summarize(log, truth, codes == code, weight)
-    return dict(sorted(out.items()))
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    tallies = [tally(log, truth, codes == code, weight) for code in present]
+    rows = report(tallies, truth, weight)
+    return dict(sorted((names[code], row) for code, row in zip(present, rows, strict=True)))

@@ -5,10 +5,10 @@ advances one simulated day: it runs the SimPy environment through the day's 24
 hourly delivery events, then hands the strategy the day's report (ads manager plus
 applicant tracking system) and applies any revised plan.
 
-Randomness: one :class:`numpy.random.SeedSequence` per run, spawned into the
-components (population, market, behaviour, pipeline, strategy). Common random numbers
-come from giving every strategy of replication *r* the same component seeds — see
-:func:`run_seeds`.
+Randomness: one :class:`numpy.random.SeedSequence` per run, spawned per replication
+and into the named components of :data:`COMPONENTS` (:mod:`sim.streams`). Common random
+numbers come from giving every strategy of replication *r* the same component seeds —
+see :func:`run_seeds`.
 """
 
 from __future__ import annotations
@@ -29,21 +29,36 @@ from sim.errors import StrategyError
 from sim.exchange import AdExchange, competition_outcomes, market_summary
 from sim.interests import TOPIC_NAMES
 from sim.market import Market
-from sim.metrics import Truth, by_group, daily_row, distinct, summarize
+from sim.metrics import Truth, by_group, daily_series, distinct, report, tally
 from sim.network import OrganicSharing
 from sim.people import People
 from sim.pipeline import CandidatePool, HiringPipeline
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
 from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate, qualified_mask
 from sim.scenario import Scenario
+from sim.streams import named_children, replication_seed
 from sim.units import Units
 
-COMPONENTS = ("population", "market", "behaviour", "pipeline", "strategy")
+# The run's random streams, one named child of the replication's SeedSequence each (new
+# names go at the end, so the others keep their streams):
+COMPONENTS = (
+    "population",  # the synthetic population, its platform views and social graph
+    "market",  # opportunities, competing bids, the optimiser's training sample
+    "behaviour",  # people's responses to impressions (clicks, applications)
+    "pipeline",  # the hiring pipeline
+    "strategy",  # the strategy's own stream
+    "dynamics",  # search-state transitions and life events
+    "employer",  # pixel match keys and the staff list
+    "site_visits",  # organic career-site visitors
+    "sharing",  # employees' sharing of the post
+    "model",  # the Mesa model's own generator (``Model.rng``; no mechanism draws from it)
+    "learning",  # the learning optimisers' Thompson draws (``optimiser.learning``)
+)
 
 
 @dataclass(frozen=True)
 class RunSeeds:
-    """The seed sequences of one replication, one per component."""
+    """The seed sequences of one replication, one per component of :data:`COMPONENTS`."""
 
     root_entropy: int
     replication: int
@@ -52,23 +67,32 @@ class RunSeeds:
     behaviour: np.random.SeedSequence
     pipeline: np.random.SeedSequence
     strategy: np.random.SeedSequence
+    dynamics: np.random.SeedSequence
+    employer: np.random.SeedSequence
+    site_visits: np.random.SeedSequence
+    sharing: np.random.SeedSequence
+    model: np.random.SeedSequence
+    learning: np.random.SeedSequence
 
     def spawn_keys(self) -> dict[str, list[int]]:
         """Each component's spawn key (for the manifest)."""
         return {c: list(getattr(self, c).spawn_key) for c in COMPONENTS}
+
+    def rng(self, component: str) -> np.random.Generator:
+        """A generator on ``component``'s stream."""
+        return np.random.default_rng(getattr(self, component))
 
 
 def run_seeds(seed: int, replication: int) -> RunSeeds:
     """Seeds of replication ``replication`` under root seed ``seed``.
 
     The root ``SeedSequence(seed)`` is spawned per replication and each replication's
-    child per component, so replication *r* gets the same streams whatever strategy,
-    executor or order runs it.
+    child into the named components, so replication *r* gets the same streams whatever
+    strategy, executor or order runs it.
     """
-    root = np.random.SeedSequence(seed)
-    rep = np.random.SeedSequence(seed, spawn_key=(replication,))
-    children = rep.spawn(len(COMPONENTS))
-    return RunSeeds(int(root.entropy), replication, *children)
+    rep = replication_seed(seed, replication)
+    children = named_children(rep, COMPONENTS)
+    return RunSeeds(int(np.random.SeedSequence(seed).entropy), replication, **children)
 
 
 def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
@@ -157,22 +181,29 @@ def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
 DAY_ORDER = (Employer, OrganicSharing, People, Market)  # who acts first at a day's start
 
 
+# Streams every employer shares: the population and the people's search dynamics (which
+# the first seat steps), and the Mesa model's own generator.
+SHARED_COMPONENTS = ("population", "dynamics", "model")
+
+
 def seat_seeds(seeds: RunSeeds, seat: int) -> RunSeeds:
     """The streams of employer ``seat`` in a run with competing employers.
 
-    Seat 0 has the run's own streams (so a one-employer run is unchanged); seat *k*
-    has, for each component but the population, the child ``spawn_key + (k,)``. The
-    population is everyone's.
+    Seat 0 has the run's own streams (so a one-employer run is unchanged). Seat *k* > 0
+    has, for each component but the shared ones (:data:`SHARED_COMPONENTS`), the named
+    child ``"seat:k"`` of the run's stream of that component (:mod:`sim.streams`:
+    children ``seat:1``, ``seat:2``, ... in that order).
     """
     if seat == 0:
         return seeds
-
-    def child(ss: np.random.SeedSequence) -> np.random.SeedSequence:
-        return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, seat))
-
-    return RunSeeds(seeds.root_entropy, seeds.replication, seeds.population,
-                    child(seeds.market), child(seeds.behaviour), child(seeds.pipeline),
-                    child(seeds.strategy))  # fmt: skip
+    names = tuple(f"seat:{k}" for k in range(1, seat + 1))
+    streams = {
+        c: getattr(seeds, c)
+        if c in SHARED_COMPONENTS
+        else named_children(getattr(seeds, c), names)[f"seat:{seat}"]
+        for c in COMPONENTS
+    }
+    return RunSeeds(seeds.root_entropy, seeds.replication, **streams)
 
 
 class _SharedDynamics:
@@ -276,7 +307,7 @@ class RecruitingModel(mesa.Model):
         population: Population | None = None,
         seats: Sequence[int] | None = None,
     ) -> None:
-        super().__init__(rng=np.random.default_rng(seeds.pipeline))
+        super().__init__(rng=seeds.rng("model"))
         n = scenario.n_employers
         strategies = list(strategy) if isinstance(strategy, list | tuple) else [strategy]
         if len(strategies) != n:
@@ -303,12 +334,11 @@ class RecruitingModel(mesa.Model):
         self.exchange = AdExchange([s.market for s in self.seats]) if n > 1 else None
         for s in self.seats:
             s.market.exchange = self.exchange
-        reporters = {"daily": self._daily_row}
+        reporters = {"daily": [self._daily_row, [self.seats[0]]]}
         reporters.update({f"daily_{s.seat}": [self._daily_row, [s]] for s in self.seats[1:]})
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         for s in self.seats:
-            s.strategy.reset(rng=np.random.default_rng(seat_seeds(seeds, s.seat).strategy),
-                             brief=s.brief)  # fmt: skip
+            s.strategy.reset(rng=seat_seeds(seeds, s.seat).rng("strategy"), brief=s.brief)
             s.market.set_ad_sets(s.strategy.plan(), day=0)
         self.env.process(self._clock())
 
@@ -316,30 +346,28 @@ class RecruitingModel(mesa.Model):
         """Build employer ``seat``'s actors (the first seat's people step the dynamics)."""
         pop, seeds = self.population, seat_seeds(self.seeds, seat)
         qualified = qualified_mask(pop, scenario.vacancy)
-        market_rng = np.random.default_rng(seeds.market)
-        behaviour_rng = np.random.default_rng(seeds.behaviour)
-        employer_rng = np.random.default_rng(int(market_rng.integers(2**63)))
-        dynamics_seed = int(behaviour_rng.integers(2**63))
-        if seat != 0:  # the search dynamics are everyone's: always the run's own stream
-            dynamics_seed = int(np.random.default_rng(self.seeds.behaviour).integers(2**63))
+        # The search dynamics are everyone's: a later seat's people read the first seat's
+        # (its own dynamics object is built on the shared stream and never stepped).
         people = People(
             self, pop, scenario.population, scenario.vacancy, qualified,
-            np.random.default_rng(dynamics_seed), behaviour_rng,
+            seeds.rng("dynamics"), seeds.rng("behaviour"),
         )  # fmt: skip
         if not first:
             people.dynamics = _SharedDynamics(self.seats[0].people.dynamics)
         employer = Employer(
-            self, pop, people, scenario.vacancy, scenario.campaign, self.units, employer_rng
-        )
+            self, pop, people, scenario.vacancy, scenario.campaign, self.units,
+            seeds.rng("employer"), seeds.rng("site_visits"),
+        )  # fmt: skip
         sharing = OrganicSharing(
             self, scenario.organic, scenario.vacancy, pop, people, employer,
-            np.random.default_rng(int(employer_rng.integers(2**63))),
+            seeds.rng("sharing"),
         )  # fmt: skip
         market = Market(
             self, pop, people, employer, scenario.platforms, scenario.market,
             scenario.optimiser, scenario.vacancy, scenario.campaign.objective,
             scenario.campaign.days, scenario.budget.total, scenario.budget.currency,
-            self.units, market_rng,
+            self.units, seeds.rng("market"), events=scenario.events,
+            learning_rng=seeds.rng("learning"),
         )  # fmt: skip
         names = self.scenario.employers
         s = Seat(
@@ -351,11 +379,7 @@ class RecruitingModel(mesa.Model):
         )  # fmt: skip
         spec = scenario.pipeline
         s.pipeline = HiringPipeline(
-            self.env, spec,
-            np.random.default_rng(
-                np.random.SeedSequence(seeds.pipeline.entropy,
-                                       spawn_key=(*seeds.pipeline.spawn_key, 0))
-            ),
+            self.env, spec, seeds.rng("pipeline"),
             hires_wanted=scenario.vacancy.hires_wanted, salary=scenario.vacancy.salary,
             on_filled=lambda hour: self._filled(s, hour), weight=pop.weight, pool=self.pool,
             campaign_days=s.scenario.campaign.days,
@@ -391,18 +415,23 @@ class RecruitingModel(mesa.Model):
                 self.exchange.deliver_hour(hour)
             yield self.env.timeout(1)
 
-    def _daily_row(self, seat: Seat | None = None) -> dict:
-        """An employer's row of the daily series (a DataCollector model reporter)."""
-        s = seat or self.seats[0]
+    def _daily_row(self, seat: Seat) -> dict:
+        """An employer's simulated counts of the day (a DataCollector model reporter).
+
+        ``tally``: :func:`sim.metrics.tally` of the day's impressions; ``reached``:
+        simulated people reached so far; ``aided_awareness_qualified``. They become the
+        employer's daily series, converted to real units all days together, in
+        :func:`seat_summary`.
+        """
         day = self.steps - 1
-        log = s.market.log
-        key = "daily" if s is self.seats[0] else f"daily_{s.seat}"
-        spent = self.datacollector.model_vars[key][-1]["cumulative_spend"] if day else 0.0
-        row = daily_row(day, log.since(s.day_start), s.truth, s.seen, spent,
-                        self.units.weight)  # fmt: skip
-        s.day_start = log.size
-        row["aided_awareness_qualified"] = s.people.aided_awareness[day]
-        return row
+        log = seat.market.log.since(seat.day_start)
+        seat.day_start = seat.market.log.size
+        seat.seen[log["person"]] = True
+        return {
+            "tally": tally(log, seat.truth, weight=self.units.weight),
+            "reached": int(np.count_nonzero(seat.seen)),
+            "aided_awareness_qualified": seat.people.aided_awareness[day],
+        }
 
     def step(self) -> None:
         """Advance one day: 24 hours of delivery, then the strategies' daily update."""
@@ -430,9 +459,19 @@ class RecruitingModel(mesa.Model):
             self.env.run(until=end)
 
     def daily(self, seat: Seat) -> list[dict]:
-        """An employer's daily series."""
+        """An employer's daily series, in real units (the days add up to the run's totals).
+
+        Built from the DataCollector's daily tallies (``daily`` for the first seat,
+        ``daily_{seat}`` for the others), converted all days together
+        (:func:`sim.metrics.daily_series`).
+        """
         key = "daily" if seat is self.seats[0] else f"daily_{seat.seat}"
-        return self.datacollector.model_vars[key]
+        days = self.datacollector.model_vars[key]
+        series = daily_series([d["tally"] for d in days], [d["reached"] for d in days],
+                              seat.truth, self.units.weight)  # fmt: skip
+        for row, d in zip(series, days, strict=True):
+            row["aided_awareness_qualified"] = d["aided_awareness_qualified"]
+        return series
 
 
 @dataclass
@@ -527,13 +566,55 @@ def run(
     seeds = run_seeds(seed, replication)
     model = RecruitingModel(scenario, strategy, seeds, population)
     model.run()
+    result = summarise(model, seed, alone=alone)
+    if journeys > 0:  # built after the run from its own stream: the metrics do not change
+        result.journeys = sim_journeys.sample(model, journeys)
+    release(model)
+    result.wall_time_s = time.perf_counter() - start
+    return result
+
+
+def release(model: mesa.Model) -> None:
+    """Let go of a model whose run is over and summarised (its memory can be freed).
+
+    Mesa 3.3 numbers agents from a class-level ``mesa.Agent._ids`` that keeps a counter
+    per model *as a key*, so every model ever built stays alive (about 4 MB a run; a
+    sweep or a validate run of hundreds of runs would hold them all). :func:`run` calls
+    this after the summary is built; code that runs a :class:`RecruitingModel` itself
+    (``model.run()``) and is done with it should call it too. No agent may be added to
+    the model afterwards (their ids would start again at 1).
+    """
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
+
+
+def summarise(model: RecruitingModel, seed: int, alone: bool = False) -> RunResult:
+    """The run summary of a model that has run (:func:`run` does both).
+
+    The first seat's :func:`seat_summary` is the run's; with several employers,
+    ``employers`` holds every seat's and ``market`` what the competition did.
+
+    Parameters
+    ----------
+    model : RecruitingModel
+        After :meth:`RecruitingModel.run`.
+    seed : int
+        The root seed it was run with.
+    alone : bool
+        With several employers, also run each employer alone on the same streams (the
+        price of competition, ``market["alone"]``).
+
+    Returns
+    -------
+    RunResult
+    """
+    scenario = model.scenario
     per_seat = [seat_summary(model, s) for s in model.seats]
     first = per_seat[0]
     result = RunResult(
         scenario=scenario.name,
-        strategy=_strategy_id(model.strategy),
+        strategy=first["strategy"],
         seed=seed,
-        replication=replication,
+        replication=model.seeds.replication,
         population=model.population.size,
         days=scenario.campaign.days,
         currency=scenario.budget.currency,
@@ -550,13 +631,13 @@ def run(
         if alone:
             for s in model.seats:
                 twin = _fresh(s.strategy)
-                m = RecruitingModel(s.scenario, twin, seeds, model.population, seats=(s.seat,))
+                m = RecruitingModel(
+                    s.scenario, twin, model.seeds, model.population, seats=(s.seat,)
+                )
                 m.run()
                 solo.append(seat_summary(m, m.seats[0])["metrics"])
+                release(m)
         result.market = market_summary(model, per_seat, solo)
-    if journeys > 0:  # built after the run from its own stream: the metrics do not change
-        result.journeys = sim_journeys.sample(model, journeys)
-    result.wall_time_s = time.perf_counter() - start
     return result
 
 
@@ -572,6 +653,9 @@ def _fresh(strategy):
 
 def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     """One employer's outcome: the run summary's fields for that employer.
+
+    Spend is the employer's billed micros converted once; cost per hire is computed once
+    from it (:func:`sim.metrics.report`) and shown in both ``metrics`` and ``pipeline``.
 
     Returns
     -------
@@ -590,7 +674,8 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     )
     platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
-    spend = units.money(log["price"].sum())
+    whole = tally(log, truth, weight=units.weight)
+    spend = units.money_from_micros(whole["cost"])
     hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
                 "offers_declined", "dropouts", "withdrawn", "in_pipeline",
@@ -598,7 +683,9 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         hiring[key] = round(units.real_people(hiring[key]))
     # A sampled hire stands for `weight` people, but the vacancy closes at hires_wanted.
     hiring["hires"] = min(hiring["hires"], scenario.vacancy.hires_wanted)
-    hiring["cost_per_hire"] = spend / hiring["hires"] if hiring["hires"] else None
+    metrics = report([whole], truth, pop.weight, hires=hiring["hires"],
+                     time_to_hire_days=hiring["time_to_hire_days"])[0]  # fmt: skip
+    hiring["cost_per_hire"] = metrics["cost_per_hire"]
     hiring["dropouts_by_stage"] = {
         k: round(units.real_people(v)) for k, v in hiring["dropouts_by_stage"].items()
     }
@@ -617,9 +704,6 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     }
     if model.pool is not None:
         hiring.update(competition_outcomes(seat.pipeline, horizon, units))
-    metrics = summarize(log, truth, weight=pop.weight, hires=hiring["hires"],
-                        time_to_hire_days=hiring["time_to_hire_days"])  # fmt: skip
-    metrics["cost_per_hire"] = hiring["cost_per_hire"]
     return {
         "name": seat.name,
         "strategy": _strategy_id(seat.strategy),

@@ -374,9 +374,7 @@ def social_graph(pop: Population, spec: OrganicSpec) -> SocialGraph:
     """
     key = (spec.contacts, spec.same_occupation, spec.same_place_age)
     if key not in pop._graphs:
-        parent = pop.view_seeds[0]
-        seed = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, 10_000))
-        pop._graphs[key] = SocialGraph.generate(pop, np.random.default_rng(seed), spec)
+        pop._graphs[key] = SocialGraph.generate(pop, np.random.default_rng(pop.graph_seed), spec)
     return pop._graphs[key]
 
 

@@ -24,6 +24,7 @@ from sim import geography, interests, occupations
 from sim.errors import ScenarioError
 from sim.platforms import PLATFORM_INDEX, PLATFORM_NAMES, PLATFORMS
 from sim.scenario import PopulationSpec, Scenario
+from sim.streams import named_children
 
 # Age distribution of adults by AGE_BANDS: estimate shaped on SSB table 07459 (2024).
 AGE_SHARES = np.array([0.112, 0.178, 0.170, 0.170, 0.150, 0.125, 0.095])
@@ -65,6 +66,11 @@ JOBBOARD_TITLE_DECLARED = 0.7  # job seekers' CV profiles (estimate)
 JOBBOARD_TITLE_STALE = 0.1  # estimate
 PROPENSITY_SIGMA = 0.6  # personal click-proneness heterogeneity (Chatterjee et al. 2003)
 
+# The population's random streams, named children of its SeedSequence: the people's
+# attributes, each platform's view (inferred interests; one child per topic) and the
+# social graph.
+POPULATION_STREAMS = ("people", *(f"view:{name}" for name in PLATFORM_NAMES), "graph")
+
 _CHUNK = 1 << 16  # people drawn at a time: temporaries stay small and in cache
 
 
@@ -97,6 +103,10 @@ class Population:
         CV (-1 none), possibly out of date.
     weight : float
         Real people per simulated person.
+    view_seeds : tuple of numpy.random.SeedSequence
+        Each platform's view stream (``PLATFORM_NAMES`` order).
+    graph_seed : numpy.random.SeedSequence
+        The social graph's stream (``sim.network.social_graph``).
     """
 
     age: np.ndarray
@@ -118,8 +128,10 @@ class Population:
     weight: float
     spec: PopulationSpec
     view_seeds: tuple[np.random.SeedSequence, ...] = field(repr=False)
+    graph_seed: np.random.SeedSequence = field(repr=False)
     _inferred: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
     _graphs: dict = field(default_factory=dict, repr=False)  # sim.network.social_graph
+    _topic_seeds: dict = field(default_factory=dict, repr=False)  # per platform view
 
     @property
     def size(self) -> int:
@@ -141,9 +153,10 @@ class Population:
         key = (platform, topic)
         if key not in self._inferred:
             p = PLATFORMS[platform]
-            parent = self.view_seeds[PLATFORM_INDEX[platform]]
-            seed = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, topic))
-            rng = np.random.default_rng(seed)
+            index = PLATFORM_INDEX[platform]
+            if index not in self._topic_seeds:  # spawning all topics' children costs ~3 ms
+                self._topic_seeds[index] = topic_streams(self.view_seeds[index])
+            rng = np.random.default_rng(self._topic_seeds[index][topic])
             miss = min(self.spec.interest_miss_rate * p.interest_noise, 1.0)
             fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
             bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
@@ -157,6 +170,11 @@ class Population:
         """Memory held by the arrays, in bytes."""
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
         return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self._inferred.values())
+
+
+def topic_streams(view_seed: np.random.SeedSequence) -> list[np.random.SeedSequence]:
+    """A platform view's streams, one per interest topic (in ``TOPIC_NAMES`` order)."""
+    return list(named_children(view_seed, interests.TOPIC_NAMES).values())
 
 
 def target_size(spec: PopulationSpec) -> int:
@@ -191,12 +209,9 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     -------
     Population
     """
-    # Children by explicit spawn keys (not seed.spawn(), which counts the children already
-    # made): the same SeedSequence always gives the same population.
-    main_seed, *view_seeds = (
-        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
-        for i in range(1 + len(PLATFORM_NAMES))
-    )
+    streams = named_children(seed, POPULATION_STREAMS)
+    main_seed = streams["people"]
+    view_seeds = [streams[f"view:{name}"] for name in PLATFORM_NAMES]
     rng = np.random.default_rng(main_seed)
     n = target_size(spec)
     tables = _Tables(spec)
@@ -225,6 +240,7 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         weight=float(tables.real_adults / n),
         spec=spec,
         view_seeds=tuple(view_seeds),
+        graph_seed=streams["graph"],
     )
 
 

@@ -337,6 +337,80 @@ class OptimiserSpec:
         doc="a variance-reduction controller (like Meta's VRS) steers each ad set's delivery "
         "by sex toward its eligible audience's mix",
     )
+    # Meta Business Help Centre, "About the learning phase": an ad set needs about 50
+    # optimisation events (within a week after its last significant edit) before its
+    # delivery stabilises (calibration.md, learning phase).
+    learning: bool = _f(
+        False,
+        doc="each ad set's optimiser updates its engagement predictions from the campaign's "
+        "own impressions, clicks and applications (Beta posteriors per feature cell, Thompson "
+        "sampling during the learning phase); off: history only (the ablation)",
+    )
+    learning_events: int = _f(
+        50,
+        doc="optimisation events (clicks, or applications for the applications objective) "
+        "that end an ad set's learning phase (Meta: about 50)",
+        unit="events",
+        min=1,
+    )
+    prior_events: float = _f(
+        50.0,
+        doc="weight of the historical engagement table, in optimisation events spread over the "
+        "feature cells like the audience (the Beta priors' pseudo-counts; estimate)",
+        unit="events",
+        min=0.1,
+    )
+
+
+EVENT_KINDS = ("remove_targeting_option", "policy", "price_shock", "optimiser_change")
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """Something a platform changes under a running campaign, from a given day on."""
+
+    day: int = _f(doc="campaign day the change takes effect (0 = the first day; a day after "
+                  "the campaign never comes)", unit="day",
+                  min=0)  # fmt: skip
+    platform: str = _f(
+        doc="platform id (one of the scenario's platforms)",
+        choices=("facebook", "instagram", "linkedin", "snapchat", "tiktok", "jobboard"),
+    )
+    kind: str = _f(doc="what changes", choices=EVENT_KINDS)
+    option: str = _f(
+        "",
+        doc="remove_targeting_option: the targeting option withdrawn (e.g. 'interests', "
+        "'job_titles', 'gender')",
+        choices=("", "location", "radius", "age", "gender", "interests", "job_titles",
+                 "exclude_interests", "custom_audience", "lookalike"),
+    )  # fmt: skip
+    values: tuple[str, ...] = _f(
+        (),
+        doc="remove_targeting_option: only these interest topics or job titles are withdrawn "
+        "(empty: the whole option)",
+    )
+    policy: str = _f(
+        "",
+        doc="policy: the platform's policy from this day ('standard' or 'employment')",
+        choices=("", "standard", "employment"),
+    )
+    price_multiplier: float = _f(
+        1.0,
+        doc="price_shock: competitors' bids on the platform are multiplied by this from this day",
+        unit="factor",
+        min=0.01,
+    )
+    use_demographics: str = _f(
+        "",
+        doc="optimiser_change: 'on' or 'off' (empty: unchanged)",
+        choices=("", "on", "off"),
+    )
+    use_creative: str = _f(
+        "", doc="optimiser_change: 'on' or 'off' (empty: unchanged)", choices=("", "on", "off")
+    )
+    learning: str = _f(
+        "", doc="optimiser_change: 'on' or 'off' (empty: unchanged)", choices=("", "on", "off")
+    )
 
 
 @dataclass(frozen=True)
@@ -600,6 +674,9 @@ class Scenario:
         OrganicSpec(), doc="employees sharing the post to their networks, and referrals"
     )
     strategy: StrategySpec = _f(StrategySpec(), doc="default strategy")
+    events: tuple[EventSpec, ...] = _f(
+        (), doc="platform changes during the campaign (as [[events]] tables)"
+    )
     seed: int = _f(20261125, doc="default root seed", min=0, max=MAX_SEED)
     employers: tuple[EmployerSpec, ...] = _f(
         (),
@@ -784,6 +861,7 @@ def _check_cross_fields(s: Scenario, source: str) -> None:
             "expected same_occupation + same_place_age <= 1, got "
             f"{o.same_occupation + o.same_place_age:g}",
         )
+    _check_events(s, source)
     for i, seg in enumerate(s.market.segments):
         if seg.age_min > seg.age_max:
             raise ScenarioError(
@@ -868,3 +946,32 @@ def _check_vacancy_reachable(s: Scenario, source: str) -> None:
             f"= {s.vacancy.max_distance_km:g}: nobody could qualify; simulate the vacancy's "
             "region too",
         )
+
+
+def _check_events(s: Scenario, source: str) -> None:
+    """Each ``[[events]]`` table names a platform in play, a campaign day and its fields."""
+    names = [p.name for p in s.platforms]
+    for i, e in enumerate(s.events):
+        path = f"events[{i}]"
+        if e.platform not in names:
+            raise ScenarioError(
+                source, f"{path}.platform",
+                f"expected one of the scenario's platforms {names}, got {e.platform!r}",
+            )  # fmt: skip
+        needs = {"remove_targeting_option": ("option", e.option),
+                 "policy": ("policy", e.policy)}.get(e.kind)  # fmt: skip
+        if needs is not None and not needs[1]:
+            raise ScenarioError(source, f"{path}.{needs[0]}", f"required for kind = {e.kind!r}")
+        if e.kind == "optimiser_change" and not (e.use_demographics or e.use_creative
+                                                 or e.learning):  # fmt: skip
+            raise ScenarioError(
+                source, path,
+                "expected use_demographics, use_creative or learning for kind = "
+                "'optimiser_change', got none",
+            )  # fmt: skip
+        if e.values and e.option not in ("interests", "job_titles", "exclude_interests"):
+            raise ScenarioError(
+                source, f"{path}.values",
+                "expected values only with option 'interests', 'job_titles' or "
+                f"'exclude_interests', got option {e.option!r}",
+            )  # fmt: skip

@@ -8,13 +8,30 @@ sees as many ads as a real one would. The scenario (its budget, audience minimum
 visitor counts, staff list size) and everything the advertiser or a researcher reads
 (reports, run summaries) are in **real units**.
 
+Money is billed in integer **micros** of the real currency (a millionth of a krone, as
+ad platforms bill): a simulated impression bought at price ``p`` (per impression, the
+CPM / 1000) stands for ``weight`` real impressions and costs
+``round(p * weight * 1e6)`` micros (:meth:`Units.cost_micros`). Budgets are held and
+enforced in micros, and every spend the model reports is a sum of those integers
+converted once (:meth:`Units.money_from_micros`), so spend never exceeds a budget by a
+rounding error and daily and per-platform spends add up exactly to the total.
+
+Counts reported in parts (days, platforms) are converted together
+(:meth:`Units.apportion`), so that the parts add up to the converted sum of the
+simulated parts.
+
 Every conversion goes through :class:`Units`; no other module multiplies or divides by
 the weight.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
+
+MICROS = 1_000_000  # micros per currency unit
 
 
 @dataclass(frozen=True)
@@ -48,3 +65,40 @@ class Units:
     def sim_people(self, count) -> float:
         """Real people as simulated people (fractional)."""
         return count / self.weight
+
+    def cost_micros(self, price: np.ndarray) -> np.ndarray:
+        """What simulated impressions at ``price`` (shape (k,)) cost, int64 micros, shape (k,)."""
+        return np.rint(np.asarray(price, dtype=np.float64) * (self.weight * MICROS)).astype(
+            np.int64
+        )
+
+    @staticmethod
+    def micros(amount: float) -> int:
+        """Real money as whole micros, rounded down (a budget is never exceeded)."""
+        return math.floor(amount * MICROS)
+
+    @staticmethod
+    def money_from_micros(micros) -> float:
+        """Whole micros as real money."""
+        return int(micros) / MICROS
+
+    def apportion(self, counts) -> list[int]:
+        """Simulated counts of several parts as real people that add up.
+
+        Each part gets ``floor(count * weight)``, and the parts with the largest
+        remainders one more, until the parts add up to ``people(sum of counts)``
+        (largest remainder method). Parameters: ``counts``, int, shape (k,). Returns a
+        list of k ints.
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.size == 0:
+            return []
+        exact = counts * self.weight
+        base = np.floor(exact).astype(np.int64)
+        short = self.people(int(counts.sum())) - int(base.sum())
+        remainder = exact - base
+        if short >= 0:
+            base[np.argsort(-remainder, kind="stable")[:short]] += 1
+        else:  # floating-point edge: a product rounded up to a whole number
+            base[np.argsort(remainder + (base == 0), kind="stable")[:-short]] -= 1
+        return [int(x) for x in base]

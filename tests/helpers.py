@@ -94,7 +94,7 @@ def build_market(scenario, pop, seed: int = 5):
     )  # fmt: skip
     employer = Employer(
         model, pop, people, scenario.vacancy, scenario.campaign, units,
-        np.random.default_rng(seed + 3),
+        np.random.default_rng(seed + 3), np.random.default_rng(seed + 4),
     )  # fmt: skip
     return Market(
         model, pop, people, employer, scenario.platforms, scenario.market, scenario.optimiser,

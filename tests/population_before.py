@@ -13,6 +13,7 @@ import numpy as np
 from sim import geography, interests, occupations
 from sim.platforms import PLATFORM_INDEX, PLATFORM_NAMES, PLATFORMS
 from sim.population import (
+    POPULATION_STREAMS,
     ACTIVE,
     AGE_SHARES,
     CAREER_START_AGE,
@@ -36,6 +37,7 @@ from sim.population import (
     target_size,
 )
 from sim.scenario import PopulationSpec
+from sim.streams import named_children
 
 _CHUNK = 1 << 18
 
@@ -54,12 +56,11 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
     -------
     Population
     """
-    # Children by explicit spawn keys (not seed.spawn(), which counts the children already
-    # made): the same SeedSequence always gives the same population.
-    main_seed, *view_seeds = (
-        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
-        for i in range(1 + len(PLATFORM_NAMES))
-    )
+    # The population's named streams (sim.population.POPULATION_STREAMS): the same
+    # children as the explicit spawn keys 0, 1, ... this generator used.
+    streams = named_children(seed, POPULATION_STREAMS)
+    main_seed = streams["people"]
+    view_seeds = [streams[f"view:{name}"] for name in PLATFORM_NAMES]
     rng = np.random.default_rng(main_seed)
     n = target_size(spec)
     place_idx = geography.places_in(spec.regions)
@@ -183,6 +184,7 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         weight=float(real_adults / n),
         spec=spec,
         view_seeds=tuple(view_seeds),
+        graph_seed=streams["graph"],
     )
 
 

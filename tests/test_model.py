@@ -8,7 +8,7 @@ from helpers import DESIGN_METRIC_KEYS, SUMMARY_KEYS
 
 import strategies
 from sim import occupations
-from sim.model import COMPONENTS, RecruitingModel, make_brief, run, run_seeds
+from sim.model import COMPONENTS, RecruitingModel, make_brief, release, run, run_seeds
 from sim.population import EMPLOYED, generate
 from sim.scenario import load_scenario
 
@@ -37,6 +37,37 @@ def test_a_step_is_one_day(tiny):
     model.run()
     assert model.day == tiny.campaign.days and not model.running
     assert len(model.reports) == tiny.campaign.days
+
+
+def test_runs_do_not_keep_their_models_alive(tiny, tiny_pop):
+    """Mesa's class-level ``Agent._ids`` keys a counter by model; ``run`` (one employer or
+    several, with the runs alone) lets go of every model it built."""
+    import gc
+    import weakref
+
+    import mesa
+
+    from sim.scenario import replace_path
+
+    short = replace_path(tiny, "campaign.days", 2)
+    rivals = load_scenario("electricians-bergen-competition",
+                           {"population.size": 2000, "campaign.days": 2})  # fmt: skip
+    before = len(mesa.Agent._ids)
+    for r in range(3):
+        run(short, strategies.make("broad"), seed=5, replication=r, population=tiny_pop)
+    n = rivals.n_employers
+    run(rivals, [strategies.make("broad") for _ in range(n)], seed=5, alone=True)
+    gc.collect()
+    assert len(mesa.Agent._ids) == before
+    # ... and a model run and released by hand is freed.
+    model = RecruitingModel(short, strategies.make("broad"), run_seeds(5, 0), tiny_pop)
+    model.run()
+    assert model in mesa.Agent._ids  # what the release is for
+    ref = weakref.ref(model)
+    release(model)
+    del model
+    gc.collect()
+    assert ref() is None
 
 
 def test_run_summary_has_the_contract_keys(tiny):

@@ -106,10 +106,6 @@ def test_there_are_enough_cases(runs):
     assert sum(1 for s in finished if s["metrics"]["impressions"] > 0) > N_CASES // 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine fix pending: overspend at large weights (12.4, 16.1)",
-)
 def test_spend_never_exceeds_the_budget(runs):
     def broken(s):
         spend, budget = s["metrics"]["spend"], s["_budget"]
@@ -161,10 +157,6 @@ def _sum_mismatch(rows, m) -> str:
     return ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine fix pending: daily sums apart from totals (12.4)",
-)
 def test_daily_series_sums_to_the_totals(runs):
     def broken(s):
         return _sum_mismatch(s["daily"], s["metrics"])
@@ -172,10 +164,6 @@ def test_daily_series_sums_to_the_totals(runs):
     assert not (bad := _violations(runs, broken)), "\n".join(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine fix pending: per-platform sums apart from totals (12.4)",
-)
 def test_per_platform_breakdown_sums_to_the_totals(runs):
     def broken(s):
         rows = list(s["by_platform"].values())

@@ -187,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="report folder (default results/validation)")  # fmt: skip
     val.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     val.add_argument("--seed", type=int, help="root seed (default: each scenario's)")
+    val.add_argument("--set", action="append", metavar="PATH=VALUE",
+                     help="override a field in every study (optimiser.learning=true)")  # fmt: skip
 
     app = sub.add_parser("app", help="start the classroom page (a local web page)")
     app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -724,8 +726,9 @@ def _validate(args) -> int:
         if done == total or done % max(total // 10, 1) == 0:
             sys.stderr.write(f"validate: {done}/{total} runs, {time.perf_counter() - start:.0f}s\n")
 
+    overrides = tuple(_pairs(args.set, "--set").items())
     findings = run_studies(replications=args.replications, workers=args.workers,
-                           seed=args.seed, progress=progress)  # fmt: skip
+                           seed=args.seed, progress=progress, overrides=overrides)  # fmt: skip
     for f in findings:
         print(f"{f.study.id:14s} {f.verdict:8s} {f.study.title}")
     md = write_validation_report(findings, Path(args.out))

@@ -8,8 +8,15 @@ replication *r* of every variant and point shares its seeds, see
 :func:`sim.model.run_seeds`), reduces each run's impression log to a few counts
 (:func:`run_counts`), and each study's ``evaluate`` turns those into a :class:`Finding`:
 our figure with a 95 % interval, pass or fail against the band, and the ablation and
-reversal results. :func:`write_validation_report` writes ``report.md`` and a
-self-contained ``report.html``.
+reversal results. :func:`write_validation_report` writes ``report.md``, a
+self-contained ``report.html`` and ``summary.json`` (from which :func:`write_readme_table`
+regenerates the README's tables). Every study also gets a time course: the female share
+of impressions per block of hours, pooled over points and replications.
+
+A study with ``audit_pairs`` runs in AdFisher's paired-profile mode
+(:func:`paired_profiles`): pairs of users identical in everything the platform sees except
+sex. ``run_studies(overrides=...)`` (``recruitsim validate --set``) re-runs every study
+with a setting changed, e.g. the learning optimiser.
 
 Intervals are Student-t 95 % intervals **over replications** of a per-run figure (a share
 of impressions, a gap, a correlation): the replication is the independent unit, so the
@@ -23,6 +30,7 @@ a study the model cannot reproduce is reported as failing.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -33,7 +41,8 @@ import numpy as np
 from scipy import stats
 
 from sim.lab.stats import Estimate
-from sim.model import RecruitingModel, run_seeds
+from sim.model import RecruitingModel, release, run_seeds
+from sim.platforms import PLATFORM_INDEX, PLATFORMS
 from sim.population import Population, generate
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario, replace_path
 
@@ -41,6 +50,7 @@ VALIDATION_DIR = SCENARIO_DIR / "validation"
 ACTIVE = 2  # search_state code of active job seekers
 PRIME_AGE = (25, 54)  # Lambrecht & Tucker's age range of the strongest gap
 EXPOSURE_BUCKETS = 4  # exposures 1, 2, 3 and 4+
+BLOCK_HOURS = 6  # the time course of a one-day campaign: female share per 6 hours
 
 
 # --------------------------------------------------------------------------- definitions
@@ -87,6 +97,10 @@ class Finding:
     table: list[tuple[str, dict[str, Estimate]]]  # point -> variant -> per-point quantity
     notes: list[str] = field(default_factory=list)
     replications: int = 0
+    # variant -> female share of impressions per block of hours (pooled over points and
+    # replications); blocks of BLOCK_HOURS for a one-day campaign, else days
+    time_course: dict[str, list[float | None]] = field(default_factory=dict)
+    block_hours: int = 24
 
     @property
     def passed(self) -> bool:
@@ -122,10 +136,19 @@ class Study:
     points: tuple[Point, ...] = (Point("—"),)
     variants: tuple[Variant, ...] = (Variant("baseline", "as published"),)
     percent: bool = True  # the quantity is a share
+    audit_pairs: int = 0  # paired synthetic profiles differing only in sex (AdFisher mode)
 
-    def scenarios(self) -> list[tuple[Variant, Point, Scenario]]:
-        """Every (variant, point) scenario of the study."""
+    def scenarios(
+        self, overrides: Sequence[tuple[str, object]] = ()
+    ) -> list[tuple[Variant, Point, Scenario]]:
+        """Every (variant, point) scenario of the study.
+
+        ``overrides`` (dotted path, value) apply to every scenario first, e.g.
+        ``[("optimiser.learning", True)]`` to re-run a study with the learning optimiser.
+        """
         base = load_scenario(VALIDATION_DIR / self.scenario)
+        for path, value in overrides:
+            base = replace_path(base, path, value, source="--set")
         out = []
         for v in self.variants:
             for p in self.points:
@@ -152,12 +175,68 @@ def _population(scenario: Scenario, seed: int, replication: int) -> Population:
     return _POPULATION[key]
 
 
-def run_counts(job: tuple[Scenario, int, int]) -> dict:
+def paired_profiles(
+    pop: Population, pairs: int, platform: str, seed: np.random.SeedSequence
+) -> tuple[Population, np.ndarray, np.ndarray]:
+    """A copy of ``pop`` with ``pairs`` pairs of profiles that differ only in sex.
+
+    AdFisher's design (Datta, Tschantz & Datta 2015): synthetic browsers with the same
+    browsing history, differing only in the declared sex. Here ``2 x pairs`` users of
+    ``platform`` are drawn; the second of each pair is overwritten with the first's
+    attributes (age, place, occupation, labour status, search state, real and
+    platform-inferred interests, declared titles, sessions on every platform, click
+    propensity), then the first is made a man and the second a woman. Whatever then
+    tells the two apart in delivery can only come from sex.
+
+    Returns
+    -------
+    (Population, numpy.ndarray, numpy.ndarray)
+        The new population and the men's and women's indices, each shape (pairs,).
+    """
+    rng = np.random.default_rng(seed)
+    users = np.flatnonzero(pop.sessions[PLATFORM_INDEX[platform]] > 0)
+    picked = rng.choice(users, 2 * pairs, replace=False)
+    men, women = picked[:pairs], picked[pairs:]
+    columns = {}
+    for f in dataclasses.fields(pop):
+        value = getattr(pop, f.name)
+        if isinstance(value, np.ndarray):
+            value = value.copy()
+            if value.ndim == 2 and value.shape[0] != pop.size:  # (n_platforms, n)
+                value[:, women] = value[:, men]
+            else:
+                value[women] = value[men]
+            columns[f.name] = value
+    columns["gender"][men], columns["gender"][women] = 0, 1
+    inferred = {}
+    for name in PLATFORMS:
+        for topic in range(pop.interests.shape[1]):
+            col = pop.inferred_interest(name, topic).copy()
+            col[women] = col[men]
+            inferred[name, topic] = col
+    twin = dataclasses.replace(pop, **columns, _inferred=inferred, _graphs={})
+    return twin, men, women
+
+
+def _audit_population(scenario: Scenario, seed: int, replication: int, pairs: int):
+    key = (repr(scenario.population), seed, replication, "audit", pairs)
+    if key not in _POPULATION:
+        base = _population(scenario, seed, replication)
+        root = run_seeds(seed, replication).population
+        child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 99))
+        _POPULATION[key] = paired_profiles(base, pairs, scenario.platforms[0].name, child)
+    return _POPULATION[key]
+
+
+def run_counts(job: tuple) -> dict:
     """Run one scenario and reduce its impression log to counts.
 
     Parameters
     ----------
-    job : (Scenario, seed, replication)
+    job : (Scenario, seed, replication) or (Scenario, seed, replication, audit_pairs)
+        With ``audit_pairs`` > 0 the population gets that many paired profiles
+        (:func:`paired_profiles`) and the counts ``audit_impressions`` and
+        ``audit_reach`` (men's profiles, women's profiles).
 
     Returns
     -------
@@ -167,16 +246,24 @@ def run_counts(job: tuple[Scenario, int, int]) -> dict:
         ``prime_impressions`` (ages 25-54); by exposure number 1, 2, 3, 4+:
         ``exp_impressions``, ``exp_clicks``, ``exp_expected``; and ``applications``,
         ``active_impressions``, ``audience`` (size), ``audience_female`` and
-        ``audience_active`` (shares), ``spend`` (simulated money).
+        ``audience_active`` (shares), ``spend`` (simulated money); ``blocks``: impressions
+        by sex per block of hours (:data:`BLOCK_HOURS` for a one-day campaign, else
+        days), a list of [men, women].
     """
     import strategies
 
-    scenario, seed, replication = job
-    pop = _population(scenario, seed, replication)
+    scenario, seed, replication, *rest = job
+    pairs = rest[0] if rest else 0
+    audit = None
+    if pairs:
+        pop, *audit = _audit_population(scenario, seed, replication, pairs)
+    else:
+        pop = _population(scenario, seed, replication)
     strategy = strategies.make(scenario.strategy.id, **scenario.strategy.params)
     model = RecruitingModel(scenario, strategy, run_seeds(seed, replication), pop)
     model.run()
     log = model.log.arrays()
+    release(model)  # Mesa's Agent._ids would otherwise keep every model alive
     person, clicked = log["person"], log["clicked"]
     sex = pop.gender[person].astype(np.int64)
     # Exposure number of each impression, from the log's order (time order; within an
@@ -203,7 +290,20 @@ def run_counts(job: tuple[Scenario, int, int]) -> dict:
         return np.bincount(groups, weights=values, minlength=n).tolist()
 
     ones = np.ones(person.size)
-    return {
+    hours = BLOCK_HOURS if scenario.campaign.days == 1 else 24
+    n_blocks = -(-24 * scenario.campaign.days // hours)
+    cell = (log["hour"] // hours).astype(np.int64) * 2 + sex
+    blocks = np.bincount(cell, minlength=2 * n_blocks).reshape(-1, 2).tolist()
+    extra = {}
+    if audit is not None:
+        men, women = audit
+        counts = np.bincount(person, minlength=pop.size)
+        extra = {
+            "audit_impressions": [int(counts[men].sum()), int(counts[women].sum())],
+            "audit_reach": [int((counts[men] > 0).sum()), int((counts[women] > 0).sum())],
+        }
+    return extra | {
+        "blocks": blocks,
         "impressions": by(ones, sex, 2),
         "reach": by(np.ones(reached.size), pop.gender[reached].astype(np.int64), 2),
         "clicks": by(clicked, sex, 2),
@@ -256,6 +356,7 @@ def run_studies(
     workers: int | None = 1,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    overrides: Sequence[tuple[str, object]] = (),
 ) -> list[Finding]:
     """Run studies with replications and evaluate them.
 
@@ -271,16 +372,19 @@ def run_studies(
         Root seed; each scenario's own seed by default.
     progress : callable, optional
         Called as ``progress(done, total)``.
+    overrides : sequence of (str, value)
+        Scenario settings applied to every study first (``recruitsim validate --set``),
+        e.g. ``[("optimiser.learning", True)]``.
     """
     from sim.lab.experiment import make_executor
 
     studies = list(STUDIES if studies is None else studies)
     jobs, where = [], []
     for study in studies:
-        for variant, point, scenario in study.scenarios():
+        for variant, point, scenario in study.scenarios(overrides):
             root = scenario.seed if seed is None else seed
             for r in range(replications):
-                jobs.append((scenario, root, r))
+                jobs.append((scenario, root, r, study.audit_pairs))
                 where.append((study.id, variant.name, point.label, r))
     executor = make_executor(workers)
     results: dict[int, dict] = {}
@@ -305,8 +409,20 @@ def run_studies(
                        for v in study.variants})
             for p in study.points
         ]  # fmt: skip
+        finding.time_course, finding.block_hours = _time_course(study, cells)
         findings.append(finding)
     return findings
+
+
+def _time_course(study: Study, cells: Cells) -> tuple[dict[str, list[float | None]], int]:
+    """Female share of impressions per block of hours, by variant (pooled over points)."""
+    out = {}
+    for v in study.variants:
+        runs = [c for p in study.points for c in cells[v.name, p.label]]
+        total = np.sum([c["blocks"] for c in runs], axis=0)
+        out[v.name] = [f / (m + f) if m + f else None for m, f in total.tolist()]
+    days = load_scenario(VALIDATION_DIR / study.scenario).campaign.days
+    return out, BLOCK_HOURS if days == 1 else 24
 
 
 # --------------------------------------------------------------------------- per-run figures
@@ -497,7 +613,7 @@ def _evaluate_creative(study: Study, cells: Cells) -> Finding:
             f"{100 * min(kept):.1f} pp). "
             "People's own response to the image remains: women's expected CTR is "
             f"{m_ratio.mean:.2f}x men's for the male image and {f_ratio.mean:.2f}x for the "
-            "female image (delivery does not learn from these clicks within a run)"
+            "female image (delivery learns from these clicks only with optimiser.learning)"
         ),
         ablation_passed=bool(max(removed) < 0.05),
         reversal="n/a — the two images are each other's reversal (male vs female skew)",
@@ -698,6 +814,173 @@ def _evaluate_crowding(study: Study, cells: Cells) -> Finding:
             "(people prefer jobs dominated by their own sex, behavior.gender_typing), the "
             "opposite of the paper's STEM-careers ad, whose women clicked more. The model has "
             "no 'career information' ad that women find more appealing.",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- R6 AdFisher
+
+R6_PUBLISHED = 1852 / 318  # male over female profiles' impressions (The Guardian, 2015)
+
+
+def profile_ratio(c: dict) -> float | None:
+    """Impressions on the male profiles over impressions on their female twins."""
+    m, f = c["audit_impressions"]
+    return m / f if f else None
+
+
+def _log_ratio_estimate(values: Sequence[float | None]) -> Estimate:
+    """Geometric-mean ratio with a t-interval on the log scale, mapped back."""
+    e = Estimate.of([math.log(v) for v in values if v is not None and v > 0])
+    if e.mean is None:
+        return e
+    back = [None if x is None else math.exp(x) for x in (e.low, e.high)]
+    return Estimate(math.exp(e.mean), back[0], back[1], e.n)
+
+
+def _evaluate_adfisher(study: Study, cells: Cells) -> Finding:
+    ratio = _log_ratio_estimate(_values(cells, "baseline", "—", profile_ratio))
+    ablated = _log_ratio_estimate(_values(cells, "ablation", "—", profile_ratio))
+    reversed_ = _log_ratio_estimate(_values(cells, "reversal", "—", profile_ratio))
+    no_demo = _log_ratio_estimate(_values(cells, "no-demographics", "—", profile_ratio))
+    counts = np.sum([c["audit_impressions"] for c in cells["baseline", "—"]], axis=0)
+    checks = [
+        Check("male profiles' impressions / their female twins'", "> 1, CI excludes 1",
+              _num(ratio), bool(ratio.low is not None and ratio.low > 1)),
+        Check("magnitude (paper 1,852 / 318 = 5.8)", "5–6× (recipe R6)", _num(ratio),
+              bool(ratio.mean is not None and 5 <= ratio.mean <= 6)),
+    ]  # fmt: skip
+    return Finding(
+        study,
+        checks,
+        ablation=(
+            "optimiser.use_demographics = false and no price segments: ratio "
+            f"{_num(ablated)} (with only the optimiser's sex removed: {_num(no_demo)}, the "
+            "competitors' premium on women 25–44 alone)"
+        ),
+        ablation_passed=bool(ablated.low is not None and ablated.low < 1 < ablated.high),
+        reversal=(
+            "a well-paid job dominated by women (health-care manager) and competitors "
+            f"pricing men 25–44 at 1.3x: ratio {_num(reversed_)} (the female profiles now "
+            "see it more)"
+        ),
+        reversal_passed=bool(reversed_.high is not None and reversed_.high < 1),
+        table=[],
+        notes=[
+            f"Paired profiles: {study.audit_pairs:,} pairs of Facebook users identical in "
+            "everything the platform sees except sex (sim.lab.validation.paired_profiles); "
+            f"{int(counts[0]):,} vs {int(counts[1]):,} impressions over all replications.",
+            "Which cause the simulator used (recipe R6 asks): only the platform's "
+            "optimisation and the competition's prices. The advertiser does not target "
+            "sex; explicit targeting of men would give the female profiles no impressions.",
+            "Mechanism: the optimiser's engagement table, learned from historical clicks by "
+            "sex, predicts that men click a manager's ad more (behavior.gender_typing: "
+            "28 % of general managers are women), and competitors bid up women 25–44.",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- R9 objective
+
+R9_OBJECTIVES = ("reach", "conversion")
+
+
+def _evaluate_objective(study: Study, cells: Cells) -> Finding:
+    checks = []
+    gaps = {}
+    for job in R4_PAIRS:
+        reach, conv = _gap(cells, "reach", job), _gap(cells, "baseline", job)
+        gaps[job] = (reach, conv)
+        f_r = _values(cells, "reach", f"{job} / woman", female_share)
+        m_r = _values(cells, "reach", f"{job} / man", female_share)
+        f_c = _values(cells, "baseline", f"{job} / woman", female_share)
+        m_c = _values(cells, "baseline", f"{job} / man", female_share)
+        diff = _est([(a - b) - (c - d) for a, b, c, d in zip(f_c, m_c, f_r, m_r, strict=True)])
+        checks.append(
+            Check(f"{job}: gap under conversion minus gap under reach",
+                  "> 0, CI excludes 0 (direction of the paper's Fig. 4)",
+                  f"{_pct(diff)} (conversion {_pct(conv)}, reach {_pct(reach)})",
+                  bool(diff.low is not None and diff.low > 0))
+        )  # fmt: skip
+        checks.append(
+            Check(f"{job}: gap under reach", "> 0, CI excludes 0 (paper: skew under reach "
+                  "too)", _pct(reach), bool(reach.low is not None and reach.low > 0),
+                  required=False)
+        )  # fmt: skip
+    ablated = [_gap(cells, "ablation", job) for job in R4_PAIRS]
+    return Finding(
+        study,
+        checks,
+        ablation=(
+            "conversion objective with optimiser.use_creative = false: gaps "
+            + ", ".join(f"{job} {_pct(e)}" for job, e in zip(R4_PAIRS, ablated, strict=True))
+        ),
+        ablation_passed=all(not _significant(e) or abs(e.mean) < 0.02 for e in ablated),
+        reversal="n/a — within each pair the two images are each other's reversal",
+        reversal_passed=None,
+        table=[],
+        notes=[
+            "Mechanism: under the reach objective the model's delivery bids the same for "
+            "everyone (cost-minimising), so the image cannot steer it; under the conversion "
+            "(applications) objective the optimiser's prediction, which reads the image, "
+            "sets the bid.",
+            "The paper also found skew under the reach objective; the model has none there "
+            "(reported, not required): its reach delivery uses no engagement prediction.",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- L1 learning
+
+
+def _day_male_share(c: dict, day: int) -> float | None:
+    """Share of men among one day's impressions (``blocks`` are days here)."""
+    m, f = c["blocks"][day]
+    return m / (m + f) if m + f else None
+
+
+def _evaluate_learning(study: Study, cells: Cells) -> Finding:
+    def paired(variant: str, fn) -> Estimate:
+        a = _values(cells, variant, "—", fn)
+        b = _values(cells, "ablation", "—", fn)
+        return _est([x - y for x, y in zip(a, b, strict=True) if x is not None and y is not None])
+
+    on = _est(_values(cells, "baseline", "—", male_share))
+    off = _est(_values(cells, "ablation", "—", male_share))
+    rev = _est(_values(cells, "reversal", "—", male_share))
+    gap = paired("baseline", male_share)
+    days = len(cells["baseline", "—"][0]["blocks"])
+    by_day = [paired("baseline", lambda c, d=d: _day_male_share(c, d)) for d in range(days)]
+    checks = [
+        Check("share of men, learning minus history only", "> 0, CI excludes 0",
+              f"{_pct(gap)} (learning {_pct(on)}, history {_pct(off)})",
+              bool(gap.low is not None and gap.low > 0)),
+        Check("the same by day (time course)", "skew present on day 1",
+              ", ".join(f"day {d + 1}: {_pct(e)}" for d, e in enumerate(by_day)),
+              bool(by_day[0].low is not None and by_day[0].low > 0), required=False),
+    ]  # fmt: skip
+    rev_gap = paired("reversal", male_share)
+    return Finding(
+        study,
+        checks,
+        ablation=f"optimiser.learning = false: men {_pct(off)} (the history's mix)",
+        ablation_passed=bool(gap.low is not None and gap.low > 0),
+        reversal=(
+            f"female-stereotyped image: men {_pct(rev)}, {_pct(rev_gap)} against history "
+            "only: learning moves delivery toward women instead"
+        ),
+        reversal_passed=bool(rev_gap.high is not None and rev_gap.high < 0),
+        table=[],
+        notes=[
+            "Mechanism: the optimiser cannot read the image (use_creative = false), so its "
+            "historical table predicts no difference by sex; the men who see the ad click "
+            "it more, and with optimiser.learning the per-cell Beta posteriors learn that "
+            "from the campaign's clicks, hour by hour (Thompson sampling during the "
+            "learning phase).",
+            "The time course (female share per day, below) shows how fast the skew "
+            "appears, and that it fades as the campaign goes on: the people shown the ad "
+            "most tire of it (sim.behavior fatigue), their cells' click rates fall, and the "
+            "learner, which sees cells and not exposures, reads that as lower interest.",
         ],
     )
 
@@ -1028,6 +1311,41 @@ STUDIES: tuple[Study, ...] = (
         ),
     ),
     Study(
+        id="R6-adfisher",
+        title="Paired profiles differing only in sex (AdFisher)",
+        citation="Datta, Tschantz & Datta (2015), Automated Experiments on Ad Privacy "
+        "Settings, PoPETs 2015(1):92–112, doi 10.1515/popets-2015-0007",
+        published="a $200k+ executive career-coaching ad shown 1,852 times to male profiles "
+        "and 318 times to female profiles (5.8x)",
+        band="male profiles see the ad more (CI excludes 1); 5–6x (recipe R6)",
+        scenario="r6-adfisher.toml",
+        measured="impressions on male profiles / on their female twins, a manager's ad",
+        quantity="male over female profiles' impressions",
+        per_run=profile_ratio,
+        evaluate=_evaluate_adfisher,
+        percent=False,
+        audit_pairs=2000,
+        variants=(
+            Variant("baseline", "optimiser uses sex; women 25–44 priced 1.3x"),
+            Variant(
+                "ablation",
+                "no sex in the optimiser, no price segments",
+                _o(optimiser__use_demographics=False, market__segments=[]),
+            ),
+            Variant(
+                "no-demographics", "no sex in the optimiser", _o(optimiser__use_demographics=False)
+            ),
+            Variant(
+                "reversal",
+                "women's job (health-care manager), men priced 1.3x",
+                _o(
+                    vacancy__occupation="health-care-manager",
+                    market__segments=_seg("male", 25, 44, 1.3),
+                ),
+            ),
+        ),
+    ),
+    Study(
         id="R7-policy",
         title="Special ad category and variance reduction",
         citation="Special ad category (calibration.md §4); Imana, Shen, Heidemann & Korolova "
@@ -1110,6 +1428,62 @@ STUDIES: tuple[Study, ...] = (
         ),
     ),
 )
+STUDIES += (
+    Study(
+        id="R9-objective",
+        title="Reach versus conversion objective",
+        citation="Imana, Korolova & Heidemann (2021), Auditing for Discrimination in "
+        "Algorithms Delivering Job Ads, WWW '21, arXiv:2102.07433, Fig. 4",
+        published="skew toward each employer's workforce sex under both objectives, larger "
+        "under the conversion objective",
+        band="gap under conversion > gap under reach (paired CI excludes 0) in every pair",
+        scenario="r9-objective.toml",
+        measured="female share of the mostly-female employer's ad minus the mostly-male one's",
+        quantity="share of women",
+        per_run=female_share,
+        evaluate=_evaluate_objective,
+        points=tuple(
+            Point(f"{job} / {img}", _o(vacancy__occupation=job, vacancy__creative__image=img))
+            for job in R4_PAIRS
+            for img in ("man", "woman")
+        ),
+        variants=(
+            Variant("baseline", "conversion (applications)"),
+            Variant("reach", "reach", _o(campaign__objective="reach")),
+            Variant(
+                "ablation",
+                "conversion, optimiser.use_creative = false",
+                _o(optimiser__use_creative=False),
+            ),
+        ),
+    ),
+    Study(
+        id="L1-learning",
+        title="Learning phase: delivery learns from the campaign's clicks",
+        citation="Meta Business Help Centre, About the learning phase (about 50 optimisation "
+        "events); a mechanism check of optimiser.learning, not a published audit",
+        published="delivery explores during the learning phase and then concentrates on "
+        "those who respond",
+        band="learning moves delivery toward the sex that clicks more (CI excludes 0); "
+        "history alone does not",
+        scenario="l1-learning.toml",
+        measured="share of a neutral job ad's impressions shown to men, with an image the "
+        "optimiser cannot read but men respond to",
+        quantity="share of men",
+        per_run=male_share,
+        evaluate=_evaluate_learning,
+        variants=(
+            Variant("baseline", "optimiser.learning = true"),
+            Variant("ablation", "optimiser.learning = false", _o(optimiser__learning=False)),
+            Variant(
+                "reversal",
+                "female-stereotyped image",
+                _o(vacancy__creative__image="female-stereotyped"),
+            ),
+        ),
+    ),
+)
+STUDIES = tuple(sorted(STUDIES, key=lambda s: (s.id[0] != "R", int(s.id[1:].split("-")[0]))))
 STUDY_IDS = tuple(s.id for s in STUDIES)
 
 
@@ -1234,12 +1608,154 @@ def validation_blocks(findings: Sequence[Finding], images: dict[str, bytes] | No
                     f"{s.quantity}, mean [95 % CI]" + (" (%)" if s.percent else ""),
                 )
             )  # fmt: skip
+        if f.time_course:
+            blocks.append(_time_course_table(f, Table))
         png = _figure(f)
         if png is not None:
             path = f"figures/{s.id}.png"
             images[path] = png
             blocks.append(Figure(path, s.title, f"{s.quantity} by point and variant (95 % CI)"))
     return blocks
+
+
+def _block_labels(finding: Finding) -> list[str]:
+    n = max(len(v) for v in finding.time_course.values())
+    h = finding.block_hours
+    if h == 24:
+        return [f"day {d + 1}" for d in range(n)]
+    return [f"{b * h}–{(b + 1) * h} h" for b in range(n)]
+
+
+def _time_course_table(finding: Finding, table_cls):
+    """Female share of impressions per block of hours, by variant (the time course)."""
+    labels = _block_labels(finding)
+    names = {v.name: v.label for v in finding.study.variants}
+    # A variant with a shorter campaign (T1's two-week ad) has fewer blocks: "—" after it.
+    rows = tuple(
+        (names.get(name, name), *("—" if x is None else f"{100 * x:.1f}" for x in shares),
+         *("—" for _ in range(len(labels) - len(shares))))
+        for name, shares in finding.time_course.items()
+    )  # fmt: skip
+    return table_cls(
+        ("variant", *labels), rows, ("l", *("r" for _ in labels)),
+        "time course: female share of impressions (%), pooled over points and replications "
+        "(— no impressions in that block)",
+    )  # fmt: skip
+
+
+def summary(findings: Sequence[Finding]) -> list[dict]:
+    """The findings as plain data (``summary.json``; the README's table is made from it)."""
+    out = []
+    for f in findings:
+        out.append(
+            {
+                "id": f.study.id,
+                "title": f.study.title,
+                "published": f.study.published,
+                "band": f.study.band,
+                "verdict": f.verdict,
+                "checks": [dataclasses.asdict(c) for c in f.checks],
+                "ablation": f.ablation,
+                "ablation_passed": f.ablation_passed,
+                "reversal": f.reversal,
+                "reversal_passed": f.reversal_passed,
+                "replications": f.replications,
+                "time_course": {"block_hours": f.block_hours, **f.time_course},
+            }
+        )
+    return out
+
+
+README_START = "<!-- validation-table:start (python -m sim.lab.validation --readme README.md) -->"
+README_END = "<!-- validation-table:end -->"
+
+
+def readme_table(rows: Sequence[dict]) -> str:
+    """The README's "Is it valid?" table, from :func:`summary` rows (Markdown)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| study | published / band | ours (95 % CI) | ablation · reversal | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ours = "; ".join(
+            f"{c['name']}: {c['ours']}" + ("" if c["passed"] else " ✗")
+            for c in r["checks"]
+            if c["required"]
+        )
+        marks = {True: "pass", False: "fail", None: "n/a"}
+        checks = f"{marks[r['ablation_passed']]} · {marks[r['reversal_passed']]}"
+        lines.append(
+            f"| {r['id']} {cell(r['title'])} | {cell(r['published'])}; band: {cell(r['band'])} "
+            f"| {cell(ours)} | {checks} | **{r['verdict']}** |"
+        )
+    return "\n".join(lines)
+
+
+COMPARE_START = (
+    "<!-- validation-learning:start (python -m sim.lab.validation --readme README.md "
+    "--learning results/validation-learning/summary.json) -->"
+)
+COMPARE_END = "<!-- validation-learning:end -->"
+
+
+def comparison_table(before: Sequence[dict], after: Sequence[dict]) -> str:
+    """Each study's verdict, ablation, reversal and first failing check (else its first
+    check), with history only and with learning (Markdown)."""
+    after_by_id = {r["id"]: r for r in after}
+    lines = [
+        "| study | history only (default) | with `optimiser.learning = true` |",
+        "|---|---|---|",
+    ]
+    for r in before:
+        a = after_by_id.get(r["id"])
+        if a is None:
+            continue
+
+        def text(row: dict) -> str:
+            failed = [c for c in row["checks"] if c["required"] and not c["passed"]]
+            c = (failed or row["checks"])[0]
+            marks = {True: "pass", False: "fail", None: "n/a"}
+            return (
+                f"**{row['verdict']}** (ablation {marks[row['ablation_passed']]}, reversal "
+                f"{marks[row['reversal_passed']]}); {'failing: ' if failed else ''}"
+                f"{c['name']}: {c['ours']}"
+            ).replace("|", "\\|")
+
+        lines.append(f"| {r['id']} | {text(r)} | {text(a)} |")
+    return "\n".join(lines)
+
+
+def _replace_between(text: str, start: str, end: str, body: str, path: Path) -> str:
+    if start not in text or end not in text:
+        raise ValueError(f"{path}: markers {start!r} ... {end!r} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + start + "\n" + body + "\n" + end + tail
+
+
+def write_readme_table(
+    readme: str | Path, summary_json: str | Path, learning_json: str | Path | None = None
+) -> None:
+    """Replace the tables between the README's validation markers.
+
+    ``summary_json`` fills the "Is it valid?" table; ``learning_json`` (the same study
+    run with ``--set optimiser.learning=true``) fills the before/after comparison.
+    """
+    import json
+
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    rows = json.loads(Path(summary_json).read_text(encoding="utf-8"))
+    text = _replace_between(text, README_START, README_END, readme_table(rows), path)
+    if learning_json is not None:
+        after = json.loads(Path(learning_json).read_text(encoding="utf-8"))
+        body = comparison_table(rows, after)
+        text = _replace_between(text, COMPARE_START, COMPARE_END, body, path)
+    path.write_text(text, encoding="utf-8")
 
 
 def _fmt_est(e: Estimate, scale: float) -> str:
@@ -1268,6 +1784,30 @@ def write_validation_report(findings: Sequence[Finding], out_dir: str | Path) ->
         (out / path).write_bytes(png)
     md = out / "report.md"
     md.write_text(to_markdown(blocks), encoding="utf-8")
+    import json
+
+    (out / "summary.json").write_text(
+        json.dumps(summary(findings), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     html_text = to_html(blocks, images, "recruitsim validation")
     (out / "report.html").write_text(html_text, encoding="utf-8")
     return md
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.lab.validation --readme README.md [--summary PATH] [--learning PATH]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m sim.lab.validation")
+    parser.add_argument("--readme", required=True, help="README to update in place")
+    parser.add_argument("--summary", default="results/validation/summary.json",
+                        help="summary written by recruitsim validate")  # fmt: skip
+    parser.add_argument("--learning", help="summary of validate --set optimiser.learning=true")
+    args = parser.parse_args(argv)
+    write_readme_table(args.readme, args.summary, args.learning)
+    print(f"updated {args.readme} from {args.summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -48,3 +48,60 @@ def test_report_is_written_and_self_contained(tmp_path):
 def test_cli_validate_rejects_bad_replications(capsys):
     assert main(["validate", "--replications", "0"]) == 2
     assert "--replications" in capsys.readouterr().err
+
+
+def test_paired_profiles_differ_only_in_sex():
+    study = v.get_study("R6-adfisher")
+    (_, _, scenario), *_ = study.scenarios()
+    pop, men, women = v._audit_population(scenario, 3, 0, 200)
+    assert men.size == women.size == 200 and not set(men) & set(women)
+    assert (pop.gender[men] == 0).all() and (pop.gender[women] == 1).all()
+    for name in ("age", "place", "occupation", "search_state", "declared_title", "propensity"):
+        column = getattr(pop, name)
+        assert (column[men] == column[women]).all(), name
+    assert (pop.interests[men] == pop.interests[women]).all()
+    assert (pop.sessions[:, men] == pop.sessions[:, women]).all()
+    for topic in range(pop.interests.shape[1]):
+        seen = pop.inferred_interest("facebook", topic)
+        assert (seen[men] == seen[women]).all()
+    c = v.run_counts((scenario, 3, 0, 200))
+    assert sum(c["audit_impressions"]) > 0
+    assert all(r <= i for r, i in zip(c["audit_reach"], c["audit_impressions"], strict=True))
+
+
+def test_time_course_and_summary_feed_the_readme_table(tmp_path):
+    findings = v.run_studies([v.get_study("R9-objective")], 2)
+    (f,) = findings
+    assert set(f.time_course) == {"baseline", "reach", "ablation"}
+    assert len(f.time_course["baseline"]) == 24 // v.BLOCK_HOURS  # a one-day campaign
+    v.write_validation_report(findings, tmp_path)
+    assert "time course" in (tmp_path / "report.md").read_text()
+    readme = tmp_path / "README.md"
+    readme.write_text(f"top\n{v.README_START}\nold\n{v.README_END}\nbottom\n")
+    v.write_readme_table(readme, tmp_path / "summary.json")
+    text = readme.read_text()
+    assert "old" not in text and "| R9-objective Reach versus conversion" in text
+    assert f"**{f.verdict}**" in text and text.startswith("top\n") and text.endswith("bottom\n")
+
+
+def test_run_studies_applies_overrides_to_every_study():
+    study = v.get_study("R8-sanity")
+    (_, _, plain), *_ = study.scenarios()
+    (_, _, learning), *_ = study.scenarios([("optimiser.learning", True)])
+    assert not plain.optimiser.learning and learning.optimiser.learning
+
+
+def test_readme_validation_tables_are_generated_from_the_committed_reports(tmp_path):
+    """The README's "Is it valid?" tables are what the committed summaries make."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    readme = repo / "README.md"
+    copy = tmp_path / "README.md"
+    copy.write_text(readme.read_text(encoding="utf-8"), encoding="utf-8")
+    v.write_readme_table(copy, repo / "results/validation/summary.json",
+                         repo / "results/validation-learning/summary.json")  # fmt: skip
+    assert copy.read_text(encoding="utf-8") == readme.read_text(encoding="utf-8"), (
+        "regenerate: python -m sim.lab.validation --readme README.md "
+        "--learning results/validation-learning/summary.json"
+    )

@@ -190,16 +190,26 @@ def test_fatigue_band(findings):
 # --------------------------------------------------------------------------- T1, T2 (realism)
 
 
-def test_time_to_hire_lands_in_the_published_range_and_waits_for_the_deadline(findings):
-    f = findings["T1-time-to-hire"]
+@pytest.fixture(scope="module")
+def time_to_hire() -> v.Finding:
+    """T1 with twice the replications: a run has only a few interviewed candidates, so one
+    run's mean days to decision spreads by about 10 days and six runs' mean by about 4,
+    as much as the distance from the default scenario's mean to the band's edge."""
+    (study,) = [s for s in v.STUDIES if s.id == "T1-time-to-hire"]
+    (finding,) = v.run_studies([study], replications=2 * REPLICATIONS, seed=SEED)
+    return finding
+
+
+def test_time_to_hire_lands_in_the_published_range_and_waits_for_the_deadline(time_to_hire):
+    f = time_to_hire
     lo, hi = v.TIME_TO_HIRE_BAND
     assert lo <= table(f, "baseline")["—"] <= hi
     assert check(f, "interviews before the application deadline").ours == "0"
     assert f.passed
 
 
-def test_time_to_hire_ablation_rolling_screening_is_much_faster(findings):
-    f = findings["T1-time-to-hire"]
+def test_time_to_hire_ablation_rolling_screening_is_much_faster(time_to_hire):
+    f = time_to_hire
     days = {name: table(f, name)["—"] for name in ("baseline", "ablation", "two-weeks")}
     assert days["ablation"] < days["baseline"] - 10  # no wait for the deadline
     assert days["ablation"] < days["two-weeks"] < days["baseline"]
@@ -211,3 +221,41 @@ def test_nationwide_home_based_ctr_in_band_and_not_at_one_point(findings):
     assert f.passed
     assert table(f, "ablation")["—"] < 0.004 < table(f, "baseline")["—"]
     assert f.ablation_passed
+
+
+# --------------------------------------------------------------------------- R6
+
+
+def test_adfisher_male_profiles_see_the_executive_ad_more(findings):
+    f = findings["R6-adfisher"]
+    assert check(f, "male profiles").passed
+    ratios = table(f, "baseline")
+    assert ratios["—"] > 1.5
+    assert f.verdict in ("pass", "partial")  # computed: the 5-6x magnitude is not reached
+
+
+def test_adfisher_ablation_removes_and_reversal_flips_the_gap(findings):
+    f = findings["R6-adfisher"]
+    assert f.ablation_passed and f.reversal_passed
+    assert 0.75 < table(f, "ablation")["—"] < 1.33
+    assert table(f, "reversal")["—"] < 0.75
+
+
+# --------------------------------------------------------------------------- R9
+
+
+def test_conversion_objective_skews_more_than_reach(findings):
+    f = findings["R9-objective"]
+    assert all(c.passed for c in f.checks if c.required)
+    assert f.ablation_passed
+
+
+# --------------------------------------------------------------------------- L1
+
+
+def test_learning_shifts_delivery_toward_the_sex_that_clicks_and_the_ablation_does_not(findings):
+    f = findings["L1-learning"]
+    assert check(f, "share of men, learning").passed
+    assert f.ablation_passed and f.reversal_passed
+    on, off = f.time_course["baseline"], f.time_course["ablation"]
+    assert off[0] - on[0] > 0.05, "the skew appears on the first day"
