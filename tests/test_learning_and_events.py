@@ -61,16 +61,14 @@ def test_learner_explores_by_thompson_sampling_during_the_learning_phase():
 
 
 def _finnmark(**extra):
-    s = load_scenario(SANITY)
     settings = {
         "population.regions": ["Finnmark"], "population.size": 60000,
         "vacancy.location": "Finnmark", "campaign.days": 4,
         "vacancy.creative.image": "male-stereotyped", "optimiser.use_creative": False,
         **extra,
     }  # fmt: skip
-    for path, value in settings.items():
-        s = replace_path(s, path, value)
-    return s
+    # All at once: the regions and the vacancy's place change together (checked together).
+    return load_scenario(SANITY, overrides=settings)
 
 
 def _female_share_by_day(result) -> list[float]:
