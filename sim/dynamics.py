@@ -61,6 +61,8 @@ class SearchDynamics:
         self.x_km: np.ndarray | None = None  # run-local homes, copied at the first move
         self.y_km: np.ndarray | None = None
         self.moved_today = np.zeros(0, dtype=np.int64)
+        self._everyone = np.arange(self.labour.size)
+        self._adult_students = np.flatnonzero((self.labour == STUDENT) & (pop.age >= 20))
         places = geography.places_in(pop.spec.regions)
         weights = np.array([geography.PLACES[i].population for i in places], dtype=float)
         self._places, self._place_p = places, weights / weights.sum()
@@ -72,9 +74,8 @@ class SearchDynamics:
         self.events = {"state_changes": 0, "layoffs": 0, "hires_elsewhere": 0, "moves": 0,
                        "graduations": 0}  # fmt: skip
 
-    def _pick(self, mask: np.ndarray, rate: float) -> np.ndarray:
-        """A Poisson-thinned random subset of ``mask``'s people, each chosen with ``rate``."""
-        members = np.flatnonzero(mask)
+    def _pick(self, members: np.ndarray, rate: float) -> np.ndarray:
+        """A random subset of ``members`` (sorted indices), each chosen with ``rate``."""
         k = self.rng.binomial(members.size, min(rate, 1.0)) if members.size else 0
         return self.rng.choice(members, size=k, replace=False) if k else members[:0]
 
@@ -84,21 +85,25 @@ class SearchDynamics:
 
     def step_day(self) -> None:
         """One day of transitions and life events."""
-        employed = self.labour == EMPLOYED
+        # (index arrays made once: each is a pass over the whole population)
+        employed = np.flatnonzero(self.labour == EMPLOYED)
         movers = self._pick(employed, self.change)
         self.search_state[movers] = self._draw_states(movers.size)
         laid_off = self._pick(employed, self.layoff)
-        found = self._pick(self.labour == UNEMPLOYED, self.exit)
+        found = self._pick(np.flatnonzero(self.labour == UNEMPLOYED), self.exit)
         self.labour[laid_off] = UNEMPLOYED
         self.search_state[laid_off] = ACTIVE
         self.labour[found] = EMPLOYED
         self.search_state[found] = self._draw_states(found.size)
         # Graduation: students of 20 and over finish and start looking for work.
-        grads = self._pick((self.labour == STUDENT) & (self.pop.age >= 20), self.graduate)
+        # Students only leave (nobody becomes one), so the students of 20 and over at the
+        # start, still students today, are today's candidates (in the same order).
+        grads = self._pick(self._adult_students[self.labour[self._adult_students] == STUDENT],
+                           self.graduate)  # fmt: skip
         self.labour[grads] = UNEMPLOYED
         self.search_state[grads] = ACTIVE
         # Moves: a new home somewhere in the simulated regions.
-        self.moved_today = self._pick(np.ones(self.labour.size, dtype=bool), self.move)
+        self.moved_today = self._pick(self._everyone, self.move)
         if self.moved_today.size:
             if self.x_km is None:
                 self.x_km, self.y_km = self.pop.x_km.copy(), self.pop.y_km.copy()
