@@ -24,6 +24,7 @@ qualified_by_gender                qualified people in the population, by sex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +53,12 @@ class Truth:
     qualified: np.ndarray  # bool
     gender: np.ndarray  # uint8, 0 male 1 female
     search_state: np.ndarray  # uint8
+
+    @cached_property
+    def qualified_counts(self) -> tuple[int, int]:
+        """Qualified people in the population: ``(all, women)``, counted once."""
+        total = int(np.count_nonzero(self.qualified))
+        return total, int(np.count_nonzero(self.gender[self.qualified]))
 
 
 def summarize(
@@ -96,14 +103,13 @@ def summarize(
     reached = distinct(person, truth.qualified.shape[0])
     q_imp = truth.qualified[person]
     reach = w(reached.size)
-    q_reach = w(truth.qualified[reached].sum())
-    clicks = w(clicked.sum())
-    applications = w(applied.sum())
-    q_apps = w((applied & q_imp).sum())
-    passive_clicks = w((clicked & (truth.search_state[person] != ACTIVE)).sum())
-    reached_female = w(truth.gender[reached].sum())
-    q_female = w((truth.qualified & (truth.gender == 1)).sum())
-    q_total = w(truth.qualified.sum())
+    q_reach = w(np.count_nonzero(truth.qualified[reached]))
+    clicks = w(np.count_nonzero(clicked))
+    applications = w(np.count_nonzero(applied))
+    q_apps = w(np.count_nonzero(applied & q_imp))
+    passive_clicks = w(np.count_nonzero(truth.search_state[person[clicked]] != ACTIVE))
+    reached_female = w(np.count_nonzero(truth.gender[reached]))
+    q_total, q_female = (w(c) for c in truth.qualified_counts)
     return {
         "impressions": impressions,
         "reach": reach,
@@ -121,7 +127,7 @@ def summarize(
         "cost_per_hire": ratio(spend, hires) if hires is not None else None,
         "qualified_reach": q_reach,
         "relevance": ratio(q_reach, reach),
-        "impression_relevance": ratio(int(q_imp.sum()), int(person.size)),
+        "impression_relevance": ratio(np.count_nonzero(q_imp), int(person.size)),
         "wasted_spend_share": ratio(float(price[~q_imp].sum()), float(price.sum())),
         "passive_share_of_clicks": ratio(passive_clicks, clicks),
         "reach_by_gender": {"male": reach - reached_female, "female": reached_female},
@@ -133,9 +139,12 @@ def summarize(
 def distinct(person: np.ndarray, n: int) -> np.ndarray:
     """The distinct people in ``person`` (indices below ``n``), sorted, shape (k,).
 
-    A boolean mask over the population: linear time, much faster than ``np.unique`` on
-    millions of impressions.
+    A boolean mask over the population (linear time, much faster than ``np.unique`` on
+    millions of impressions), or ``np.unique`` when there are far fewer impressions than
+    people (a day's impressions in a large population).
     """
+    if person.size * 16 < n:
+        return np.unique(person).astype(np.int64)
     seen = np.zeros(n, dtype=bool)
     seen[person] = True
     return np.flatnonzero(seen)

@@ -144,7 +144,7 @@ class People(mesa.Agent):
         """Record the day's aided awareness among the qualified (share >= 0.3)."""
         q = self.qualified
         aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
-        self.aided_awareness.append(aware / max(int(q.sum()), 1))
+        self.aided_awareness.append(aware / max(int(np.count_nonzero(q)), 1))
 
     # ----------------------------------------------------------------- response
     def respond(
