@@ -139,12 +139,9 @@ def summarize(
 def distinct(person: np.ndarray, n: int) -> np.ndarray:
     """The distinct people in ``person`` (indices below ``n``), sorted, shape (k,).
 
-    A boolean mask over the population (linear time, much faster than ``np.unique`` on
-    millions of impressions), or ``np.unique`` when there are far fewer impressions than
-    people (a day's impressions in a large population).
+    A boolean mask over the population: linear time, much faster than ``np.unique`` on
+    millions of impressions.
     """
-    if person.size * 16 < n:
-        return np.unique(person).astype(np.int64)
     seen = np.zeros(n, dtype=bool)
     seen[person] = True
     return np.flatnonzero(seen)
