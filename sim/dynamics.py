@@ -61,7 +61,6 @@ class SearchDynamics:
         self.x_km: np.ndarray | None = None  # run-local homes, copied at the first move
         self.y_km: np.ndarray | None = None
         self.moved_today = np.zeros(0, dtype=np.int64)
-        self._everyone = np.arange(self.labour.size)
         self._adult_students = np.flatnonzero((self.labour == STUDENT) & (pop.age >= 20))
         places = geography.places_in(pop.spec.regions)
         weights = np.array([geography.PLACES[i].population for i in places], dtype=float)
@@ -74,10 +73,14 @@ class SearchDynamics:
         self.events = {"state_changes": 0, "layoffs": 0, "hires_elsewhere": 0, "moves": 0,
                        "graduations": 0}  # fmt: skip
 
-    def _pick(self, members: np.ndarray, rate: float) -> np.ndarray:
-        """A random subset of ``members`` (sorted indices), each chosen with ``rate``."""
-        k = self.rng.binomial(members.size, min(rate, 1.0)) if members.size else 0
-        return self.rng.choice(members, size=k, replace=False) if k else members[:0]
+    def _pick(self, members: np.ndarray | int, rate: float) -> np.ndarray:
+        """A random subset of ``members`` (sorted indices; an int ``n``: everyone below
+        ``n``), each chosen with ``rate``."""
+        size = members if isinstance(members, int) else members.size
+        k = self.rng.binomial(size, min(rate, 1.0)) if size else 0
+        if not k:
+            return np.zeros(0, dtype=np.int64)
+        return self.rng.choice(members, size=k, replace=False)
 
     def _draw_states(self, k: int) -> np.ndarray:
         u = self.rng.random(k) * self.cum[-1]
@@ -103,7 +106,7 @@ class SearchDynamics:
         self.labour[grads] = UNEMPLOYED
         self.search_state[grads] = ACTIVE
         # Moves: a new home somewhere in the simulated regions.
-        self.moved_today = self._pick(self._everyone, self.move)
+        self.moved_today = self._pick(self.labour.size, self.move)
         if self.moved_today.size:
             if self.x_km is None:
                 self.x_km, self.y_km = self.pop.x_km.copy(), self.pop.y_km.copy()
