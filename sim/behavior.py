@@ -137,6 +137,7 @@ def relevance_multiplier(
     vacancy: VacancySpec,
     creative: Creative,
     model: ResponseModel = DEFAULT_RESPONSE,
+    distance_factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """Ground-truth relevance of the vacancy to people ``idx`` (no platform, no fatigue).
 
@@ -146,6 +147,11 @@ def relevance_multiplier(
     idx : numpy.ndarray of int, shape (k,)
     vacancy, creative
         The job and the ad.
+    model : ResponseModel
+    distance_factor : numpy.ndarray of float, shape (n,), optional
+        :func:`distance_multiplier` of every person's distance to the job, computed once
+        per run (:attr:`sim.people.People.distance_factor`); computed for ``idx`` here
+        when not given.
 
     Returns
     -------
@@ -154,7 +160,10 @@ def relevance_multiplier(
     occ_mult = occupation_multiplier(vacancy.occupation, creative, model)[pop.occupation[idx]]
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
     interest_mult = interest_multiplier(len(topics), model)[_topic_count(pop, idx, topics)]
-    dist_mult = distance_multiplier(distance_km(pop, vacancy, idx), model)
+    if distance_factor is None:
+        dist_mult = distance_multiplier(distance_km(pop, vacancy, idx), model)
+    else:
+        dist_mult = distance_factor[idx]
     typing = gender_typing(vacancy.occupation, pop.gender[idx], model)
     return occ_mult * interest_mult * dist_mult * typing * np.exp(model.salary * vacancy.salary)
 
@@ -234,17 +243,19 @@ def click_probability(
     link_ctr: float,
     model: ResponseModel = DEFAULT_RESPONSE,
     search_state: np.ndarray | None = None,
+    distance_factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """First-exposure click probability of people ``idx`` for an ad, shape (k,).
 
-    ``search_state`` (shape (k,)) replaces the people's states from the population.
+    ``search_state`` (shape (k,)) replaces the people's states from the population;
+    ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
     """
     states = pop.search_state[idx] if search_state is None else search_state
     state = np.asarray(model.search_state)[states]
     p = (
         link_ctr
         * creative.appeal
-        * relevance_multiplier(pop, idx, vacancy, creative, model)
+        * relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
         * state
         * image_multiplier(creative, pop.gender[idx], model)
         * pop.propensity[idx]

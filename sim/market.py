@@ -445,8 +445,9 @@ class Market(mesa.Agent):
         # impression time (states change during the campaign).
         neutral = np.full(audience.size, OPEN_PASSIVE, dtype=np.uint8)
         st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, platform.link_ctr, search_state=neutral
-        ).astype(np.float32)
+            self.pop, audience, vacancy, creative, platform.link_ctr, search_state=neutral,
+            distance_factor=self.people.distance_factor,
+        ).astype(np.float32)  # fmt: skip
         st.p_apply = behavior.apply_probability(
             self.pop, audience, vacancy, qualified=self.people.qualified, search_state=neutral
         ).astype(np.float32)

@@ -100,6 +100,9 @@ class People(mesa.Agent):
         # population at the campaign's start.
         self.qualified = qualified.copy()
         self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
+        # The distance factor of relevance at the start, once per run (shared by every
+        # ad set and platform); a move's change is applied through move_factor.
+        self.distance_factor = behavior.distance_multiplier(distance_km(pop, vacancy))
         self.move_factor = np.ones(pop.size, dtype=np.float32)  # relevance after a move
         self.awareness = np.zeros(pop.size, dtype=np.float32)
         self.aided_awareness: list[float] = []  # share of the qualified aware, each day
