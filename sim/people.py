@@ -45,14 +45,17 @@ class FatigueMemory:
     def __init__(self, n: int) -> None:
         self.remembered = np.zeros(n, dtype=np.float32)
         self.last_seen = np.zeros(n, dtype=np.int32)
+        self._fade = np.ones(1)  # share remembered after h hours, h = 0, 1, ..., shape (H,)
 
     def expose(self, person: np.ndarray, rank: np.ndarray, hour: int) -> np.ndarray:
         """Record exposures of ``person`` (rank: earlier ones this hour), shape (k,).
 
         Returns the remembered exposures before each one (fractional), shape (k,).
         """
-        fade = 0.5 ** ((hour - self.last_seen[person]) / (24 * RESPONSE.fatigue_recovery_days))
-        memory = self.remembered[person] * fade + rank
+        if self._fade.size <= hour:  # the hours are whole: the fading is looked up
+            hours = np.arange(2 * hour + 1)
+            self._fade = 0.5 ** (hours / (24 * RESPONSE.fatigue_recovery_days))
+        memory = self.remembered[person] * self._fade[hour - self.last_seen[person]] + rank
         self.remembered[person] = memory + 1
         self.last_seen[person] = hour
         return memory
@@ -201,14 +204,15 @@ class People(mesa.Agent):
         gain = RESPONSE.awareness_gain_brand if brand else RESPONSE.awareness_gain
         self.awareness[person] = aware + np.float32(gain) * (1 - aware)
         clicked = u[0] < p
-        self.clicked[person[clicked]] = True
-        self.visited[person[clicked]] = True  # a click lands on the career site
-        p_apply = behavior.impression_apply_probability(p_apply_first, state, aware)
-        applied = clicked & (u[1] < p_apply) & ~self.applied[person]
-        if applied.any():  # a person applies once, at their first applying click
-            idx = np.flatnonzero(applied)
+        c = np.flatnonzero(clicked)  # the apply draw only matters after a click
+        self.clicked[person[c]] = True
+        self.visited[person[c]] = True  # a click lands on the career site
+        p_apply = behavior.impression_apply_probability(p_apply_first[c], state[c], aware[c])
+        applies = (u[1][c] < p_apply) & ~self.applied[person[c]]
+        applied = np.zeros(k, dtype=bool)
+        if applies.any():  # a person applies once, at their first applying click
+            idx = c[applies]
             _, first = np.unique(person[idx], return_index=True)
-            applied[:] = False
             applied[idx[first]] = True
             self.applied[person[applied]] = True
         return p, clicked, applied
