@@ -436,7 +436,7 @@ class Market(mesa.Agent):
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
         st.rate_total = float(rate.sum())
-        st.alias_prob, st.alias = alias_table(rate)
+        st.alias_prob, st.alias = _interleaved(*alias_table(rate))
         st.value = self._optimisers[a.platform].predict(audience, st.objective, creative)
         st.price_mult = self.price_mult[audience]
         st.gender = view.gender[audience]
@@ -719,6 +719,18 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     prob[large[:-1]] = np.where(inside, np.clip(left, 0.0, 1.0), 1.0)
     alias[large[:-1]] = np.where(inside, large[nxt], large[:-1])
     return prob, alias
+
+
+def _interleaved(prob: np.ndarray, alias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An alias table's two columns as views of one array of (prob, alias) records.
+
+    A draw reads a column's probability and its alias: side by side they come in one
+    memory access, which matters when the table has millions of columns. Returns views
+    of shape (k,) (float32 and int32, stride 8 bytes) with the same values.
+    """
+    table = np.empty(prob.size, dtype=[("prob", np.float32), ("alias", np.int32)])
+    table["prob"], table["alias"] = prob, alias
+    return table["prob"], table["alias"]
 
 
 def _draw_members(prob: np.ndarray, alias: np.ndarray, u: np.ndarray) -> np.ndarray:
