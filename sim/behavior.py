@@ -157,15 +157,18 @@ def relevance_multiplier(
     -------
     numpy.ndarray of float, shape (k,)
     """
-    occ_mult = occupation_multiplier(vacancy.occupation, creative, model)[pop.occupation[idx]]
+    # occupation x interest x distance x gender typing x salary, multiplied in place in
+    # that order (audiences have millions of members: one temporary at a time)
+    rel = occupation_multiplier(vacancy.occupation, creative, model)[pop.occupation[idx]]
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
-    interest_mult = interest_multiplier(len(topics), model)[_topic_count(pop, idx, topics)]
+    rel *= interest_multiplier(len(topics), model)[_topic_count(pop, idx, topics)]
     if distance_factor is None:
-        dist_mult = distance_multiplier(distance_km(pop, vacancy, idx), model)
+        rel *= distance_multiplier(distance_km(pop, vacancy, idx), model)
     else:
-        dist_mult = distance_factor[idx]
-    typing = gender_typing(vacancy.occupation, pop.gender[idx], model)
-    return occ_mult * interest_mult * dist_mult * typing * np.exp(model.salary * vacancy.salary)
+        rel *= distance_factor[idx]
+    rel *= gender_typing(vacancy.occupation, pop.gender[idx], model)
+    rel *= np.exp(model.salary * vacancy.salary)
+    return rel
 
 
 def occupation_multiplier(
@@ -251,15 +254,12 @@ def click_probability(
     ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
     """
     states = pop.search_state[idx] if search_state is None else search_state
-    state = np.asarray(model.search_state)[states]
-    p = (
-        link_ctr
-        * creative.appeal
-        * relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
-        * state
-        * image_multiplier(creative, pop.gender[idx], model)
-        * pop.propensity[idx]
-    )
+    # link_ctr x appeal x relevance x state x image x propensity, in place in that order
+    p = relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
+    p *= link_ctr * creative.appeal
+    p *= np.asarray(model.search_state)[states]
+    p *= image_multiplier(creative, pop.gender[idx], model)
+    p *= pop.propensity[idx]
     if creative.message == "employer-brand":
         p = p * model.brand_click
     return np.minimum(p, 0.5)
