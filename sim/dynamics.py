@@ -58,9 +58,12 @@ class SearchDynamics:
         self.layoff = layoffs_per_year / 365.0
         self.move = moves_per_year / 365.0
         self.graduate = graduations_per_year / 365.0
-        self.x_km: np.ndarray | None = None  # run-local homes, copied at the first move
-        self.y_km: np.ndarray | None = None
         self.moved_today = np.zeros(0, dtype=np.int64)
+        # Today's movers' new homes, shape like moved_today (in the population's dtype):
+        # all a run needs of the moves (relevance and fit are measured from the home at
+        # the start), so no run-local copy of everyone's home.
+        self.moved_x_km = np.zeros(0, dtype=pop.x_km.dtype)
+        self.moved_y_km = np.zeros(0, dtype=pop.y_km.dtype)
         self._adult_students = np.flatnonzero((self.labour == STUDENT) & (pop.age >= 20))
         places = geography.places_in(pop.spec.regions)
         weights = np.array([geography.PLACES[i].population for i in places], dtype=float)
@@ -107,9 +110,8 @@ class SearchDynamics:
         self.search_state[grads] = ACTIVE
         # Moves: a new home somewhere in the simulated regions.
         self.moved_today = self._pick(self.labour.size, self.move)
+        self.moved_x_km, self.moved_y_km = self.moved_x_km[:0], self.moved_y_km[:0]
         if self.moved_today.size:
-            if self.x_km is None:
-                self.x_km, self.y_km = self.pop.x_km.copy(), self.pop.y_km.copy()
             k = self.moved_today.size
             place = self._places[self.rng.choice(self._places.size, size=k, p=self._place_p)]
             lat = np.array([geography.PLACES[i].lat for i in place])
@@ -117,8 +119,8 @@ class SearchDynamics:
             cx, cy = geography.to_km(lat, lon)
             scatter = np.array([geography.PLACES[i].scatter_km for i in place]) / 1.5
             jitter = self.rng.standard_normal((2, k))
-            self.x_km[self.moved_today] = cx + jitter[0] * scatter
-            self.y_km[self.moved_today] = cy + jitter[1] * scatter
+            self.moved_x_km = (cx + jitter[0] * scatter).astype(self.pop.x_km.dtype)
+            self.moved_y_km = (cy + jitter[1] * scatter).astype(self.pop.y_km.dtype)
         self.events["state_changes"] += int(movers.size)
         self.events["layoffs"] += int(laid_off.size)
         self.events["hires_elsewhere"] += int(found.size)

@@ -139,7 +139,7 @@ class People(mesa.Agent):
         if moved.size == 0:
             return
         v = self.vacancy
-        new = workplace_distance_km(v, self.dynamics.x_km[moved], self.dynamics.y_km[moved])
+        new = workplace_distance_km(v, self.dynamics.moved_x_km, self.dynamics.moved_y_km)
         old = distance_km(self.pop, v, moved)
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
