@@ -43,8 +43,11 @@ class FatigueMemory:
     """
 
     def __init__(self, n: int) -> None:
-        self.remembered = np.zeros(n, dtype=np.float32)
-        self.last_seen = np.zeros(n, dtype=np.int32)
+        # Two views of one array of records: an impression reads and writes both, and
+        # side by side they come in one memory access (the arrays have millions of rows).
+        both = np.zeros(n, dtype=[("remembered", np.float32), ("last_seen", np.int32)])
+        self.remembered = both["remembered"]
+        self.last_seen = both["last_seen"]
         self._fade = np.ones(1)  # share remembered after h hours, h = 0, 1, ..., shape (H,)
 
     def expose(self, person: np.ndarray, rank: np.ndarray, hour: int) -> np.ndarray:
