@@ -109,8 +109,11 @@ class People(mesa.Agent):
         # The distance factor of relevance at the start, once per run (shared by every
         # ad set and platform); a move's change is applied through move_factor.
         self.distance_factor = behavior.distance_multiplier(distance_km(pop, vacancy))
-        self.move_factor = np.ones(pop.size, dtype=np.float32)  # relevance after a move
-        self.awareness = np.zeros(pop.size, dtype=np.float32)
+        # Read together at every impression: views of one record array (one memory access).
+        both = np.zeros(pop.size, dtype=[("move_factor", np.float32), ("awareness", np.float32)])
+        self.move_factor = both["move_factor"]  # relevance after a move
+        self.move_factor[:] = 1.0
+        self.awareness = both["awareness"]
         self.aided_awareness: list[float] = []  # share of the qualified aware, each day
         self.clicked = np.zeros(pop.size, dtype=bool)
         self.applied = np.zeros(pop.size, dtype=bool)
