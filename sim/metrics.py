@@ -216,6 +216,9 @@ def by_group(
     ``codes`` (shape (m,), int) indexes ``names``; groups without impressions are left out.
     """
     out = {}
-    for code in np.flatnonzero(np.bincount(codes, minlength=len(names))):
-        out[names[code]] = summarize(log, truth, codes == code, weight)
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    for code in present:
+        # One group holds every impression: no masked copy of the log is needed.
+        mask = None if present.size == 1 else codes == code
+        out[names[code]] = summarize(log, truth, mask, weight)
     return dict(sorted(out.items()))
