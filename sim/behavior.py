@@ -126,8 +126,9 @@ def image_multiplier(
     numpy.ndarray of float, shape like ``gender``
     """
     signal = IMAGE_SIGNAL[creative.image]
-    sign = np.where(gender == 1, 1.0, -1.0)
-    return np.exp(0.5 * model.image_affinity * signal * sign)
+    # One value per sex (men, women), looked up: the exp is taken twice, not per person.
+    by_sex = np.exp(0.5 * model.image_affinity * signal * np.array([-1.0, 1.0]))
+    return by_sex[gender]
 
 
 def relevance_multiplier(
@@ -136,6 +137,7 @@ def relevance_multiplier(
     vacancy: VacancySpec,
     creative: Creative,
     model: ResponseModel = DEFAULT_RESPONSE,
+    distance_factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """Ground-truth relevance of the vacancy to people ``idx`` (no platform, no fatigue).
 
@@ -145,31 +147,70 @@ def relevance_multiplier(
     idx : numpy.ndarray of int, shape (k,)
     vacancy, creative
         The job and the ad.
+    model : ResponseModel
+    distance_factor : numpy.ndarray of float, shape (n,), optional
+        :func:`distance_multiplier` of every person's distance to the job, computed once
+        per run (:attr:`sim.people.People.distance_factor`); computed for ``idx`` here
+        when not given.
 
     Returns
     -------
     numpy.ndarray of float, shape (k,)
     """
-    target = occupations.occupation_index(vacancy.occupation)
-    occ = pop.occupation[idx]
-    adjacent = occupations.adjacency_matrix()[target][np.maximum(occ, 0)] & (occ >= 0)
-    exact = occ == target
-    career_change = creative.message == "career-change"
-    occ_mult = np.where(
-        exact,
-        model.occupation_match,
-        np.where(
-            adjacent,
-            model.adjacent_match * (model.career_change_adjacent if career_change else 1.0),
-            model.career_change_other if career_change else 1.0,
-        ),
-    )
+    # occupation x interest x distance x gender typing x salary, multiplied in place in
+    # that order (audiences have millions of members: one temporary at a time)
+    rel = occupation_multiplier(vacancy.occupation, creative, model)[pop.occupation[idx]]
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
-    overlap = pop.interests[idx[:, None], topics].mean(axis=1) if topics else np.zeros(idx.size)
-    interest_mult = model.interest**overlap
-    dist_mult = distance_multiplier(distance_km(pop, vacancy, idx), model)
-    typing = gender_typing(vacancy.occupation, pop.gender[idx], model)
-    return occ_mult * interest_mult * dist_mult * typing * np.exp(model.salary * vacancy.salary)
+    rel *= interest_multiplier(len(topics), model)[_topic_count(pop, idx, topics)]
+    if distance_factor is None:
+        rel *= distance_multiplier(distance_km(pop, vacancy, idx), model)
+    else:
+        rel *= distance_factor[idx]
+    rel *= gender_typing(vacancy.occupation, pop.gender[idx], model)
+    rel *= np.exp(model.salary * vacancy.salary)
+    return rel
+
+
+def occupation_multiplier(
+    occupation: str, creative: Creative, model: ResponseModel = DEFAULT_RESPONSE
+) -> np.ndarray:
+    """Relevance factor of a job in ``occupation`` for each real occupation, shape (K + 1,).
+
+    Entry ``j`` (``0 <= j < K``) is for people in occupation ``j``: ``occupation_match``
+    for the occupation itself, ``adjacent_match`` (times ``career_change_adjacent`` for a
+    career-change creative) for an adjacent one, else 1 (``career_change_other`` for a
+    career-change creative). The last entry is for people without an occupation (code
+    -1), so the table is indexed by the occupation codes directly.
+    """
+    target = occupations.occupation_index(occupation)
+    career_change = creative.message == "career-change"
+    adjacent = np.append(occupations.adjacency_matrix()[target], False)  # (K + 1,)
+    table = np.where(
+        adjacent,
+        model.adjacent_match * (model.career_change_adjacent if career_change else 1.0),
+        model.career_change_other if career_change else 1.0,
+    )
+    table[target] = model.occupation_match
+    return table
+
+
+def interest_multiplier(n_topics: int, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
+    """``interest ** (c / n_topics)`` for ``c = 0 .. n_topics`` topics held, shape (n_topics + 1,).
+
+    A person holding ``c`` of the occupation's ``n_topics`` typical topics has overlap
+    ``c / n_topics``; with no typical topics the overlap is 0 (factor 1).
+    """
+    if n_topics == 0:
+        return np.ones(1)
+    return model.interest ** (np.arange(n_topics + 1) / n_topics)
+
+
+def _topic_count(pop: Population, idx: np.ndarray, topics: list[int]) -> np.ndarray:
+    """How many of ``topics`` people ``idx`` really hold, shape (k,) uint8."""
+    count = np.zeros(idx.size, dtype=np.uint8)
+    for t in topics:
+        count += pop.interests[idx, t]
+    return count
 
 
 def distance_multiplier(km: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
@@ -192,8 +233,9 @@ def gender_typing(
     numpy.ndarray of float, shape like ``gender``
     """
     female = occupations.get(occupation).female
-    own = np.where(gender == 1, female, 1.0 - female)
-    return np.exp(model.gender_typing * (own - 0.5))
+    own = np.array([1.0 - female, female])  # men, women
+    # One value per sex, looked up: the exp is taken twice, not per person.
+    return np.exp(model.gender_typing * (own - 0.5))[gender]
 
 
 def click_probability(
@@ -204,21 +246,20 @@ def click_probability(
     link_ctr: float,
     model: ResponseModel = DEFAULT_RESPONSE,
     search_state: np.ndarray | None = None,
+    distance_factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """First-exposure click probability of people ``idx`` for an ad, shape (k,).
 
-    ``search_state`` (shape (k,)) replaces the people's states from the population.
+    ``search_state`` (shape (k,)) replaces the people's states from the population;
+    ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
     """
     states = pop.search_state[idx] if search_state is None else search_state
-    state = np.asarray(model.search_state)[states]
-    p = (
-        link_ctr
-        * creative.appeal
-        * relevance_multiplier(pop, idx, vacancy, creative, model)
-        * state
-        * image_multiplier(creative, pop.gender[idx], model)
-        * pop.propensity[idx]
-    )
+    # link_ctr x appeal x relevance x state x image x propensity, in place in that order
+    p = relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
+    p *= link_ctr * creative.appeal
+    p *= np.asarray(model.search_state)[states]
+    p *= image_multiplier(creative, pop.gender[idx], model)
+    p *= pop.propensity[idx]
     if creative.message == "employer-brand":
         p = p * model.brand_click
     return np.minimum(p, 0.5)

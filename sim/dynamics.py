@@ -58,9 +58,13 @@ class SearchDynamics:
         self.layoff = layoffs_per_year / 365.0
         self.move = moves_per_year / 365.0
         self.graduate = graduations_per_year / 365.0
-        self.x_km: np.ndarray | None = None  # run-local homes, copied at the first move
-        self.y_km: np.ndarray | None = None
         self.moved_today = np.zeros(0, dtype=np.int64)
+        # Today's movers' new homes, shape like moved_today (in the population's dtype):
+        # all a run needs of the moves (relevance and fit are measured from the home at
+        # the start), so no run-local copy of everyone's home.
+        self.moved_x_km = np.zeros(0, dtype=pop.x_km.dtype)
+        self.moved_y_km = np.zeros(0, dtype=pop.y_km.dtype)
+        self._adult_students = np.flatnonzero((self.labour == STUDENT) & (pop.age >= 20))
         places = geography.places_in(pop.spec.regions)
         weights = np.array([geography.PLACES[i].population for i in places], dtype=float)
         self._places, self._place_p = places, weights / weights.sum()
@@ -72,11 +76,14 @@ class SearchDynamics:
         self.events = {"state_changes": 0, "layoffs": 0, "hires_elsewhere": 0, "moves": 0,
                        "graduations": 0}  # fmt: skip
 
-    def _pick(self, mask: np.ndarray, rate: float) -> np.ndarray:
-        """A Poisson-thinned random subset of ``mask``'s people, each chosen with ``rate``."""
-        members = np.flatnonzero(mask)
-        k = self.rng.binomial(members.size, min(rate, 1.0)) if members.size else 0
-        return self.rng.choice(members, size=k, replace=False) if k else members[:0]
+    def _pick(self, members: np.ndarray | int, rate: float) -> np.ndarray:
+        """A random subset of ``members`` (sorted indices; an int ``n``: everyone below
+        ``n``), each chosen with ``rate``."""
+        size = members if isinstance(members, int) else members.size
+        k = self.rng.binomial(size, min(rate, 1.0)) if size else 0
+        if not k:
+            return np.zeros(0, dtype=np.int64)
+        return self.rng.choice(members, size=k, replace=False)
 
     def _draw_states(self, k: int) -> np.ndarray:
         u = self.rng.random(k) * self.cum[-1]
@@ -84,24 +91,27 @@ class SearchDynamics:
 
     def step_day(self) -> None:
         """One day of transitions and life events."""
-        employed = self.labour == EMPLOYED
+        # (index arrays made once: each is a pass over the whole population)
+        employed = np.flatnonzero(self.labour == EMPLOYED)
         movers = self._pick(employed, self.change)
         self.search_state[movers] = self._draw_states(movers.size)
         laid_off = self._pick(employed, self.layoff)
-        found = self._pick(self.labour == UNEMPLOYED, self.exit)
+        found = self._pick(np.flatnonzero(self.labour == UNEMPLOYED), self.exit)
         self.labour[laid_off] = UNEMPLOYED
         self.search_state[laid_off] = ACTIVE
         self.labour[found] = EMPLOYED
         self.search_state[found] = self._draw_states(found.size)
         # Graduation: students of 20 and over finish and start looking for work.
-        grads = self._pick((self.labour == STUDENT) & (self.pop.age >= 20), self.graduate)
+        # Students only leave (nobody becomes one), so the students of 20 and over at the
+        # start, still students today, are today's candidates (in the same order).
+        grads = self._pick(self._adult_students[self.labour[self._adult_students] == STUDENT],
+                           self.graduate)  # fmt: skip
         self.labour[grads] = UNEMPLOYED
         self.search_state[grads] = ACTIVE
         # Moves: a new home somewhere in the simulated regions.
-        self.moved_today = self._pick(np.ones(self.labour.size, dtype=bool), self.move)
+        self.moved_today = self._pick(self.labour.size, self.move)
+        self.moved_x_km, self.moved_y_km = self.moved_x_km[:0], self.moved_y_km[:0]
         if self.moved_today.size:
-            if self.x_km is None:
-                self.x_km, self.y_km = self.pop.x_km.copy(), self.pop.y_km.copy()
             k = self.moved_today.size
             place = self._places[self.rng.choice(self._places.size, size=k, p=self._place_p)]
             lat = np.array([geography.PLACES[i].lat for i in place])
@@ -109,8 +119,8 @@ class SearchDynamics:
             cx, cy = geography.to_km(lat, lon)
             scatter = np.array([geography.PLACES[i].scatter_km for i in place]) / 1.5
             jitter = self.rng.standard_normal((2, k))
-            self.x_km[self.moved_today] = cx + jitter[0] * scatter
-            self.y_km[self.moved_today] = cy + jitter[1] * scatter
+            self.moved_x_km = (cx + jitter[0] * scatter).astype(self.pop.x_km.dtype)
+            self.moved_y_km = (cy + jitter[1] * scatter).astype(self.pop.y_km.dtype)
         self.events["state_changes"] += int(movers.size)
         self.events["layoffs"] += int(laid_off.size)
         self.events["hires_elsewhere"] += int(found.size)

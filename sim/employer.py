@@ -79,7 +79,7 @@ class Employer(mesa.Agent):
         self.people = people
         self.ats_delay_days = campaign.ats_delay_days
         self._pixel_key = rng.integers(0, 1000, size=pop.size, dtype=np.int16)
-        self._visit_weights = _organic_visit_weights(pop, vacancy)
+        self._visit_weights = _organic_visit_weights(pop, vacancy, people.distance_factor)
         self._visit_rng = visit_rng
         self._visitors_per_day = units.sim_people(campaign.organic_site_visitors)
         size = round(units.sim_people(campaign.employee_seed_size))
@@ -150,14 +150,17 @@ class Employer(mesa.Agent):
         return out
 
 
-def _organic_visit_weights(pop: Population, vacancy: VacancySpec) -> np.ndarray:
+def _organic_visit_weights(
+    pop: Population, vacancy: VacancySpec, distance_factor: np.ndarray | None = None
+) -> np.ndarray:
     """Cumulative weights of who visits the career site unprompted, shape (n,).
 
     Proportional to the person's relevance to the vacancy times their search state's
     click multiplier: people in the trade who are looking find the site most often.
     """
     everyone = np.arange(pop.size)
-    w = behavior.relevance_multiplier(pop, everyone, vacancy, vacancy.creative)
+    w = behavior.relevance_multiplier(pop, everyone, vacancy, vacancy.creative,
+                                      distance_factor=distance_factor)  # fmt: skip
     w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state]
     return np.cumsum(w)
 

@@ -24,6 +24,7 @@ qualified_by_gender                qualified people in the population, by sex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +53,12 @@ class Truth:
     qualified: np.ndarray  # bool
     gender: np.ndarray  # uint8, 0 male 1 female
     search_state: np.ndarray  # uint8
+
+    @cached_property
+    def qualified_counts(self) -> tuple[int, int]:
+        """Qualified people in the population: ``(all, women)``, counted once."""
+        total = int(np.count_nonzero(self.qualified))
+        return total, int(np.count_nonzero(self.gender[self.qualified]))
 
 
 # Counts that add up over parts of a run (days, platforms) and are reported in people.
@@ -288,6 +295,10 @@ def by_group(
     ``codes`` (shape (m,), int) indexes ``names``; groups without impressions are left out.
     """
     present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
-    tallies = [tally(log, truth, codes == code, weight) for code in present]
+    # One group holds every impression: no masked copy of the log is needed.
+    tallies = [
+        tally(log, truth, None if present.size == 1 else codes == code, weight)
+        for code in present
+    ]
     rows = report(tallies, truth, weight)
     return dict(sorted((names[code], row) for code, row in zip(present, rows, strict=True)))

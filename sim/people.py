@@ -43,16 +43,22 @@ class FatigueMemory:
     """
 
     def __init__(self, n: int) -> None:
-        self.remembered = np.zeros(n, dtype=np.float32)
-        self.last_seen = np.zeros(n, dtype=np.int32)
+        # Two views of one array of records: an impression reads and writes both, and
+        # side by side they come in one memory access (the arrays have millions of rows).
+        both = np.zeros(n, dtype=[("remembered", np.float32), ("last_seen", np.int32)])
+        self.remembered = both["remembered"]
+        self.last_seen = both["last_seen"]
+        self._fade = np.ones(1)  # share remembered after h hours, h = 0, 1, ..., shape (H,)
 
     def expose(self, person: np.ndarray, rank: np.ndarray, hour: int) -> np.ndarray:
         """Record exposures of ``person`` (rank: earlier ones this hour), shape (k,).
 
         Returns the remembered exposures before each one (fractional), shape (k,).
         """
-        fade = 0.5 ** ((hour - self.last_seen[person]) / (24 * RESPONSE.fatigue_recovery_days))
-        memory = self.remembered[person] * fade + rank
+        if self._fade.size <= hour:  # the hours are whole: the fading is looked up
+            hours = np.arange(2 * hour + 1)
+            self._fade = 0.5 ** (hours / (24 * RESPONSE.fatigue_recovery_days))
+        memory = self.remembered[person] * self._fade[hour - self.last_seen[person]] + rank
         self.remembered[person] = memory + 1
         self.last_seen[person] = hour
         return memory
@@ -100,8 +106,14 @@ class People(mesa.Agent):
         # population at the campaign's start.
         self.qualified = qualified.copy()
         self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
-        self.move_factor = np.ones(pop.size, dtype=np.float32)  # relevance after a move
-        self.awareness = np.zeros(pop.size, dtype=np.float32)
+        # The distance factor of relevance at the start, once per run (shared by every
+        # ad set and platform); a move's change is applied through move_factor.
+        self.distance_factor = behavior.distance_multiplier(distance_km(pop, vacancy))
+        # Read together at every impression: views of one record array (one memory access).
+        both = np.zeros(pop.size, dtype=[("move_factor", np.float32), ("awareness", np.float32)])
+        self.move_factor = both["move_factor"]  # relevance after a move
+        self.move_factor[:] = 1.0
+        self.awareness = both["awareness"]
         self.aided_awareness: list[float] = []  # share of the qualified aware, each day
         self.clicked = np.zeros(pop.size, dtype=bool)
         self.applied = np.zeros(pop.size, dtype=bool)
@@ -133,7 +145,7 @@ class People(mesa.Agent):
         if moved.size == 0:
             return
         v = self.vacancy
-        new = workplace_distance_km(v, self.dynamics.x_km[moved], self.dynamics.y_km[moved])
+        new = workplace_distance_km(v, self.dynamics.moved_x_km, self.dynamics.moved_y_km)
         old = distance_km(self.pop, v, moved)
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
@@ -144,7 +156,7 @@ class People(mesa.Agent):
         """Record the day's aided awareness among the qualified (share >= 0.3)."""
         q = self.qualified
         aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
-        self.aided_awareness.append(aware / max(int(q.sum()), 1))
+        self.aided_awareness.append(aware / max(int(np.count_nonzero(q)), 1))
 
     # ----------------------------------------------------------------- response
     def respond(
@@ -198,14 +210,15 @@ class People(mesa.Agent):
         gain = RESPONSE.awareness_gain_brand if brand else RESPONSE.awareness_gain
         self.awareness[person] = aware + np.float32(gain) * (1 - aware)
         clicked = u[0] < p
-        self.clicked[person[clicked]] = True
-        self.visited[person[clicked]] = True  # a click lands on the career site
-        p_apply = behavior.impression_apply_probability(p_apply_first, state, aware)
-        applied = clicked & (u[1] < p_apply) & ~self.applied[person]
-        if applied.any():  # a person applies once, at their first applying click
-            idx = np.flatnonzero(applied)
+        c = np.flatnonzero(clicked)  # the apply draw only matters after a click
+        self.clicked[person[c]] = True
+        self.visited[person[c]] = True  # a click lands on the career site
+        p_apply = behavior.impression_apply_probability(p_apply_first[c], state[c], aware[c])
+        applies = (u[1][c] < p_apply) & ~self.applied[person[c]]
+        applied = np.zeros(k, dtype=bool)
+        if applies.any():  # a person applies once, at their first applying click
+            idx = c[applies]
             _, first = np.unique(person[idx], return_index=True)
-            applied[:] = False
             applied[idx[first]] = True
             self.applied[person[applied]] = True
         return p, clicked, applied

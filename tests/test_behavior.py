@@ -166,3 +166,41 @@ def test_r8_neutral_broad_facebook_ad_lands_in_the_benchmark_bands():
     assert 0.004 <= ctr <= 0.010, ctr
     assert 0.04 <= click_to_apply <= 0.15, click_to_apply
     assert all(1.2 <= f <= 4 for f in frequencies), frequencies
+
+
+def test_relevance_tables_match_the_formula_person_by_person(vestland, vestland_pop):
+    """The looked-up factors equal the docstring's formula computed for each person."""
+    pop, v = vestland_pop, vestland.vacancy
+    idx = np.arange(0, pop.size, 7)
+    creative = Creative(message="career-change", image="woman")
+    model = behavior.DEFAULT_RESPONSE
+    target = occupations.occupation_index(v.occupation)
+    adjacent = set(occupations.get(v.occupation).adjacent)
+    occ = pop.occupation[idx]
+    expected_occ = np.array([
+        model.occupation_match if o == target
+        else model.adjacent_match * model.career_change_adjacent
+        if o >= 0 and occupations.OCCUPATION_IDS[o] in adjacent
+        else model.career_change_other
+        for o in occ
+    ])  # fmt: skip
+    table = behavior.occupation_multiplier(v.occupation, creative)
+    np.testing.assert_array_equal(table[occ], expected_occ)
+    topics = [behavior.interests.topic_index(t) for t in occupations.get(v.occupation).interests]
+    overlap = pop.interests[idx[:, None], topics].mean(axis=1)
+    counts = pop.interests[idx[:, None], topics].sum(axis=1)
+    np.testing.assert_array_equal(
+        behavior.interest_multiplier(len(topics))[counts], model.interest**overlap
+    )
+    female = occupations.get(v.occupation).female
+    own = np.where(pop.gender[idx] == 1, female, 1 - female)
+    np.testing.assert_array_equal(
+        behavior.gender_typing(v.occupation, pop.gender[idx]),
+        np.exp(model.gender_typing * (own - 0.5)),
+    )
+    # The distance factor computed once for everyone gives the same relevance.
+    everyone = behavior.distance_multiplier(behavior.distance_km(pop, v))
+    np.testing.assert_array_equal(
+        behavior.relevance_multiplier(pop, idx, v, creative, distance_factor=everyone),
+        behavior.relevance_multiplier(pop, idx, v, creative),
+    )

@@ -177,12 +177,18 @@ def test_moves_change_distance_and_qualification_and_students_graduate(pop):
     dyn = SearchDynamics(pop, spec.search_state, 0.0, 0.0, np.random.default_rng(4),
                          moves_per_year=3.0, graduations_per_year=3.0)  # fmt: skip
     students_before = (dyn.labour == 2).sum()
+    homes_before = pop.x_km.copy()
+    moved, new_x = [], []
     for _ in range(10):
         dyn.step_day()
-    assert dyn.events["moves"] > 0.05 * pop.size
+        assert dyn.moved_x_km.shape == dyn.moved_y_km.shape == dyn.moved_today.shape
+        moved.append(dyn.moved_today)
+        new_x.append(dyn.moved_x_km)
+    moved, new_x = np.concatenate(moved), np.concatenate(new_x)
+    assert dyn.events["moves"] == moved.size > 0.05 * pop.size
     assert dyn.events["graduations"] > 0 and (dyn.labour == 2).sum() < students_before
-    moved = dyn.x_km != pop.x_km
-    assert moved.mean() > 0.05 and (pop.x_km == pop.x_km.copy()).all()
+    assert (new_x != pop.x_km[moved]).mean() > 0.9  # a new home
+    assert (pop.x_km == homes_before).all()  # the shared population is not changed
 
 
 def test_a_move_away_lowers_interest_and_can_end_qualification():
