@@ -297,8 +297,7 @@ def by_group(
     present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
     # One group holds every impression: no masked copy of the log is needed.
     tallies = [
-        tally(log, truth, None if present.size == 1 else codes == code, weight)
-        for code in present
+        tally(log, truth, None if present.size == 1 else codes == code, weight) for code in present
     ]
     rows = report(tallies, truth, weight)
     return dict(sorted((names[code], row) for code, row in zip(present, rows, strict=True)))

@@ -174,16 +174,7 @@ class CampaignExport:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        cols = [
-            "date",
-            "ad_set",
-            "platform",
-            "targeting",
-            "impressions",
-            "reach",
-            "clicks",
-            "spend",
-        ]
+        cols = list(REQUIRED["recruitsim"])
         if self.has_applications:
             cols.append("applications")
         if self.has_qualified:

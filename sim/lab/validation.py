@@ -720,6 +720,29 @@ def _significant(e: Estimate) -> bool:
     return e.low is not None and (e.low > 0 or e.high < 0)
 
 
+def _paired_image_finding(
+    study: Study,
+    checks: list[Check],
+    ablation: str,
+    ablated: list[Estimate],
+    ablation_passed: bool,
+    notes: list[str],
+) -> Finding:
+    """A finding of the paired-image audits (R4, R9): the two images of a pair are each
+    other's reversal, and the ablation reports the gaps per job pair."""
+    gaps = ", ".join(f"{job} {_pct(e)}" for job, e in zip(R4_PAIRS, ablated, strict=True))
+    return Finding(
+        study,
+        checks,
+        ablation=f"{ablation}: gaps {gaps}",
+        ablation_passed=ablation_passed,
+        reversal="n/a — within each pair the two images are each other's reversal",
+        reversal_passed=None,
+        table=[],
+        notes=notes,
+    )
+
+
 def _evaluate_audit(study: Study, cells: Cells) -> Finding:
     checks = []
     for job in R4_PAIRS:
@@ -734,17 +757,12 @@ def _evaluate_audit(study: Study, cells: Cells) -> Finding:
                   _pct(li), not _significant(li))
         )  # fmt: skip
     ablated = [_gap(cells, "ablation", job) for job in R4_PAIRS]
-    return Finding(
+    return _paired_image_finding(
         study,
         checks,
-        ablation=(
-            "Facebook with optimiser.use_creative = false: gaps "
-            + ", ".join(f"{job} {_pct(e)}" for job, e in zip(R4_PAIRS, ablated, strict=True))
-        ),
-        ablation_passed=all(not _significant(e) and abs(e.mean) < 0.02 for e in ablated),
-        reversal="n/a — within each pair the two images are each other's reversal",
-        reversal_passed=None,
-        table=[],
+        "Facebook with optimiser.use_creative = false",
+        ablated,
+        all(not _significant(e) and abs(e.mean) < 0.02 for e in ablated),
         notes=[
             "The two ads of a pair run as separate campaigns with common random numbers "
             "(the same people, sessions and auction draws), so the gap is paired by "
@@ -908,17 +926,12 @@ def _evaluate_objective(study: Study, cells: Cells) -> Finding:
                   required=False)
         )  # fmt: skip
     ablated = [_gap(cells, "ablation", job) for job in R4_PAIRS]
-    return Finding(
+    return _paired_image_finding(
         study,
         checks,
-        ablation=(
-            "conversion objective with optimiser.use_creative = false: gaps "
-            + ", ".join(f"{job} {_pct(e)}" for job, e in zip(R4_PAIRS, ablated, strict=True))
-        ),
-        ablation_passed=all(not _significant(e) or abs(e.mean) < 0.02 for e in ablated),
-        reversal="n/a — within each pair the two images are each other's reversal",
-        reversal_passed=None,
-        table=[],
+        "conversion objective with optimiser.use_creative = false",
+        ablated,
+        all(not _significant(e) or abs(e.mean) < 0.02 for e in ablated),
         notes=[
             "Mechanism: under the reach objective the model's delivery bids the same for "
             "everyone (cost-minimising), so the image cannot steer it; under the conversion "
