@@ -8,4 +8,4 @@ The public entry points:
 - :class:`sim.model.RecruitingModel` is the Mesa model behind a run.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
