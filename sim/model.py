@@ -346,14 +346,12 @@ class RecruitingModel(mesa.Model):
         """Build employer ``seat``'s actors (the first seat's people step the dynamics)."""
         pop, seeds = self.population, seat_seeds(self.seeds, seat)
         qualified = qualified_mask(pop, scenario.vacancy)
-        # The search dynamics are everyone's: a later seat's people read the first seat's
-        # (its own dynamics object is built on the shared stream and never stepped).
+        # The search dynamics are everyone's: a later seat's people read the first seat's.
+        shared = None if first else _SharedDynamics(self.seats[0].people.dynamics)
         people = People(
             self, pop, scenario.population, scenario.vacancy, qualified,
-            seeds.rng("dynamics"), seeds.rng("behaviour"),
+            None if shared else seeds.rng("dynamics"), seeds.rng("behaviour"), dynamics=shared,
         )  # fmt: skip
-        if not first:
-            people.dynamics = _SharedDynamics(self.seats[0].people.dynamics)
         employer = Employer(
             self, pop, people, scenario.vacancy, scenario.campaign, self.units,
             seeds.rng("employer"), seeds.rng("site_visits"),
@@ -498,6 +496,9 @@ class RunResult:
     delivery: dict = field(default_factory=dict)
     pipeline: dict = field(default_factory=dict)
     journeys: dict | None = None  # sim.journeys.sample(...) when the run recorded journeys
+    # The first employer's ad sets as its ads manager showed them after the last day
+    # (name, platform, status text, impressions, spend); the lab adds them to its records.
+    ad_sets: list[dict] = field(default_factory=list)
     employers: list[dict] = field(default_factory=list)
     market: dict = field(default_factory=dict)
 
@@ -587,6 +588,30 @@ def release(model: mesa.Model) -> None:
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
+def final_ad_sets(reports: list) -> list[dict]:
+    """Every ad set of the campaign as the ads manager showed it after the last day.
+
+    Parameters
+    ----------
+    reports : list of DeliveryReport
+        An employer's daily reports (each lists every ad set planned so far).
+
+    Returns
+    -------
+    list of dict
+        ``{"name", "platform", "status", "impressions", "spend"}`` per ad set, in the
+        order they were first planned; ``status`` is the report's text (``"active"``,
+        ``"budget spent"``, ``"rejected: ..."``).
+    """
+    if not reports:
+        return []
+    return [
+        {"name": r.name, "platform": r.platform, "status": str(r.status),
+         "impressions": r.impressions, "spend": r.spend}
+        for r in reports[-1].ad_sets
+    ]  # fmt: skip
+
+
 def summarise(model: RecruitingModel, seed: int, alone: bool = False) -> RunResult:
     """The run summary of a model that has run (:func:`run` does both).
 
@@ -624,6 +649,7 @@ def summarise(model: RecruitingModel, seed: int, alone: bool = False) -> RunResu
         params=first["params"],
         delivery=first["delivery"],
         pipeline=first["pipeline"],
+        ad_sets=final_ad_sets(model.reports),
     )
     if len(model.seats) > 1:
         result.employers = per_seat

@@ -78,10 +78,13 @@ class People(mesa.Agent):
         The job: distance and qualification change as people move.
     qualified : numpy.ndarray of bool, shape (n,)
         Ground truth at the campaign's start.
-    dynamics_rng : numpy.random.Generator
-        The stream of the search-state dynamics and life events.
+    dynamics_rng : numpy.random.Generator or None
+        The stream of the search-state dynamics and life events (None with ``dynamics``).
     response_rng : numpy.random.Generator
         The stream of people's responses to impressions (clicks, applications).
+    dynamics : SearchDynamics-like, optional
+        Dynamics another actor steps (a competing employer's view of the same people);
+        by default these people have and step their own.
     """
 
     def __init__(
@@ -91,14 +94,15 @@ class People(mesa.Agent):
         spec: PopulationSpec,
         vacancy: VacancySpec,
         qualified: np.ndarray,
-        dynamics_rng: np.random.Generator,
+        dynamics_rng: np.random.Generator | None,
         response_rng: np.random.Generator,
+        dynamics=None,
     ) -> None:
         super().__init__(model)
         self.pop = pop
         self.response_rng = response_rng
         self.vacancy = vacancy
-        self.dynamics = SearchDynamics(
+        self.dynamics = dynamics or SearchDynamics(
             pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year, dynamics_rng,
             moves_per_year=spec.moves_per_year, graduations_per_year=spec.graduations_per_year,
         )  # fmt: skip

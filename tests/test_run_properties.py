@@ -28,7 +28,7 @@ from helpers import nan_paths
 
 import strategies
 from sim.errors import RecruitsimError
-from sim.lab.experiment import run_with_ad_sets
+from sim.model import run
 from sim.scenario import load_scenario
 from strategies.registry import builtin_ids
 
@@ -71,11 +71,11 @@ def _run(case) -> dict:
     name, overrides, sid, seed = case
     scenario = load_scenario(name, overrides)
     try:
-        result, ad_sets = run_with_ad_sets(scenario, strategies.make(sid), seed=seed)
+        result = run(scenario, strategies.make(sid), seed=seed)
     except RecruitsimError as exc:  # a valid scenario must not fail: see test_every_run_finishes
         return {"_crash": f"{type(exc).__name__}: {exc}"}
     summary = result.to_dict()
-    summary["ad_sets"] = ad_sets
+    summary["ad_sets"] = result.ad_sets
     summary["_budget"] = scenario.budget.total
     summary["_hires_wanted"] = scenario.vacancy.hires_wanted
     return summary

@@ -311,7 +311,7 @@ def _writable_dir(folder: Path, flag: str, given: str | None = None) -> Path:
 
 def _run(args) -> int:
     import strategies
-    from sim.lab.experiment import run_with_ad_sets
+    from sim.model import run
 
     _check_common(args)
     if args.journeys < 0:
@@ -338,12 +338,12 @@ def _run(args) -> int:
         plays = [strategies.make(sid, **params)] + [
             strategies.make(e.strategy.id, **e.strategy.params) for e in scenario.employers[1:]
         ]
-        res, ad_sets = run_with_ad_sets(
+        res = run(
             scenario, plays if len(plays) > 1 else plays[0], seed=args.seed, replication=rep,
             journeys=args.journeys,
         )  # fmt: skip
         summary = res.to_dict()
-        summary["ad_sets"] = ad_sets
+        summary["ad_sets"] = res.ad_sets
         summaries.append(summary)
         m = res.metrics
         cpqa = m["cost_per_qualified_application"]

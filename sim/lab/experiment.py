@@ -231,64 +231,6 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def run_with_ad_sets(
-    scenario: Scenario,
-    strategy,
-    seed: int | None = None,
-    replication: int = 0,
-    population: Population | None = None,
-    **options,
-) -> tuple[RunResult, list[dict]]:
-    """:func:`sim.model.run`, plus each ad set's last status as the ads manager showed it.
-
-    The strategy is watched through the daily reports it receives, so an ad set the
-    platform rejected (an audience below its minimum) is visible with the reason.
-
-    Returns
-    -------
-    result : RunResult
-    ad_sets : list of dict
-        ``{"name", "platform", "status", "impressions", "spend"}`` per ad set, in the
-        order they were first reported; ``status`` is the report's text
-        (``"active"``, ``"budget spent"``, ``"rejected: ..."``).
-    """
-    seen: dict[str, object] = {}
-    _watch(strategy[0] if isinstance(strategy, list | tuple) else strategy, seen)
-    result = run(scenario, strategy, seed, replication, population, **options)
-    ad_sets = [
-        {
-            "name": r.name,
-            "platform": r.platform,
-            "status": str(r.status),
-            "impressions": r.impressions,
-            "spend": r.spend,
-        }
-        for r in seen.values()
-    ]
-    return result, ad_sets
-
-
-def _watch(strategy, seen: dict) -> None:
-    """Make ``strategy`` keep each ad set's latest report in ``seen`` (name → report).
-
-    The instance's class becomes a subclass with the same name whose ``update`` notes
-    the report first, so the strategy, its type name and its parameters are unchanged.
-    """
-    base = type(strategy)
-
-    class Watched(base):  # type: ignore[valid-type, misc]
-        __slots__ = ()
-
-        def update(self, report):
-            for ad_set in report.ad_sets:
-                seen[ad_set.name] = ad_set
-            return super().update(report)
-
-    Watched.__name__, Watched.__qualname__ = base.__name__, base.__qualname__
-    Watched.__module__ = base.__module__
-    strategy.__class__ = Watched
-
-
 def rejected_ad_sets(summary: dict) -> list[dict]:
     """The ad sets of a run summary the platform rejected (``status`` ``"rejected: ..."``)."""
     return [a for a in summary.get("ad_sets", []) if str(a["status"]).startswith("rejected")]
@@ -301,10 +243,10 @@ def execute(spec: RunSpec) -> dict:
     start = time.perf_counter()
     pop = _population(spec.scenario, spec.seed, spec.replication)
     strategy = strategies.make(spec.strategy, **spec.params)
-    result, ad_sets = run_with_ad_sets(spec.scenario, strategy, spec.seed, spec.replication, pop)
+    result = run(spec.scenario, strategy, spec.seed, spec.replication, pop)
     seeds = run_seeds(spec.seed, spec.replication)
     summary = result.to_dict()
-    summary["ad_sets"] = ad_sets
+    summary["ad_sets"] = result.ad_sets
     record = {
         "key": spec.key,
         "scenario": spec.scenario.name,
