@@ -802,10 +802,13 @@ class Market(mesa.Agent):
         if self._stamp.size < st.audience.size:  # scratch for _rank_within, shared
             self._stamp = np.empty(st.audience.size, dtype=np.int32)
         rank, last = _rank_within(who, self._stamp)
+        person = st.audience[who]
+        before = st.freq[person]  # the platform's count of earlier impressions
         if a.frequency_cap is not None:
-            ok = st.freq[st.audience[who]].astype(np.int64) + rank < a.frequency_cap
+            ok = before.astype(np.int64) + rank < a.frequency_cap
             # The cap drops each person's latest entries, so the kept ones keep their rank.
             won, price, who, rank, last = won[ok], price[ok], who[ok], rank[ok], None
+            person, before = person[ok], before[ok]
         u = self.units
         budget = min(st.budget_micros, self.budget_micros - self.spend_micros)
         hourly = u.micros(u.money(HOURLY_OVERSPEND * target))
@@ -816,9 +819,10 @@ class Market(mesa.Agent):
         keep = (paid <= budget) & ((paid - cost) < hourly)
         if last is None or not keep.all():  # entries were dropped: find the last ones again
             won, price, who, rank, cost = won[keep], price[keep], who[keep], rank[keep], cost[keep]
+            person, before = person[keep], before[keep]
             last = _last_entries(who, self._stamp)
         spent, spent_micros = float(price.sum()), int(cost.sum())
-        self._respond(st, hour, who, rank, last, price)
+        self._respond(st, hour, who, person, before, rank, last, price)
         st.spent_today += spent
         st.budget_micros -= spent_micros
         st.spend_micros += spent_micros
@@ -922,19 +926,22 @@ class Market(mesa.Agent):
         st.group_mult = np.clip(st.group_mult * step, 0.2, 5.0)
         st.group_mult /= float(target @ st.group_mult)  # the audience-weighted bid stays put
 
-    def _respond(self, st: _AdSetState, hour: int, who, rank, last, price) -> None:
-        """People's response to the impressions just bought; log and count them."""
+    def _respond(self, st: _AdSetState, hour: int, who, person, before, rank, last, price) -> None:
+        """People's response to the impressions just bought; log and count them.
+
+        ``who`` are audience members (local indices), ``person`` their rows in the
+        population, ``before`` the platform's count of earlier impressions of each.
+        """
         k = who.size
         if k == 0:
             return
-        person = st.audience[who]
-        before = st.freq[person].astype(np.int64)
         # The creative wears out as the audience has seen it more.
         wear = 1 / (1 + RESPONSE.wear_out * st.impressions / max(st.audience.size, 1))
         state = self.people.search_state[person]
         p_click, clicked, applied = self.people.respond(
-            st.key, person, rank, hour, st.p_click[who], st.p_apply[who], wear, st.brand
-        )
+            st.key, person, rank, hour, st.p_click[who], st.p_apply[who], wear, st.brand,
+            state=state,
+        )  # fmt: skip
         if applied.any():  # the employer's applicant tracking system takes them
             self.employer.receive(hour, person[applied], state[applied], adset=st.key)
         if st.learner is not None:

@@ -173,6 +173,7 @@ class People(mesa.Agent):
         p_apply_first: np.ndarray,
         wear: float,
         brand: bool,
+        state: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """People's response to ``k`` impressions of ad set ``key`` bought this hour.
 
@@ -191,6 +192,8 @@ class People(mesa.Agent):
             The creative's wear-out factor.
         brand : bool
             An employer-branding ad (builds awareness faster).
+        state : numpy.ndarray of uint8, shape (k,), optional
+            The people's current search states, if the caller has read them already.
 
         Returns
         -------
@@ -204,7 +207,8 @@ class People(mesa.Agent):
         if memory is None:
             memory = self.fatigue[key] = FatigueMemory(self.pop.size)
         remembered = memory.expose(person, rank, hour)
-        state = self.dynamics.search_state[person]
+        if state is None:
+            state = self.dynamics.search_state[person]
         aware = self.awareness[person]
         u = self.response_rng.random((2, k))
         p = behavior.impression_click_probability(
