@@ -1133,7 +1133,8 @@ def _rank_within(who: np.ndarray, stamp: np.ndarray) -> tuple[np.ndarray, np.nda
     ``stamp`` is scratch space with an entry per audience member (int32; its contents do
     not matter): writing each entry's position there and reading it back marks the last
     entries. When every entry is a last one (nobody twice) all ranks are 0; otherwise
-    the entries are sorted by member.
+    only the entries of members named more than once are sorted by member (marked by
+    writing -1 at the members of the entries that are not last).
     """
     k = who.size
     if k == 0:
@@ -1141,15 +1142,19 @@ def _rank_within(who: np.ndarray, stamp: np.ndarray) -> tuple[np.ndarray, np.nda
     position = np.arange(k, dtype=np.int32)
     stamp[who] = position
     last = stamp[who] == position
+    rank = np.zeros(k, dtype=np.int64)
     if last.all():
-        return np.zeros(k, dtype=np.int64), last
-    order = np.argsort(who, kind="stable")
-    s = who[order]
-    start = np.empty(k, dtype=bool)
+        return rank, last
+    stamp[who[~last]] = -1
+    repeated = np.flatnonzero(stamp[who] == -1)  # entries of members named twice or more
+    sub = who[repeated]
+    order = np.argsort(sub, kind="stable")
+    s = sub[order]
+    m = s.size
+    start = np.empty(m, dtype=bool)
     start[0] = True
     np.not_equal(s[1:], s[:-1], out=start[1:])
-    pos = np.arange(k)
+    pos = np.arange(m)
     first = np.maximum.accumulate(np.where(start, pos, 0))
-    rank = np.empty(k, dtype=np.int64)
-    rank[order] = pos - first
+    rank[repeated[order]] = pos - first
     return rank, last
