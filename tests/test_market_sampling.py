@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.market import _draw_members, _last_entries, _rank_within, alias_table
+from sim.market import (
+    Market,
+    _AdSetState,
+    _draw_from_table,
+    _draw_members,
+    _last_entries,
+    _rank_within,
+    alias_table,
+)
 
 
 def _masses(weights: np.ndarray) -> np.ndarray:
@@ -62,8 +70,9 @@ def test_a_point_at_the_top_stays_in_the_audience():
 def test_ranks_and_last_entries_match_a_plain_count():
     rng = np.random.default_rng(5)
     stamp = np.empty(40, dtype=np.int32)
-    for k in (0, 1, 5, 300):
+    for k in (0, 1, 2, 5, 300, 300):
         who = rng.integers(0, 40, size=k)
+        stamp[:] = rng.integers(-3, 40, size=40)  # scratch: its contents do not matter
         rank, last = _rank_within(who, stamp)
         assert list(rank) == [int(np.sum(who[:i] == who[i])) for i in range(k)]
         assert list(last) == [not np.any(who[i + 1 :] == who[i]) for i in range(k)]
@@ -83,3 +92,41 @@ def test_counting_through_last_entries_equals_adding_each_entry():
     expected = np.zeros(30, dtype=np.uint16)
     np.add.at(expected, who, 1)
     assert np.array_equal(freq, expected)
+
+
+def _state(k: int, rng: np.random.Generator) -> _AdSetState:
+    st = _AdSetState(key=0, adset=None, platform=None, objective="clicks",
+                     freq=np.zeros(k, np.uint16), budget_micros=0, lam=1.0)  # fmt: skip
+    st.audience = np.arange(k, dtype=np.int32)
+    st.alias_prob, st.alias = alias_table(rng.gamma(0.5, size=k))
+    st.value, st.price_mult = rng.random(k), rng.random(k).astype(np.float32)
+    return st
+
+
+def test_the_auction_table_draws_what_the_alias_table_and_the_arrays_give():
+    rng = np.random.default_rng(7)
+    st = _state(500, rng)
+    value, price_mult = st.value.copy(), st.price_mult.copy()
+    table = Market._auction_table(st)
+    u = rng.random(2000)
+    local, v, pm = _draw_from_table(table, u)
+    expected = _draw_members(st.alias_prob, st.alias, u)
+    assert np.array_equal(local, expected)
+    assert np.array_equal(v, value[expected]) and np.array_equal(pm, price_mult[expected])
+    assert v.dtype == value.dtype and pm.dtype == price_mult.dtype
+    assert Market._auction_table(st) is table  # kept while the arrays stay the same
+
+
+def test_the_auction_table_follows_replaced_arrays():
+    rng = np.random.default_rng(8)
+    st = _state(300, rng)
+    first = Market._auction_table(st)
+    st.price_mult = st.price_mult * np.float32(2.0)  # a price shock replaces the array
+    shocked = st.price_mult.copy()
+    table = Market._auction_table(st)
+    assert table is not first
+    u = rng.random(1000)
+    local, _, pm = _draw_from_table(table, u)
+    assert np.array_equal(pm, shocked[local])
+    st.learner = object()  # a learning ad set's values change every hour: no table
+    assert Market._auction_table(st) is None
