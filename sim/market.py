@@ -987,7 +987,8 @@ class Market(mesa.Agent):
         if st.learner is not None:
             self._learn(st, who, clicked, applied)
         # Each member's last entry carries their count this hour (rank + 1).
-        st.freq[person[last]] += (rank[last] + 1).astype(np.uint16)
+        # (``before`` was read this hour and nothing else counts these people meanwhile)
+        st.freq[person[last]] = before[last] + (rank[last] + 1).astype(np.uint16)
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
         st.clicks += int(clicked.sum())
