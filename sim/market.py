@@ -979,8 +979,8 @@ class Market(mesa.Agent):
         wear = 1 / (1 + RESPONSE.wear_out * st.impressions / max(st.audience.size, 1))
         state = self.people.search_state[person]
         p_click, clicked, applied = self.people.respond(
-            st.key, person, rank, hour, st.p_click[who], st.p_apply[who], wear, st.brand,
-            state=state,
+            st.key, person, rank, hour, st.p_click[who], lambda c: st.p_apply[who[c]], wear,
+            st.brand, state=state,
         )  # fmt: skip
         if applied.any():  # the employer's applicant tracking system takes them
             self.employer.receive(hour, person[applied], state[applied], adset=st.key)

@@ -19,6 +19,8 @@ Everything here is in simulated people.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
@@ -170,7 +172,7 @@ class People(mesa.Agent):
         rank: np.ndarray,
         hour: int,
         p_first: np.ndarray,
-        p_apply_first: np.ndarray,
+        p_apply_first: np.ndarray | Callable[[np.ndarray], np.ndarray],
         wear: float,
         brand: bool,
         state: np.ndarray | None = None,
@@ -188,6 +190,9 @@ class People(mesa.Agent):
         p_first, p_apply_first : numpy.ndarray of float32, shape (k,)
             First-exposure click and apply probabilities for an open-passive person
             (:func:`sim.behavior.click_probability`, :func:`sim.behavior.apply_probability`).
+            ``p_apply_first`` may be a function of batch entries ``c`` (int array)
+            giving theirs: only the clickers' are needed, so the caller need not read
+            them all.
         wear : float
             The creative's wear-out factor.
         brand : bool
@@ -221,7 +226,8 @@ class People(mesa.Agent):
         c = np.flatnonzero(clicked)  # the apply draw only matters after a click
         self.clicked[person[c]] = True
         self.visited[person[c]] = True  # a click lands on the career site
-        p_apply = behavior.impression_apply_probability(p_apply_first[c], state[c], aware[c])
+        q_first = p_apply_first(c) if callable(p_apply_first) else p_apply_first[c]
+        p_apply = behavior.impression_apply_probability(q_first, state[c], aware[c])
         applies = (u[1][c] < p_apply) & ~self.applied[person[c]]
         applied = np.zeros(k, dtype=bool)
         if applies.any():  # a person applies once, at their first applying click
