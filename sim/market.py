@@ -793,7 +793,7 @@ class Market(mesa.Agent):
             value, price_mult = st.value[local], st.price_mult[local]
         else:
             local, value, price_mult = _draw_from_table(table, rng.random(n))
-        z = rng.standard_normal((2, n))
+        z = standard_normal_pairs(rng, n)
         competing = median * demand * price_mult * np.exp(market.bid_dispersion * z[0])
         if self.exchange is not None:  # competing employers' ad sets bid too
             rivals = self.exchange.rival_bids(self, a.platform, st.audience[local], hour)
@@ -804,7 +804,9 @@ class Market(mesa.Agent):
             value = value * np.exp(self.optimiser.prediction_noise * z[1])
         bid = self._bid(st, value, local)
         won = np.flatnonzero(bid > clearing)
-        price = (clearing if market.auction == "second-price" else bid)[won] / 1000.0
+        # (money in float64 from here: the auction's arithmetic may be float32)
+        paid_cpm = (clearing if market.auction == "second-price" else bid)[won]
+        price = paid_cpm.astype(np.float64) / 1000.0
         who = local[won]
         if self._stamp.size < st.audience.size:  # scratch for _rank_within, shared
             self._stamp = np.empty(st.audience.size, dtype=np.int32)
@@ -1158,6 +1160,23 @@ def _draw_members(prob: np.ndarray, alias: np.ndarray, u: np.ndarray) -> np.ndar
     np.minimum(col, prob.size - 1, out=col)
     x -= col
     return np.where(x < prob[col], col, alias[col])
+
+
+def standard_normal_pairs(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Two rows of ``n`` independent standard normal draws, float32 shape (2, n).
+
+    Box and Muller's transform of ``n`` pairs of float32 uniforms: exact in distribution
+    and about three times faster than ``rng.standard_normal((2, n))`` (the auctions draw
+    two normals per ad opportunity, tens of millions in a national run). Float32
+    uniforms (multiples of 2**-24) bound the draws at about 5.8 standard deviations.
+    """
+    u = rng.random((2, n), dtype=np.float32)
+    radius = np.sqrt(np.float32(-2.0) * np.log1p(-u[0]))  # 1 - u in (0, 1]
+    angle = np.float32(2 * np.pi) * u[1]
+    z = np.empty((2, n), dtype=np.float32)
+    np.multiply(radius, np.cos(angle), out=z[0])
+    np.multiply(radius, np.sin(angle), out=z[1])
+    return z
 
 
 def _draw_from_table(table: np.ndarray, u: np.ndarray) -> tuple:

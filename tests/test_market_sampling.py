@@ -130,3 +130,15 @@ def test_the_auction_table_follows_replaced_arrays():
     assert np.array_equal(pm, shocked[local])
     st.learner = object()  # a learning ad set's values change every hour: no table
     assert Market._auction_table(st) is None
+
+
+def test_standard_normal_pairs_are_independent_standard_normals():
+    from sim.market import standard_normal_pairs
+
+    z = standard_normal_pairs(np.random.default_rng(9), 200_000)
+    assert z.shape == (2, 200_000) and z.dtype == np.float32
+    for row in z:
+        assert stats.kstest(row, "norm").pvalue > 0.001
+    assert abs(np.corrcoef(z)[0, 1]) < 0.01  # the two rows are independent
+    assert abs(np.corrcoef(z[0] ** 2, z[1] ** 2)[0, 1]) < 0.01  # (not only uncorrelated)
+    assert np.isfinite(z).all() and np.abs(z).max() < 6.0
