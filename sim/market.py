@@ -350,6 +350,9 @@ class ImpressionLog:
     order): ``person`` (int32), ``adset`` (int16, index into the market's ad set names),
     ``hour`` (int32), ``price`` (float64, simulated money), ``p_click`` (float32, the
     probability the click was drawn with), ``clicked`` and ``applied`` (bool).
+
+    A batch's ad set and hour are the same for all its rows: they are kept once per
+    batch and spread over the rows only when the columns are read.
     """
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
@@ -357,25 +360,41 @@ class ImpressionLog:
     )  # fmt: skip
     DTYPES: ClassVar[dict] = dict(person=np.int32, adset=np.int16, hour=np.int32, price=np.float64,
                   p_click=np.float32, clicked=bool, applied=bool)  # fmt: skip
+    CONSTANT: ClassVar[tuple[str, ...]] = ("adset", "hour")  # one value per batch
 
     def __init__(self) -> None:
-        self._parts: dict[str, list[np.ndarray]] = {c: [] for c in self.COLUMNS}
+        self._parts: dict[str, list] = {c: [] for c in self.COLUMNS}
         self._lengths: list[int] = []  # rows of each part
         self.size = 0  # rows so far
 
-    def append(self, **cols: np.ndarray) -> None:
-        """Add a batch of impressions (every column, equal lengths)."""
+    def append(self, **cols) -> None:
+        """Add a batch of impressions: every column, equal lengths (``adset`` and
+        ``hour`` may be single values, the batch's ad set and hour)."""
+        k = len(cols["person"])
         for c in self.COLUMNS:
-            self._parts[c].append(cols[c])
-        self._lengths.append(len(cols["person"]))
-        self.size += self._lengths[-1]
+            v = cols[c]
+            if c in self.CONSTANT and np.ndim(v) == 0:
+                v = int(v)  # kept as (value, rows) until read
+            self._parts[c].append(v)
+        self._lengths.append(k)
+        self.size += k
+
+    def _column(self, c: str, parts: list, lengths: list[int]) -> np.ndarray:
+        """One column of ``parts`` (arrays, or single values of ``lengths`` rows) joined."""
+        dtype = self.DTYPES[c]
+        if not parts:
+            return np.zeros(0, dtype)
+        if c in self.CONSTANT:
+            whole = [np.full(n, v, dtype) if isinstance(v, int) else v
+                     for v, n in zip(parts, lengths, strict=True)]  # fmt: skip
+            return np.concatenate(whole).astype(dtype, copy=False)
+        return np.concatenate(parts).astype(dtype, copy=False)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The log as arrays, each of shape (n_impressions,)."""
         out = {}
         for c, parts in self._parts.items():
-            dtype = self.DTYPES[c]
-            out[c] = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+            out[c] = self._column(c, parts, self._lengths)
             self._parts[c] = [out[c]] if parts else []
         self._lengths = [self.size] if self._lengths else []
         return out
@@ -386,15 +405,15 @@ class ImpressionLog:
         while first > 0 and offset > start:
             first -= 1
             offset -= self._lengths[first]
+        lengths = list(self._lengths[first:])
+        if lengths and offset < start:
+            lengths[0] -= start - offset
         out = {}
         for c, parts in self._parts.items():
             tail = parts[first:]
-            if not tail:
-                out[c] = np.zeros(0, self.DTYPES[c])
-                continue
-            if offset < start:
+            if tail and offset < start and not isinstance(tail[0], int):
                 tail = [tail[0][start - offset :], *tail[1:]]
-            out[c] = np.concatenate(tail).astype(self.DTYPES[c])
+            out[c] = self._column(c, tail, lengths)
         return out
 
 
@@ -998,8 +1017,7 @@ class Market(mesa.Agent):
         st.impressions_by_gender[0] += k - females
         st.impressions_by_gender[1] += females
         self.log.append(
-            person=person, adset=np.full(k, st.key, dtype=np.int16),
-            hour=np.full(k, hour, dtype=np.int32), price=price, p_click=p_click,
+            person=person, adset=st.key, hour=hour, price=price, p_click=p_click,
             clicked=clicked, applied=applied,
         )  # fmt: skip
 
