@@ -59,6 +59,7 @@ results that change.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -351,8 +352,10 @@ class ImpressionLog:
     ``hour`` (int32), ``price`` (float64, simulated money), ``p_click`` (float32, the
     probability the click was drawn with), ``clicked`` and ``applied`` (bool).
 
-    A batch's ad set and hour are the same for all its rows: they are kept once per
-    batch and spread over the rows only when the columns are read.
+    Rows are copied into blocks of :attr:`BLOCK` rows in the columns' own types as they
+    come (18 bytes per impression, no per-hour allocations that the allocator keeps
+    after the log is joined); a batch's ad set and hour are the same for all its rows,
+    so they are kept once per batch and spread over the rows only when read.
     """
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
@@ -361,60 +364,77 @@ class ImpressionLog:
     DTYPES: ClassVar[dict] = dict(person=np.int32, adset=np.int16, hour=np.int32, price=np.float64,
                   p_click=np.float32, clicked=bool, applied=bool)  # fmt: skip
     CONSTANT: ClassVar[tuple[str, ...]] = ("adset", "hour")  # one value per batch
+    BLOCK: ClassVar[int] = 1 << 18  # rows per block
 
     def __init__(self) -> None:
-        self._parts: dict[str, list] = {c: [] for c in self.COLUMNS}
-        self._lengths: list[int] = []  # rows of each part
+        self._blocks: dict[str, list[np.ndarray]] = {
+            c: [] for c in self.COLUMNS if c not in self.CONSTANT
+        }
+        self._starts: list[int] = []  # first row of each block
+        self._batches: dict[str, list[int]] = {c: [] for c in self.CONSTANT}
+        self._lengths: list[int] = []  # rows of each batch
+        self._batch_starts: list[int] = []  # first row of each batch
         self.size = 0  # rows so far
 
     def append(self, **cols) -> None:
         """Add a batch of impressions: every column, equal lengths (``adset`` and
-        ``hour`` may be single values, the batch's ad set and hour)."""
+        ``hour`` single values: the batch's ad set and hour)."""
         k = len(cols["person"])
-        for c in self.COLUMNS:
-            v = cols[c]
-            if c in self.CONSTANT and np.ndim(v) == 0:
-                v = int(v)  # kept as (value, rows) until read
-            self._parts[c].append(v)
+        for c in self.CONSTANT:
+            self._batches[c].append(int(cols[c]))
         self._lengths.append(k)
-        self.size += k
+        self._batch_starts.append(self.size)
+        done = 0
+        while done < k:
+            end = self._starts[-1] + self._blocks["person"][-1].size if self._starts else 0
+            if end == self.size:  # the last block is full
+                self._starts.append(self.size)
+                for c, blocks in self._blocks.items():
+                    blocks.append(np.empty(self.BLOCK, dtype=self.DTYPES[c]))
+                end = self.size + self.BLOCK
+            at = self.size - self._starts[-1]
+            n = min(k - done, end - self.size)
+            for c, blocks in self._blocks.items():
+                blocks[-1][at : at + n] = cols[c][done : done + n]
+            done += n
+            self.size += n
 
-    def _column(self, c: str, parts: list, lengths: list[int]) -> np.ndarray:
-        """One column of ``parts`` (arrays, or single values of ``lengths`` rows) joined."""
-        dtype = self.DTYPES[c]
-        if not parts:
-            return np.zeros(0, dtype)
-        if c in self.CONSTANT:
-            whole = [np.full(n, v, dtype) if isinstance(v, int) else v
-                     for v, n in zip(parts, lengths, strict=True)]  # fmt: skip
-            return np.concatenate(whole).astype(dtype, copy=False)
-        return np.concatenate(parts).astype(dtype, copy=False)
+    def _rows(self, c: str, start: int) -> np.ndarray:
+        """Column ``c``'s rows ``start`` to the end, joined (a new array)."""
+        if c in self.CONSTANT:  # the batches from the one holding row `start`
+            b = max(bisect.bisect_right(self._batch_starts, start) - 1, 0)
+            lengths = np.asarray(self._lengths[b:], dtype=np.int64)
+            if lengths.size:
+                lengths[0] -= start - self._batch_starts[b]
+            return np.repeat(np.asarray(self._batches[c][b:], dtype=self.DTYPES[c]), lengths)
+        parts = []
+        for first, block in zip(self._starts, self._blocks[c], strict=True):
+            stop = min(first + block.size, self.size)
+            if stop > start:
+                parts.append(block[max(start - first, 0) : stop - first])
+        return np.concatenate(parts) if parts else np.zeros(0, self.DTYPES[c])
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The log as arrays, each of shape (n_impressions,)."""
-        out = {}
-        for c, parts in self._parts.items():
-            out[c] = self._column(c, parts, self._lengths)
-            self._parts[c] = [out[c]] if parts else []
-        self._lengths = [self.size] if self._lengths else []
-        return out
+        """The log as arrays, each of shape (n_impressions,).
+
+        The blocks of each column are joined into one (and freed) column by column,
+        so the log's memory grows by at most one column while it is joined.
+        """
+        out = {c: self._rows(c, 0) for c in self.CONSTANT}
+        joined = {}
+        for c, blocks in self._blocks.items():
+            joined[c] = self._rows(c, 0)
+            blocks[:] = [joined[c]]  # later rows go to new blocks
+        self._starts = [0] if self.size else []
+        if not self.size:
+            for blocks in self._blocks.values():
+                blocks.clear()
+        out.update(joined)
+        return {c: out[c] for c in self.COLUMNS}
 
     def since(self, start: int) -> dict[str, np.ndarray]:
         """Rows ``start`` to the end (e.g. one day's impressions), each of shape (m,)."""
-        first, offset = len(self._lengths), self.size
-        while first > 0 and offset > start:
-            first -= 1
-            offset -= self._lengths[first]
-        lengths = list(self._lengths[first:])
-        if lengths and offset < start:
-            lengths[0] -= start - offset
-        out = {}
-        for c, parts in self._parts.items():
-            tail = parts[first:]
-            if tail and offset < start and not isinstance(tail[0], int):
-                tail = [tail[0][start - offset :], *tail[1:]]
-            out[c] = self._column(c, tail, lengths)
-        return out
+        return {c: self._rows(c, start) for c in self.COLUMNS}
 
 
 class Market(mesa.Agent):

@@ -142,3 +142,38 @@ def test_standard_normal_pairs_are_independent_standard_normals():
     assert abs(np.corrcoef(z)[0, 1]) < 0.01  # the two rows are independent
     assert abs(np.corrcoef(z[0] ** 2, z[1] ** 2)[0, 1]) < 0.01  # (not only uncorrelated)
     assert np.isfinite(z).all() and np.abs(z).max() < 6.0
+
+
+def test_the_impression_log_joins_batches_across_blocks():
+    from sim.market import ImpressionLog
+
+    class Small(ImpressionLog):
+        BLOCK = 7  # batches cross blocks
+
+    rng = np.random.default_rng(10)
+    log, rows = Small(), {c: [] for c in ImpressionLog.COLUMNS}
+    for step in range(40):
+        k = int(rng.integers(0, 12))
+        batch = dict(
+            person=rng.integers(0, 100, k).astype(np.int32), adset=step % 3, hour=step,
+            price=rng.random(k), p_click=rng.random(k), clicked=rng.random(k) < 0.5,
+            applied=rng.random(k) < 0.1,
+        )  # fmt: skip
+        start = log.size
+        log.append(**batch)
+        for c in ImpressionLog.COLUMNS:
+            v = batch[c]
+            rows[c].append(np.full(k, v) if np.ndim(v) == 0 else v)
+        day = log.since(start)
+        assert all(day[c].size == k for c in ImpressionLog.COLUMNS)
+        assert np.array_equal(day["person"], batch["person"]) and (day["hour"] == step).all()
+        if step in (13, 29):  # joining in the middle keeps appending right
+            whole = log.arrays()
+            assert whole["person"].size == log.size
+    whole = log.arrays()
+    for c in ImpressionLog.COLUMNS:
+        expected = np.concatenate(rows[c]).astype(ImpressionLog.DTYPES[c])
+        assert whole[c].dtype == ImpressionLog.DTYPES[c]
+        assert np.array_equal(whole[c], expected), c
+    assert np.array_equal(log.since(5)["price"], whole["price"][5:])
+    assert ImpressionLog().arrays()["person"].size == 0
