@@ -338,6 +338,7 @@ class _AdSetState:
     # What an auction reads about a column of the alias table, side by side (see
     # Market._auction_table); with the arrays it was built from, to notice new ones.
     auction: tuple | None = field(default=None, repr=False)
+    draws: int = 0  # ad opportunities drawn so far
 
     @property
     def daily_opportunities(self) -> float:
@@ -826,8 +827,9 @@ class Market(mesa.Agent):
         n = min(int(n_avail), n_max)
         if n == 0:
             return
+        st.draws += n
         table = self._auction_table(st)
-        if table is None:  # (a learning ad set's values change every hour)
+        if table is None:  # (few draws yet, or a learning ad set's values change hourly)
             local = _draw_members(st.alias_prob, st.alias, rng.random(n))
             value, price_mult = st.value[local], st.price_mult[local]
         else:
@@ -893,11 +895,12 @@ class Market(mesa.Agent):
         multiplier is one memory access in a table of millions. The ad set's
         ``alias_prob``, ``alias``, ``value`` and ``price_mult`` become views of it; when
         any of them is replaced (a new audience, an optimiser change, a price shock) the
-        table is rebuilt at the next draw. Shape (k,); None for a learning ad set, whose
-        values change every hour.
+        table is rebuilt at the next draw. Shape (k,); None until the ad set has drawn
+        as many opportunities as it has members (before, the table would not pay for
+        itself), and for a learning ad set, whose values change every hour.
         """
-        if st.learner is not None or st.audience.size == 0:
-            return None
+        if st.learner is not None or st.draws < st.audience.size:
+            return None  # (building it costs about as much as drawing once per member)
         arrays = (st.alias_prob, st.alias, st.value, st.price_mult)
         cached = st.auction
         if cached is not None and all(a is b for a, b in zip(arrays, cached[1:], strict=True)):

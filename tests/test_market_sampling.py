@@ -100,6 +100,7 @@ def _state(k: int, rng: np.random.Generator) -> _AdSetState:
     st.audience = np.arange(k, dtype=np.int32)
     st.alias_prob, st.alias = alias_table(rng.gamma(0.5, size=k))
     st.value, st.price_mult = rng.random(k), rng.random(k).astype(np.float32)
+    st.draws = k  # (the table is built once the ad set has drawn this many)
     return st
 
 
@@ -129,6 +130,8 @@ def test_the_auction_table_follows_replaced_arrays():
     local, _, pm = _draw_from_table(table, u)
     assert np.array_equal(pm, shocked[local])
     st.learner = object()  # a learning ad set's values change every hour: no table
+    assert Market._auction_table(st) is None
+    st.learner, st.draws = None, st.audience.size - 1  # too few draws yet to pay for it
     assert Market._auction_table(st) is None
 
 
