@@ -92,8 +92,11 @@ class Population:
         Index into ``occupations.OCCUPATIONS`` or -1.
     experience : float32
         Years in the occupation.
-    interests : bool, shape (n, n_topics)
-        Real interests.
+    interests : uint64 (little-endian)
+        Real interests, one bit mask per person: bit ``t`` is set when the person holds
+        topic ``t`` (``sim.interests.TOPIC_NAMES`` order; the 46 topics fit in 64 bits).
+        Read it through :meth:`has_interest`, :meth:`interests_of` and
+        :meth:`topic_count`.
     propensity : float32
         Personal click-proneness (mean 1).
     sessions : float32, shape (n_platforms, n)
@@ -138,6 +141,49 @@ class Population:
         """Number of simulated people."""
         return int(self.age.shape[0])
 
+    def has_interest(self, topic: int, idx: np.ndarray | None = None) -> np.ndarray:
+        """Whether people really hold interest ``topic`` (ground truth).
+
+        Reads one byte of each person's mask (an eighth of the array), not all of it.
+
+        Parameters
+        ----------
+        topic : int
+            Index into ``sim.interests.TOPIC_NAMES``.
+        idx : numpy.ndarray of int, shape (k,), optional
+            The people asked about (default: everybody).
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n,) or (k,)
+        """
+        byte, bit = divmod(int(topic), 8)
+        octets = self.interests.view(np.uint8)  # '<u8': byte b holds bits 8b .. 8b + 7
+        column = octets[byte::8] if idx is None else octets.reshape(-1, 8)[idx, byte]
+        return np.bitwise_and(column, np.uint8(1 << bit)) != 0
+
+    def interests_of(self, person: int) -> np.ndarray:
+        """The real interests of one person, shape (n_topics,) bool (``TOPIC_NAMES`` order)."""
+        mask = int(self.interests[int(person)])
+        return (mask >> np.arange(interests.N_TOPICS)) & 1 == 1
+
+    def topic_count(self, topics, idx: np.ndarray | None = None) -> np.ndarray:
+        """How many of ``topics`` people really hold.
+
+        Parameters
+        ----------
+        topics : iterable of int
+            Topic indices (a topic listed twice counts once).
+        idx : numpy.ndarray of int, shape (k,), optional
+            The people asked about (default: everybody).
+
+        Returns
+        -------
+        numpy.ndarray of uint8, shape (n,) or (k,)
+        """
+        masks = self.interests if idx is None else self.interests[idx]
+        return _popcount(masks & topic_mask(topics))
+
     def inferred_interest(self, platform: str, topic: int) -> np.ndarray:
         """Whether ``platform`` believes each person has interest ``topic`` (cached).
 
@@ -160,7 +206,7 @@ class Population:
             miss = min(self.spec.interest_miss_rate * p.interest_noise, 1.0)
             fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
             bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
-            truth = self.interests[:, topic]
+            truth = self.has_interest(topic)
             self._inferred[key] = np.where(
                 truth, bits >= round(miss * 65536), bits < round(fp * 65536)
             )
@@ -170,6 +216,49 @@ class Population:
         """Memory held by the arrays, in bytes."""
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
         return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self._inferred.values())
+
+
+def topic_mask(topics) -> np.uint64:
+    """The bit mask of interest ``topics`` (indices into ``TOPIC_NAMES``), as in
+    :attr:`Population.interests`."""
+    mask = 0
+    for t in topics:
+        if not 0 <= int(t) < interests.N_TOPICS:
+            raise IndexError(f"interest topic {t} is not in 0 .. {interests.N_TOPICS - 1}")
+        mask |= 1 << int(t)
+    return np.uint64(mask)
+
+
+def pack_interests(flags: np.ndarray) -> np.ndarray:
+    """Interest flags as :attr:`Population.interests` bit masks.
+
+    Parameters
+    ----------
+    flags : numpy.ndarray of bool, shape (k, n_topics)
+        ``flags[i, t]``: person ``i`` holds topic ``t`` (at most 64 topics).
+
+    Returns
+    -------
+    numpy.ndarray of uint64 (little-endian), shape (k,)
+    """
+    k, width = flags.shape
+    if width > 64:
+        raise ValueError(f"at most 64 topics fit in a bit mask; got {width}")
+    padded = np.zeros((k, 64), dtype=bool)
+    padded[:, :width] = flags
+    return np.packbits(padded.ravel(), bitorder="little").view(_MASK_DTYPE)
+
+
+_MASK_DTYPE = np.dtype("<u8")  # little-endian: byte b of a mask holds topics 8b .. 8b + 7
+_POPCOUNT_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
+
+
+def _popcount(masks: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 mask, shape like ``masks`` uint8."""
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        return np.bitwise_count(masks)
+    octets = _POPCOUNT_BYTE[masks.astype(_MASK_DTYPE).view(np.uint8)]
+    return octets.reshape(*masks.shape, 8).sum(axis=-1, dtype=np.uint8)
 
 
 def topic_streams(view_seed: np.random.SeedSequence) -> list[np.random.SeedSequence]:
@@ -227,7 +316,7 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         "occupation": np.empty(n, np.int16),
         "experience": np.empty(n, np.float32),
         "search_state": np.empty(n, np.uint8),
-        "interests": np.empty((n, interests.N_TOPICS), bool),
+        "interests": np.empty(n, _MASK_DTYPE),
         "propensity": np.empty(n, np.float32),
         "sessions": np.empty((len(PLATFORM_NAMES), n), np.float32),
         "declared_title": np.empty(n, np.int16),
@@ -353,10 +442,11 @@ def _draw_chunk(rng: np.random.Generator, t: _Tables, cols: dict, rows: slice) -
     n_sex, n_age, n_state = t.interest_shape
     gid = ((occupation.astype(np.int32) + 1) * n_sex + gender) * n_age + band
     gid = gid * n_state + state
-    real = cols["interests"][rows]
-    _draw_interests(rng, t.interest_high, t.interest_low, gid, real)
+    real = np.zeros((k, 64), dtype=bool)  # a mask's 64 bits, one row per person
+    _draw_interests(rng, t.interest_high, t.interest_low, gid, real[:, : interests.N_TOPICS])
     students = np.flatnonzero(labour == STUDENT)
     real[students, interests.STUDENT_LIFE] |= _bits(rng, students.size) < t.student_life
+    cols["interests"][rows] = np.packbits(real.ravel(), bitorder="little").view(_MASK_DTYPE)
     # Personal click-proneness, log-normal with mean 1.
     propensity = rng.standard_normal(k, dtype=np.float32)
     propensity *= np.float32(PROPENSITY_SIGMA)
@@ -521,7 +611,7 @@ def _draw_interests(
     high, low : numpy.ndarray of uint8, shape (n_groups, n_topics)
     gid : numpy.ndarray of int, shape (k,)
     out : numpy.ndarray of bool, shape (k, n_topics)
-        Filled in place.
+        Filled in place (it may be a view with a row stride).
     """
     k, n_topics = out.shape
     h = _raw_bytes(rng, k * n_topics).reshape(k, n_topics)
@@ -530,9 +620,7 @@ def _draw_interests(
     tie = np.flatnonzero(h == limit)
     if tie.size:
         who, topic = np.divmod(tie, n_topics)
-        out.ravel()[tie] = (
-            rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
-        )
+        out[who, topic] = rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
 
 
 def _session_tables() -> list[tuple[np.ndarray, np.ndarray]]:
