@@ -442,11 +442,11 @@ def _draw_chunk(rng: np.random.Generator, t: _Tables, cols: dict, rows: slice) -
     n_sex, n_age, n_state = t.interest_shape
     gid = ((occupation.astype(np.int32) + 1) * n_sex + gender) * n_age + band
     gid = gid * n_state + state
-    real = np.zeros((k, 64), dtype=bool)  # a mask's 64 bits, one row per person
-    _draw_interests(rng, t.interest_high, t.interest_low, gid, real[:, : interests.N_TOPICS])
+    real = cols["interests"][rows]
+    _draw_interests(rng, t.interest_high, t.interest_low, gid, real)
     students = np.flatnonzero(labour == STUDENT)
-    real[students, interests.STUDENT_LIFE] |= _bits(rng, students.size) < t.student_life
-    cols["interests"][rows] = np.packbits(real.ravel(), bitorder="little").view(_MASK_DTYPE)
+    student_life = (_bits(rng, students.size) < t.student_life).astype(_MASK_DTYPE)
+    real[students] |= student_life << np.uint64(interests.STUDENT_LIFE)
     # Personal click-proneness, log-normal with mean 1.
     propensity = rng.standard_normal(k, dtype=np.float32)
     propensity *= np.float32(PROPENSITY_SIGMA)
@@ -606,21 +606,37 @@ def _draw_interests(
     everybody and the low byte only for the 1/256 of the draws where the high bytes tie.
     The result is the same 16-bit comparison at about half the random bits.
 
+    The high bytes are compared :data:`_BLOCK` people at a time (every temporary stays in
+    the processor's cache) and packed into bit masks; the low bytes of all ties are drawn
+    at the end, in the order of (person, topic).
+
     Parameters
     ----------
     high, low : numpy.ndarray of uint8, shape (n_groups, n_topics)
     gid : numpy.ndarray of int, shape (k,)
-    out : numpy.ndarray of bool, shape (k, n_topics)
-        Filled in place (it may be a view with a row stride).
+    out : numpy.ndarray of uint64, shape (k,)
+        Filled in place with bit masks (:attr:`Population.interests`).
     """
-    k, n_topics = out.shape
+    k, n_topics = gid.shape[0], high.shape[1]
     h = _raw_bytes(rng, k * n_topics).reshape(k, n_topics)
-    limit = np.take(high, gid, axis=0)
-    np.less(h, limit, out=out)
-    tie = np.flatnonzero(h == limit)
+    flags = np.zeros((min(k, _BLOCK), 64), dtype=bool)  # a mask's 64 bits per row
+    ties = []
+    for start in range(0, k, _BLOCK):
+        stop = min(start + _BLOCK, k)
+        limit = np.take(high, gid[start:stop], axis=0)
+        block = flags[: stop - start]
+        np.less(h[start:stop], limit, out=block[:, :n_topics])
+        out[start:stop] = np.packbits(block.ravel(), bitorder="little").view(_MASK_DTYPE)
+        ties.append(np.flatnonzero(h[start:stop] == limit) + start * n_topics)
+    tie = np.concatenate(ties)
     if tie.size:
         who, topic = np.divmod(tie, n_topics)
-        out[who, topic] = rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
+        won = rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
+        bits = np.left_shift(np.uint64(1), topic[won].astype(np.uint64))
+        np.bitwise_or.at(out, who[won], bits)  # a person may win several ties
+
+
+_BLOCK = 1 << 13  # people compared at a time in _draw_interests
 
 
 def _session_tables() -> list[tuple[np.ndarray, np.ndarray]]:
