@@ -455,11 +455,13 @@ def _draw_chunk(rng: np.random.Generator, t: _Tables, cols: dict, rows: slice) -
     # Platform accounts and sessions by (age band, sex, education, search state).
     combo = ((band * np.uint8(2) + gender) * np.uint8(len(occupations.EDUCATION_LEVELS))
              + education) * np.uint8(3) + state  # fmt: skip
+    combo = combo.astype(np.intp)  # an index twelve times over: converted once
     sessions = cols["sessions"][:, rows]
     for j, (account, scale) in enumerate(t.sessions):
-        has = _bits(rng, k) < account[combo]
-        np.multiply(scale[combo], _draw_quantiles(rng, "gamma(1.5)", k), out=sessions[j])
-        sessions[j] *= has
+        has = _bits(rng, k) < np.take(account, combo)
+        rate = np.take(scale, combo, out=sessions[j], mode="clip")  # combo < 168: no clipping
+        rate *= _draw_quantiles(rng, "gamma(1.5)", k)
+        rate *= has
     # The platforms' view of people's jobs.
     linkedin = sessions[PLATFORM_INDEX["linkedin"]] > 0
     jobboard = (sessions[PLATFORM_INDEX["jobboard"]] > 0) & (labour != STUDENT)
