@@ -181,8 +181,11 @@ class Population:
         -------
         numpy.ndarray of uint8, shape (n,) or (k,)
         """
-        masks = self.interests if idx is None else self.interests[idx]
-        return _popcount(masks & topic_mask(topics))
+        if idx is None:
+            return _popcount(self.interests & topic_mask(topics))
+        masks = self.interests[idx]  # a copy: masked in place
+        masks &= topic_mask(topics)
+        return _popcount(masks)
 
     def inferred_interest(self, platform: str, topic: int) -> np.ndarray:
         """Whether ``platform`` believes each person has interest ``topic`` (cached).
