@@ -136,6 +136,14 @@ class Population:
     _graphs: dict = field(default_factory=dict, repr=False)  # sim.network.social_graph
     _topic_seeds: dict = field(default_factory=dict, repr=False)  # per platform view
 
+    def __post_init__(self) -> None:
+        masks = self.interests
+        if masks.dtype != _MASK_DTYPE or masks.shape != self.age.shape:
+            raise ValueError(
+                f"Population.interests must be uint64 bit masks of shape {self.age.shape}, "
+                f"one per person (see pack_interests); got {masks.dtype} of shape {masks.shape}"
+            )
+
     @property
     def size(self) -> int:
         """Number of simulated people."""

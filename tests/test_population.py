@@ -307,6 +307,16 @@ def test_pack_interests_sets_bit_t_for_topic_t(rows):
         pack_interests(np.zeros((2, 65), dtype=bool))
 
 
+def test_a_population_refuses_interests_that_are_not_bit_masks(tiny_pop):
+    flags = np.stack([tiny_pop.has_interest(t) for t in range(interests.N_TOPICS)], axis=1)
+    with pytest.raises(ValueError, match=r"uint64 bit masks .* got bool of shape"):
+        dataclasses.replace(tiny_pop, interests=flags)
+    with pytest.raises(ValueError, match="got uint64 of shape"):
+        dataclasses.replace(tiny_pop, interests=tiny_pop.interests[:-1])
+    twin = dataclasses.replace(tiny_pop, interests=pack_interests(flags))
+    np.testing.assert_array_equal(twin.interests, tiny_pop.interests)
+
+
 def test_topic_masks_and_bit_counts(monkeypatch):
     assert topic_mask([0, 3, 45]) == np.uint64((1 << 0) | (1 << 3) | (1 << 45))
     assert topic_mask([]) == 0
