@@ -143,6 +143,7 @@ class Population:
                 f"Population.interests must be uint64 bit masks of shape {self.age.shape}, "
                 f"one per person (see pack_interests); got {masks.dtype} of shape {masks.shape}"
             )
+        self.interests = np.ascontiguousarray(masks)  # has_interest reads it byte by byte
 
     @property
     def size(self) -> int:

@@ -315,6 +315,11 @@ def test_a_population_refuses_interests_that_are_not_bit_masks(tiny_pop):
         dataclasses.replace(tiny_pop, interests=tiny_pop.interests[:-1])
     twin = dataclasses.replace(tiny_pop, interests=pack_interests(flags))
     np.testing.assert_array_equal(twin.interests, tiny_pop.interests)
+    # A strided view (every other person) is read like the people it holds.
+    half = {name: a[..., ::2] for name, a in _arrays(tiny_pop).items()}  # sessions: (6, n)
+    half = dataclasses.replace(tiny_pop, **half)
+    film = interests.topic_index("film & tv")
+    np.testing.assert_array_equal(half.has_interest(film), flags[::2, film])
 
 
 def test_topic_masks_and_bit_counts(monkeypatch):
