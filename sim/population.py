@@ -218,10 +218,10 @@ class Population:
             miss = min(self.spec.interest_miss_rate * p.interest_noise, 1.0)
             fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
             bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
-            truth = self.has_interest(topic)
-            self._inferred[key] = np.where(
-                truth, bits >= round(miss * 65536), bits < round(fp * 65536)
-            )
+            believed = bits < round(fp * 65536)  # invented, for those without the interest
+            held = np.flatnonzero(self.has_interest(topic))  # a minority for most topics
+            believed[held] = bits[held] >= round(miss * 65536)  # not missed
+            self._inferred[key] = believed
         return self._inferred[key]
 
     def nbytes(self) -> int:
