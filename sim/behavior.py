@@ -161,7 +161,7 @@ def relevance_multiplier(
     # that order (audiences have millions of members: one temporary at a time)
     rel = occupation_multiplier(vacancy.occupation, creative, model)[pop.occupation[idx]]
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
-    rel *= interest_multiplier(len(topics), model)[_topic_count(pop, idx, topics)]
+    rel *= interest_multiplier(len(topics), model)[pop.topic_count(topics, idx)]
     if distance_factor is None:
         rel *= distance_multiplier(distance_km(pop, vacancy, idx), model)
     else:
@@ -203,14 +203,6 @@ def interest_multiplier(n_topics: int, model: ResponseModel = DEFAULT_RESPONSE) 
     if n_topics == 0:
         return np.ones(1)
     return model.interest ** (np.arange(n_topics + 1) / n_topics)
-
-
-def _topic_count(pop: Population, idx: np.ndarray, topics: list[int]) -> np.ndarray:
-    """How many of ``topics`` people ``idx`` really hold, shape (k,) uint8."""
-    count = np.zeros(idx.size, dtype=np.uint8)
-    for t in topics:
-        count += pop.interests[idx, t]
-    return count
 
 
 def distance_multiplier(km: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
