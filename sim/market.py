@@ -335,10 +335,6 @@ class _AdSetState:
     # has learned from its own results (None: learning off or nothing to optimise).
     prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
     learner: CellLearner | None = None
-    # What an auction reads about a column of the alias table, side by side (see
-    # Market._auction_table); with the arrays it was built from, to notice new ones.
-    auction: tuple | None = field(default=None, repr=False)
-    draws: int = 0  # ad opportunities drawn so far
 
     @property
     def daily_opportunities(self) -> float:
@@ -827,13 +823,8 @@ class Market(mesa.Agent):
         n = min(int(n_avail), n_max)
         if n == 0:
             return
-        st.draws += n
-        table = self._auction_table(st)
-        if table is None:  # (few draws yet, or a learning ad set's values change hourly)
-            local = _draw_members(st.alias_prob, st.alias, rng.random(n))
-            value, price_mult = st.value[local], st.price_mult[local]
-        else:
-            local, value, price_mult = _draw_from_table(table, rng.random(n))
+        local = _draw_members(st.alias_prob, st.alias, rng.random(n))
+        value, price_mult = st.value[local], st.price_mult[local]
         z = standard_normal_pairs(rng, n)
         competing = median * demand * price_mult * np.exp(market.bid_dispersion * z[0])
         if self.exchange is not None:  # competing employers' ad sets bid too
@@ -884,40 +875,6 @@ class Market(mesa.Agent):
         # (lambda stays a Python float: bids are computed in the precision of the values)
         st.lam *= float(min(max((1.0 / max(ratio, 0.05)) ** 0.5, 0.6), 1.6))
         st.lam = float(min(max(st.lam, 0.02 * median), 100.0 * median))
-
-    @staticmethod
-    def _auction_table(st: _AdSetState) -> np.ndarray | None:
-        """The ad set's alias table with what an auction reads of both members of a column.
-
-        A record per column: ``prob`` and ``alias`` (the alias table), ``value`` and
-        ``price_mult`` of the column's member and ``value_alias``, ``price_mult_alias`` of
-        its alias, so that drawing a member and reading its predicted value and price
-        multiplier is one memory access in a table of millions. The ad set's
-        ``alias_prob``, ``alias``, ``value`` and ``price_mult`` become views of it; when
-        any of them is replaced (a new audience, an optimiser change, a price shock) the
-        table is rebuilt at the next draw. Shape (k,); None until the ad set has drawn
-        as many opportunities as it has members (before, the table would not pay for
-        itself), and for a learning ad set, whose values change every hour.
-        """
-        if st.learner is not None or st.draws < st.audience.size:
-            return None  # (building it costs about as much as drawing once per member)
-        arrays = (st.alias_prob, st.alias, st.value, st.price_mult)
-        cached = st.auction
-        if cached is not None and all(a is b for a, b in zip(arrays, cached[1:], strict=True)):
-            return cached[0]
-        prob, alias, value, price_mult = arrays
-        table = np.empty(prob.size, dtype=[
-            ("prob", prob.dtype), ("alias", alias.dtype),
-            ("value", value.dtype), ("price_mult", price_mult.dtype),
-            ("value_alias", value.dtype), ("price_mult_alias", price_mult.dtype),
-        ])  # fmt: skip
-        table["prob"], table["alias"] = prob, alias
-        table["value"], table["price_mult"] = value, price_mult
-        table["value_alias"], table["price_mult_alias"] = value[alias], price_mult[alias]
-        st.alias_prob, st.alias = table["prob"], table["alias"]
-        st.value, st.price_mult = table["value"], table["price_mult"]
-        st.auction = (table, st.alias_prob, st.alias, st.value, st.price_mult)
-        return table
 
     def _hour_shares(self, platform: Platform, hours: tuple[int, ...]) -> tuple:
         """A platform's hour weights and, for each hour, the weight of the open hours left.
@@ -1218,25 +1175,6 @@ def standard_normal_pairs(rng: np.random.Generator, n: int) -> np.ndarray:
     np.multiply(radius, np.cos(angle), out=z[0])
     np.multiply(radius, np.sin(angle), out=z[1])
     return z
-
-
-def _draw_from_table(table: np.ndarray, u: np.ndarray) -> tuple:
-    """Members drawn by uniform points ``u`` (shape (n,)) from a :meth:`Market._auction_table`.
-
-    The same draws as :func:`_draw_members` on the table's alias columns. Returns the
-    members (int64), their predicted values and price multipliers, each of shape (n,).
-    """
-    x = u * table.size
-    col = x.astype(np.int64)
-    np.minimum(col, table.size - 1, out=col)
-    x -= col
-    rows = np.take(table, col)  # (one access per draw; fancy indexing of records is slower)
-    own = x < rows["prob"]
-    return (
-        np.where(own, col, rows["alias"]),
-        np.where(own, rows["value"], rows["value_alias"]),
-        np.where(own, rows["price_mult"], rows["price_mult_alias"]),
-    )
 
 
 def _last_entries(who: np.ndarray, stamp: np.ndarray) -> np.ndarray:

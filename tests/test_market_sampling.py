@@ -12,15 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.market import (
-    Market,
-    _AdSetState,
-    _draw_from_table,
-    _draw_members,
-    _last_entries,
-    _rank_within,
-    alias_table,
-)
+from sim.market import _draw_members, _last_entries, _rank_within, alias_table
 
 
 def _masses(weights: np.ndarray) -> np.ndarray:
@@ -92,47 +84,6 @@ def test_counting_through_last_entries_equals_adding_each_entry():
     expected = np.zeros(30, dtype=np.uint16)
     np.add.at(expected, who, 1)
     assert np.array_equal(freq, expected)
-
-
-def _state(k: int, rng: np.random.Generator) -> _AdSetState:
-    st = _AdSetState(key=0, adset=None, platform=None, objective="clicks",
-                     freq=np.zeros(k, np.uint16), budget_micros=0, lam=1.0)  # fmt: skip
-    st.audience = np.arange(k, dtype=np.int32)
-    st.alias_prob, st.alias = alias_table(rng.gamma(0.5, size=k))
-    st.value, st.price_mult = rng.random(k), rng.random(k).astype(np.float32)
-    st.draws = k  # (the table is built once the ad set has drawn this many)
-    return st
-
-
-def test_the_auction_table_draws_what_the_alias_table_and_the_arrays_give():
-    rng = np.random.default_rng(7)
-    st = _state(500, rng)
-    value, price_mult = st.value.copy(), st.price_mult.copy()
-    table = Market._auction_table(st)
-    u = rng.random(2000)
-    local, v, pm = _draw_from_table(table, u)
-    expected = _draw_members(st.alias_prob, st.alias, u)
-    assert np.array_equal(local, expected)
-    assert np.array_equal(v, value[expected]) and np.array_equal(pm, price_mult[expected])
-    assert v.dtype == value.dtype and pm.dtype == price_mult.dtype
-    assert Market._auction_table(st) is table  # kept while the arrays stay the same
-
-
-def test_the_auction_table_follows_replaced_arrays():
-    rng = np.random.default_rng(8)
-    st = _state(300, rng)
-    first = Market._auction_table(st)
-    st.price_mult = st.price_mult * np.float32(2.0)  # a price shock replaces the array
-    shocked = st.price_mult.copy()
-    table = Market._auction_table(st)
-    assert table is not first
-    u = rng.random(1000)
-    local, _, pm = _draw_from_table(table, u)
-    assert np.array_equal(pm, shocked[local])
-    st.learner = object()  # a learning ad set's values change every hour: no table
-    assert Market._auction_table(st) is None
-    st.learner, st.draws = None, st.audience.size - 1  # too few draws yet to pay for it
-    assert Market._auction_table(st) is None
 
 
 def test_standard_normal_pairs_are_independent_standard_normals():
