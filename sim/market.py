@@ -91,6 +91,10 @@ TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated 
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
 
 
+# The optimiser's feature cells (DeliveryOptimiser.N_CELLS of them) fit in a byte.
+CELL_DTYPE = np.uint8 if 2 * len(occupations.AGE_BANDS) * 9 <= 256 else np.uint16
+
+
 def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray) -> np.ndarray:
     """Competitors' price multiplier for each person (product over matching segments).
 
@@ -165,21 +169,30 @@ class DeliveryOptimiser:
         return (sums + CELL_PRIOR * overall) / (count + CELL_PRIOR)
 
     def cells(self, idx: np.ndarray) -> np.ndarray:
-        """Feature cell of people ``idx``, shape (k,) int64."""
+        """Feature cell of people ``idx``, shape (k,) uint8.
+
+        ``(demo x 3 + interest bucket) x 3 + title bucket``, each part looked up from a
+        small table by the person's codes and added in small integers.
+        """
         # Interest overlap (share of the occupation's topics the platform believes people
         # have): none, some, or at least half — counted in small integers.
-        count = np.zeros(idx.size, dtype=np.int16)
+        n_topics = len(self._topics)
+        count = np.zeros(idx.size, dtype=np.uint8)
         for t in self._topics:
             count += self.view.interest(t)[idx]
-        ibucket = np.where(2 * count >= max(len(self._topics), 1), 2, np.where(count > 0, 1, 0))
-        titles = self.view.titles[idx]
-        tbucket = np.where(titles < 0, 0, np.where(titles == self._target, 1, 2))
+        c = np.arange(n_topics + 1)
+        ibucket = np.where(2 * c >= max(n_topics, 1), 2, np.where(c > 0, 1, 0))
+        # Declared titles are occupation codes, -1 (the table's last entry) for none.
+        tbucket = np.full(len(occupations.OCCUPATIONS) + 1, 2)
+        tbucket[-1], tbucket[self._target] = 0, 1
+        cell = (3 * ibucket).astype(CELL_DTYPE)[count]
+        if self.platform.declares_titles:  # (otherwise nobody has one: bucket 0)
+            cell += tbucket.astype(CELL_DTYPE)[self.view.titles[idx]]
         if self.use_demographics:
-            demo = self.view.gender[idx].astype(np.int64) * len(occupations.AGE_BANDS)
-            demo = demo + self.view.age_band[idx]
-        else:
-            demo = np.zeros(idx.size, dtype=np.int64)
-        return (demo * 3 + ibucket) * 3 + tbucket
+            n_bands = len(occupations.AGE_BANDS)
+            cell += self.view.gender[idx].astype(CELL_DTYPE) * CELL_DTYPE(9 * n_bands)
+            cell += self.view.age_band[idx].astype(CELL_DTYPE) * CELL_DTYPE(9)
+        return cell
 
     def rates(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
         """Predicted optimisation events per impression for people ``idx``, shape (k,).
@@ -234,7 +247,7 @@ class CellLearner:
 
     Parameters
     ----------
-    cells : numpy.ndarray of int64, shape (k,)
+    cells : numpy.ndarray of CELL_DTYPE, shape (k,)
         Each audience member's cell.
     prior : numpy.ndarray of float, shape (k,)
         Each member's historical prediction (events per impression).
@@ -612,15 +625,15 @@ class Market(mesa.Agent):
         st.target_female = float(st.gender.mean()) if audience.size else 0.5
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
-        neutral = np.full(audience.size, OPEN_PASSIVE, dtype=np.uint8)
         ctr = platform.link_ctr * self.ctr_scale[a.platform]
         st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, ctr, search_state=neutral,
+            self.pop, audience, vacancy, creative, ctr, search_state=OPEN_PASSIVE,
             distance_factor=self.people.distance_factor,
         ).astype(np.float32)  # fmt: skip
         st.p_apply = behavior.apply_probability(
-            self.pop, audience, vacancy, qualified=self.people.qualified, search_state=neutral
-        ).astype(np.float32)
+            self.pop, audience, vacancy, qualified=self.people.qualified,
+            search_state=OPEN_PASSIVE, dtype=np.float32,
+        )  # fmt: skip
         st.brand = creative.message == "employer-brand"
         if st.brand:  # no vacancy in the ad: a click rarely ends in an application
             st.p_apply = st.p_apply * np.float32(RESPONSE.brand_apply)
