@@ -250,7 +250,8 @@ def click_probability(
 ) -> np.ndarray:
     """First-exposure click probability of people ``idx`` for an ad, shape (k,).
 
-    ``search_state`` (shape (k,), or one state for everyone) replaces the people's states from the population;
+    ``search_state`` (shape (k,), or one state for everyone) replaces the people's states
+    from the population;
     ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
     """
     states = pop.search_state[idx] if search_state is None else np.asarray(search_state)
