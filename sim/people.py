@@ -109,6 +109,9 @@ class People(mesa.Agent):
         # Qualification as of now (people move); the ground truth the metrics use is the
         # population at the campaign's start.
         self.qualified = qualified.copy()
+        # The qualified as indices, sorted (kept as people move): the day's aided
+        # awareness looks at them only, not at everyone.
+        self._qualified_idx = np.flatnonzero(self.qualified)
         self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
         # The distance factor of relevance at the start, once per run (shared by every
         # ad set and platform); a move's change is applied through move_factor.
@@ -154,13 +157,16 @@ class People(mesa.Agent):
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
         )
-        self.qualified[moved] = self.could_qualify[moved] & (new <= v.max_distance_km)
+        now = self.could_qualify[moved] & (new <= v.max_distance_km)
+        self.qualified[moved] = now
+        stay = self._qualified_idx[~np.isin(self._qualified_idx, moved)]
+        self._qualified_idx = np.union1d(stay, moved[now])
 
     def end_day(self, day: int) -> None:
         """Record the day's aided awareness among the qualified (share >= 0.3)."""
-        q = self.qualified
+        q = self._qualified_idx
         aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
-        self.aided_awareness.append(aware / max(int(np.count_nonzero(q)), 1))
+        self.aided_awareness.append(aware / max(q.size, 1))
 
     # ----------------------------------------------------------------- response
     def respond(
