@@ -120,10 +120,9 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         accepts_adjacent=v.accept_adjacent,
     )
     infos = []
-    for spec in scenario.platforms:
+    users_by_age = account_holders_by_age_band(pop, [spec.name for spec in scenario.platforms])
+    for spec, counts in zip(scenario.platforms, users_by_age, strict=True):
         p = PLATFORMS[spec.name]
-        users = pop.sessions[PLATFORM_INDEX[spec.name]] > 0
-        counts = np.bincount(pop.age_band[users], minlength=len(occupations.AGE_BANDS))
         by_age = {
             label: int(round(Units(pop.weight).real_people(c), -3))
             for label, c in zip(occupations.AGE_BAND_LABELS, counts, strict=True)
@@ -154,6 +153,26 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         platforms=tuple(infos),
         ats_delay_days=scenario.campaign.ats_delay_days,
     )
+
+
+def account_holders_by_age_band(pop: Population, platforms: list[str]) -> list[np.ndarray]:
+    """Simulated account holders of each of ``platforms`` by age band, one pass over people.
+
+    Each person's code is their age band and one bit per platform (has an account);
+    one histogram of the codes gives every platform's counts.
+
+    Returns
+    -------
+    list of numpy.ndarray of int, each of shape (n_age_bands,)
+    """
+    n_bands, n = len(occupations.AGE_BANDS), len(platforms)
+    code = pop.age_band.astype(np.uint16) << np.uint16(n)
+    for j, name in enumerate(platforms):
+        has = pop.sessions[PLATFORM_INDEX[name]] > 0
+        code |= has.view(np.uint8).astype(np.uint16) << np.uint16(j)
+    table = np.bincount(code, minlength=n_bands << n).reshape(n_bands, 1 << n)
+    bits = np.arange(1 << n)
+    return [table[:, (bits >> j) & 1 == 1].sum(axis=1) for j in range(n)]
 
 
 def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
