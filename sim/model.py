@@ -271,7 +271,6 @@ class Seat:
     pipeline: HiringPipeline | None = None
     reports: list = field(default_factory=list)
     seen: np.ndarray | None = None  # reached so far (the daily series)
-    reached: int = 0  # how many of them (counted as they come)
     day_start: int = 0  # first log row of the current day
 
 
@@ -444,13 +443,10 @@ class RecruitingModel(mesa.Model):
         day = self.steps - 1
         log = seat.market.log.since(seat.day_start)
         seat.day_start = seat.market.log.size
-        person = log["person"]
-        new = person[~seat.seen[person]]  # (the day's newly reached, with repeats)
-        seat.seen[new] = True
-        seat.reached += int(np.unique(new).size)
+        seat.seen[log["person"]] = True
         return {
             "tally": tally(log, seat.truth, weight=self.units.weight),
-            "reached": seat.reached,
+            "reached": int(np.count_nonzero(seat.seen)),
             "aided_awareness_qualified": seat.people.aided_awareness[day],
         }
 
