@@ -197,19 +197,25 @@ def lookalike_mask(view: PlatformView, seed: np.ndarray, percent: float) -> np.n
 
 
 def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
-    """People living in any of the spec's locations, shape (n,) bool."""
+    """People living in any of the spec's locations, shape (n,) bool.
+
+    A place or region is looked up in a table over the places (one gather over people);
+    ``Norway`` holds everyone, so nothing about them is read.
+    """
     mask = np.zeros(view.size, dtype=bool)
     place_region = np.array([p.region for p in geography.PLACES])
     for loc in spec.locations:
         if loc.place not in geography.PLACE_OR_REGION_NAMES:
             raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
-        if loc.place == "Norway":
-            members = np.arange(len(geography.PLACES))
-        elif loc.place in geography.REGION_NAMES:
-            members = np.flatnonzero(place_region == loc.place)
+        if loc.place == "Norway":  # every place (and any radius around the country)
+            mask[:] = True
+            continue
+        wanted = np.zeros(len(geography.PLACES), dtype=bool)
+        if loc.place in geography.REGION_NAMES:
+            wanted[place_region == loc.place] = True
         else:
-            members = np.array([geography.place_index(loc.place)])
-        mask |= np.isin(view.place, members)
+            wanted[geography.place_index(loc.place)] = True
+        mask |= wanted[view.place]
         if loc.radius_km > 0:
             cx, cy = geography.centre_km(loc.place)
             mask |= np.hypot(view.x_km - cx, view.y_km - cy) <= loc.radius_km
