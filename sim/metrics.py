@@ -114,6 +114,35 @@ def tally(
     }
 
 
+def combine(parts: list[dict[str, int]], truth: Truth, reached: np.ndarray) -> dict[str, int]:
+    """The :func:`tally` of a log from the tallies of its parts (e.g. its days).
+
+    The parts must split the log (every impression in exactly one part): their counts
+    and costs add up; people reached do not (someone reached on two days is one person),
+    so the distinct counts come from ``reached``.
+
+    Parameters
+    ----------
+    parts : list of dict
+        One :func:`tally` per part.
+    truth : Truth
+    reached : numpy.ndarray of int, shape (r,)
+        The distinct people in the whole log (any order).
+
+    Returns
+    -------
+    dict of str to int
+        The keys of :func:`tally`, equal to the tally of the whole log.
+    """
+    keys = ("impressions", "clicks", "applications", "qualified_applications",
+            "qualified_impressions", "passive_clicks", "cost", "wasted_cost")  # fmt: skip
+    out = {k: int(sum(p[k] for p in parts)) for k in keys}
+    out["reach"] = int(reached.size)
+    out["qualified_reach"] = int(truth.qualified[reached].sum())
+    out["reached_female"] = int(truth.gender[reached].sum())
+    return out
+
+
 def report(
     tallies: list[dict[str, int]],
     truth: Truth,

@@ -29,7 +29,7 @@ from sim.errors import StrategyError
 from sim.exchange import AdExchange, competition_outcomes, market_summary
 from sim.interests import TOPIC_NAMES
 from sim.market import Market
-from sim.metrics import Truth, by_group, daily_series, distinct, report, tally
+from sim.metrics import Truth, by_group, combine, daily_series, distinct, report, tally
 from sim.network import OrganicSharing
 from sim.people import People
 from sim.pipeline import CandidatePool, HiringPipeline
@@ -475,6 +475,11 @@ class RecruitingModel(mesa.Model):
         if end > self.env.now:
             self.env.run(until=end)
 
+    def _daily_rows(self, seat: Seat) -> list[dict]:
+        """The DataCollector's rows of an employer (:meth:`_daily_row`), one a day."""
+        key = "daily" if seat is self.seats[0] else f"daily_{seat.seat}"
+        return self.datacollector.model_vars[key]
+
     def daily(self, seat: Seat) -> list[dict]:
         """An employer's daily series, in real units (the days add up to the run's totals).
 
@@ -482,8 +487,7 @@ class RecruitingModel(mesa.Model):
         ``daily_{seat}`` for the others), converted all days together
         (:func:`sim.metrics.daily_series`).
         """
-        key = "daily" if seat is self.seats[0] else f"daily_{seat.seat}"
-        days = self.datacollector.model_vars[key]
+        days = self._daily_rows(seat)
         series = daily_series([d["tally"] for d in days], [d["reached"] for d in days],
                               seat.truth, self.units.weight)  # fmt: skip
         for row, d in zip(series, days, strict=True):
@@ -719,7 +723,10 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     )
     platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
-    whole = tally(log, truth, weight=units.weight)
+    # The whole log's tally from the daily ones: every impression is bought on some
+    # campaign day and tallied that day; the daily series marked the people reached.
+    reached = np.flatnonzero(seat.seen)
+    whole = combine([row["tally"] for row in model._daily_rows(seat)], truth, reached)
     spend = units.money_from_micros(whole["cost"])
     hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
@@ -740,7 +747,7 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     hiring["campaign_stopped_early"] = market.stopped
     counts = seat.sharing.counts
     organic = {key: round(units.real_people(v)) for key, v in counts.items()}
-    paid = int(log["applied"].sum())  # simulated people, like the organic counts
+    paid = whole["applications"]  # simulated people, like the organic counts
     both = paid + counts["applications"]
     organic["share_of_applications"] = counts["applications"] / both if both else None
     hiring["organic"] = organic
@@ -756,13 +763,18 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         "metrics": metrics,
         "daily": model.daily(seat),
         "by_platform": by_group(log, truth, platform_codes, platform_names, pop.weight),
-        "delivery": delivery_by_group(log, pop, seat.qualified),
+        "delivery": delivery_by_group(log, pop, seat.qualified, reached),
         "pipeline": hiring,
     }
 
 
-def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict:
+def delivery_by_group(
+    log: dict, pop: Population, qualified: np.ndarray, reached: np.ndarray | None = None
+) -> dict:
     """People reached and qualified people in the population, by sex and age band.
+
+    ``reached`` (shape (r,), any order) are the distinct people in the log, when the
+    caller has them; otherwise they are found here.
 
     Returns
     -------
@@ -770,7 +782,8 @@ def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict
         ``{"age_bands": [...], "reach": {"male": [...], "female": [...]},
         "qualified": {"male": [...], "female": [...]}}``, counts in real people.
     """
-    reached = distinct(log["person"], pop.size)
+    if reached is None:
+        reached = distinct(log["person"], pop.size)
     bands = len(occupations.AGE_BANDS)
 
     def table(idx: np.ndarray) -> dict:
