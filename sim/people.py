@@ -160,7 +160,7 @@ class People(mesa.Agent):
         now = self.could_qualify[moved] & (new <= v.max_distance_km)
         self.qualified[moved] = now
         stay = self._qualified_idx[~np.isin(self._qualified_idx, moved)]
-        self._qualified_idx = np.union1d(stay, moved[now])
+        self._qualified_idx = np.sort(np.concatenate([stay, moved[now]]))  # (disjoint)
 
     def end_day(self, day: int) -> None:
         """Record the day's aided awareness among the qualified (share >= 0.3)."""
