@@ -1094,10 +1094,22 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = np.searchsorted(d_end, e, side="right")
     inside = c < small.size
     left = 1.0 - (d_end[np.minimum(c, small.size - 1)] - e)
-    nxt = np.minimum(np.searchsorted(e_end, e, side="right"), large.size - 1)
+    nxt = _next_larger(e_end)
     prob[large[:-1]] = np.where(inside, np.clip(left, 0.0, 1.0), 1.0)
     alias[large[:-1]] = np.where(inside, large[nxt], large[:-1])
     return prob, alias
+
+
+def _next_larger(end: np.ndarray) -> np.ndarray:
+    """For each entry of non-decreasing ``end`` but the last, the first later index whose
+    value is larger (the last index if none), shape (k - 1,) int64.
+
+    What ``np.searchsorted(end, end[:-1], side="right")`` capped at ``k - 1`` gives, in
+    one pass: the answer for ``i`` is one past the first strict rise at or after ``i``.
+    """
+    k = end.size
+    rise = np.where(end[1:] > end[:-1], np.arange(k - 1), k - 2)
+    return np.minimum.accumulate(rise[::-1])[::-1] + 1
 
 
 def _interleaved(prob: np.ndarray, alias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
