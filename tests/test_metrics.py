@@ -219,3 +219,13 @@ def test_combined_daily_tallies_equal_the_whole_tally(weight):
     whole = tally(log, truth, weight=weight)
     assert combine(parts, truth, reached) == whole
     assert sum(p["reach"] for p in parts) > whole["reach"]  # repeat visitors across days
+
+
+@pytest.mark.parametrize("m", [0, 1, 5, 300, 5000])
+def test_distinct_people_sorted_whatever_the_method(m):
+    # Few impressions among many people are sorted, many are marked on a mask: same list.
+    n = 4000
+    person = np.random.default_rng(m).integers(0, n, m).astype(np.int32)
+    got = distinct(person, n)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, np.unique(person))
