@@ -34,7 +34,7 @@ from sim.network import OrganicSharing
 from sim.people import People
 from sim.pipeline import CandidatePool, HiringPipeline
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
-from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate, qualified_mask
+from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate
 from sim.scenario import Scenario
 from sim.streams import named_children, replication_seed
 from sim.units import Units
@@ -364,13 +364,13 @@ class RecruitingModel(mesa.Model):
     def _seat(self, scenario: Scenario, seat: int, strategy: Strategy, first: bool) -> Seat:
         """Build employer ``seat``'s actors (the first seat's people step the dynamics)."""
         pop, seeds = self.population, seat_seeds(self.seeds, seat)
-        qualified = qualified_mask(pop, scenario.vacancy)
         # The search dynamics are everyone's: a later seat's people read the first seat's.
         shared = None if first else _SharedDynamics(self.seats[0].people.dynamics)
         people = People(
-            self, pop, scenario.population, scenario.vacancy, qualified,
+            self, pop, scenario.population, scenario.vacancy, None,
             None if shared else seeds.rng("dynamics"), seeds.rng("behaviour"), dynamics=shared,
         )  # fmt: skip
+        qualified = people.qualified.copy()  # the vacancy's rule at the start (ground truth)
         employer = Employer(
             self, pop, people, scenario.vacancy, scenario.campaign, self.units,
             seeds.rng("employer"), seeds.rng("site_visits"),

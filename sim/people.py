@@ -76,8 +76,10 @@ class People(mesa.Agent):
         Rates of search-state transitions and life events.
     vacancy : VacancySpec
         The job: distance and qualification change as people move.
-    qualified : numpy.ndarray of bool, shape (n,)
-        Ground truth at the campaign's start.
+    qualified : numpy.ndarray of bool, shape (n,), or None
+        Ground truth at the campaign's start; None: the vacancy's rule
+        (:func:`sim.population.qualified_mask`), judged here from the distances this
+        actor computes anyway.
     dynamics_rng : numpy.random.Generator or None
         The stream of the search-state dynamics and life events (None with ``dynamics``).
     response_rng : numpy.random.Generator
@@ -93,7 +95,7 @@ class People(mesa.Agent):
         pop: Population,
         spec: PopulationSpec,
         vacancy: VacancySpec,
-        qualified: np.ndarray,
+        qualified: np.ndarray | None,
         dynamics_rng: np.random.Generator | None,
         response_rng: np.random.Generator,
         dynamics=None,
@@ -106,16 +108,21 @@ class People(mesa.Agent):
             pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year, dynamics_rng,
             moves_per_year=spec.moves_per_year, graduations_per_year=spec.graduations_per_year,
         )  # fmt: skip
+        self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
+        # Everyone's distance to the job, once per run: the distance factor of relevance
+        # at the start (shared by every ad set and platform; a move's change is applied
+        # through move_factor) and the distance rule of qualification.
+        km = distance_km(pop, vacancy)
+        self.distance_factor = behavior.distance_multiplier(km)
+        if qualified is None:  # qualified_mask's rule, from the distances above
+            qualified = self.could_qualify & (km <= vacancy.max_distance_km)
+        del km
         # Qualification as of now (people move); the ground truth the metrics use is the
         # population at the campaign's start.
         self.qualified = qualified.copy()
         # The qualified as indices, sorted (kept as people move): the day's aided
         # awareness looks at them only, not at everyone.
         self._qualified_idx = np.flatnonzero(self.qualified)
-        self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
-        # The distance factor of relevance at the start, once per run (shared by every
-        # ad set and platform); a move's change is applied through move_factor.
-        self.distance_factor = behavior.distance_multiplier(distance_km(pop, vacancy))
         # Read together at every impression: views of one record array (one memory access).
         both = np.zeros(pop.size, dtype=[("move_factor", np.float32), ("awareness", np.float32)])
         self.move_factor = both["move_factor"]  # relevance after a move

@@ -8,8 +8,17 @@ from helpers import DESIGN_METRIC_KEYS, SUMMARY_KEYS
 
 import strategies
 from sim import occupations
-from sim.model import COMPONENTS, RecruitingModel, make_brief, release, run, run_seeds
-from sim.population import EMPLOYED, generate
+from sim.model import (
+    COMPONENTS,
+    RecruitingModel,
+    account_holders_by_age_band,
+    make_brief,
+    release,
+    run,
+    run_seeds,
+)
+from sim.platforms import PLATFORM_INDEX
+from sim.population import EMPLOYED, generate, qualified_mask
 from sim.scenario import load_scenario
 
 
@@ -96,6 +105,23 @@ def test_the_brief_describes_the_vacancy_and_platforms(tiny, tiny_pop):
     assert not fb.job_title_catalogue and brief.platform("linkedin").job_title_catalogue
     assert sum(fb.audience_by_age.values()) > 0
     assert all(v % 1000 == 0 for v in fb.audience_by_age.values())  # survey rounding
+
+
+def test_account_holders_by_age_band_count_each_platforms_users(tiny_pop):
+    names = ["facebook", "linkedin", "jobboard", "facebook"]  # a repeat counts the same
+    got = account_holders_by_age_band(tiny_pop, names)
+    bands = len(occupations.AGE_BANDS)
+    for name, counts in zip(names, got, strict=True):
+        users = tiny_pop.sessions[PLATFORM_INDEX[name]] > 0
+        assert np.array_equal(counts, np.bincount(tiny_pop.age_band[users], minlength=bands))
+
+
+def test_the_ground_truth_is_the_vacancys_rule(tiny, tiny_pop):
+    model = RecruitingModel(tiny, strategies.make("broad"), run_seeds(1, 0), tiny_pop)
+    rule = qualified_mask(tiny_pop, tiny.vacancy)
+    assert rule.any()
+    assert np.array_equal(model.qualified, rule)
+    assert np.array_equal(model.truth.qualified, rule)
 
 
 @pytest.mark.parametrize(
