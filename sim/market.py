@@ -343,8 +343,9 @@ class _AdSetState:
     spend_micros: int = 0  # real money
     floor_cost: int = 1  # micros: the cheapest impression (at the floor price), at least 1
     impressions_by_gender: list = field(default_factory=lambda: [0, 0])
-    # The optimiser's historical prediction per audience member (k,) and what the ad set
-    # has learned from its own results (None: learning off or nothing to optimise).
+    # The optimiser's historical prediction per audience member (k,; kept only while the
+    # ad set learns) and what the ad set has learned from its own results (None: learning
+    # off or nothing to optimise).
     prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
     learner: CellLearner | None = None
 
@@ -647,12 +648,13 @@ class Market(mesa.Agent):
             st.value = optimiser.predict(st.audience, st.objective, creative)
             st.learner = None
             return
-        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
         spec = self._optimiser_specs[st.adset.platform]
-        if not spec.learning:
+        if not spec.learning:  # (the historical prediction is needed only to learn)
             st.learner = None
-            st.value = _mean_one(st.prior_value)
+            st.prior_value = _empty(np.float64)
+            st.value = _mean_one(optimiser.rates(st.audience, st.objective, creative))
             return
+        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
         cells = optimiser.cells(st.audience)
         if st.learner is None:
             st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,
