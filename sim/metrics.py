@@ -99,18 +99,23 @@ def tally(
     cost = Units(weight).cost_micros(price)
     reached = distinct(person, truth.qualified.shape[0])
     q_imp = truth.qualified[person]
+    total_cost = int(cost.sum())
+    # (in whole micros: the cost of the unqualified's impressions is the total less the
+    # qualified's, exactly; the qualified are the few, so only their costs are gathered)
+    wasted_cost = total_cost - int(cost[q_imp].sum())
+    clicked_who = person[clicked]  # (clicks are few: their people's states are looked up)
     return {
         "impressions": int(person.size),
         "reach": int(reached.size),
-        "clicks": int(clicked.sum()),
-        "applications": int(applied.sum()),
-        "qualified_applications": int((applied & q_imp).sum()),
-        "qualified_reach": int(truth.qualified[reached].sum()),
+        "clicks": int(clicked_who.size),
+        "applications": int(np.count_nonzero(applied)),
+        "qualified_applications": int(np.count_nonzero(truth.qualified[person[applied]])),
+        "qualified_reach": int(np.count_nonzero(truth.qualified[reached])),
         "reached_female": int(truth.gender[reached].sum()),
-        "qualified_impressions": int(q_imp.sum()),
-        "passive_clicks": int((clicked & (truth.search_state[person] != ACTIVE)).sum()),
-        "cost": int(cost.sum()),
-        "wasted_cost": int(cost[~q_imp].sum()),
+        "qualified_impressions": int(np.count_nonzero(q_imp)),
+        "passive_clicks": int(np.count_nonzero(truth.search_state[clicked_who] != ACTIVE)),
+        "cost": total_cost,
+        "wasted_cost": wasted_cost,
     }
 
 

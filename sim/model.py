@@ -719,8 +719,8 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     truth = seat.truth
     platform_names = sorted(set(market.ad_set_platforms()))
     platform_of_adset = np.array(
-        [platform_names.index(p) for p in market.ad_set_platforms()] or [0]
-    )
+        [platform_names.index(p) for p in market.ad_set_platforms()] or [0], dtype=np.uint8
+    )  # (a few platforms: each impression's code in a byte)
     platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
     # The whole log's tally from the daily ones: every impression is bought on some
