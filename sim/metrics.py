@@ -65,6 +65,7 @@ class Truth:
 ADDITIVE = ("impressions", "clicks", "applications", "qualified_applications")
 # Distinct-people counts: the parts add up to at least the whole.
 DISTINCT = ("reach", "qualified_reach", "reached_female")
+TALLY_CHUNK = 1 << 20  # log rows a tally reads at a time (bounds its temporaries)
 
 
 def tally(
@@ -92,12 +93,31 @@ def tally(
         ``qualified_impressions``, ``passive_clicks`` (simulated people) and ``cost``,
         ``wasted_cost`` (real money, micros).
     """
+    n = truth.qualified.shape[0]
+    rows = log["person"].shape[0]
+    if rows <= TALLY_CHUNK:
+        person = log["person"] if mask is None else log["person"][mask]
+        return combine([_counts(log, truth, mask, weight)], truth, distinct(person, n))
+    # A long log in chunks of rows (the temporaries stay small); the counts add up and
+    # the people reached are marked as they come.
+    parts, seen = [], np.zeros(n, dtype=bool)
+    for a in range(0, rows, TALLY_CHUNK):
+        chunk = {k: log[k][a : a + TALLY_CHUNK] for k in ("person", "price", "clicked", "applied")}
+        part_mask = None if mask is None else mask[a : a + TALLY_CHUNK]
+        parts.append(_counts(chunk, truth, part_mask, weight))
+        seen[chunk["person"] if part_mask is None else chunk["person"][part_mask]] = True
+    return combine(parts, truth, np.flatnonzero(seen))
+
+
+def _counts(
+    log: dict[str, np.ndarray], truth: Truth, mask: np.ndarray | None, weight: float
+) -> dict[str, int]:
+    """The counts and costs of :func:`tally` that add up over parts of a log."""
     person, price = log["person"], log["price"]
     clicked, applied = log["clicked"], log["applied"]
     if mask is not None:
         person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
     cost = Units(weight).cost_micros(price)
-    reached = distinct(person, truth.qualified.shape[0])
     q_imp = truth.qualified[person]
     total_cost = int(cost.sum())
     # (in whole micros: the cost of the unqualified's impressions is the total less the
@@ -106,12 +126,9 @@ def tally(
     clicked_who = person[clicked]  # (clicks are few: their people's states are looked up)
     return {
         "impressions": int(person.size),
-        "reach": int(reached.size),
         "clicks": int(clicked_who.size),
         "applications": int(np.count_nonzero(applied)),
         "qualified_applications": int(np.count_nonzero(truth.qualified[person[applied]])),
-        "qualified_reach": int(np.count_nonzero(truth.qualified[reached])),
-        "reached_female": int(truth.gender[reached].sum()),
         "qualified_impressions": int(np.count_nonzero(q_imp)),
         "passive_clicks": int(np.count_nonzero(truth.search_state[clicked_who] != ACTIVE)),
         "cost": total_cost,
@@ -129,7 +146,7 @@ def combine(parts: list[dict[str, int]], truth: Truth, reached: np.ndarray) -> d
     Parameters
     ----------
     parts : list of dict
-        One :func:`tally` per part.
+        One :func:`tally` per part (its counts and costs are used).
     truth : Truth
     reached : numpy.ndarray of int, shape (r,)
         The distinct people in the whole log (any order).

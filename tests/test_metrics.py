@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from helpers import DESIGN_METRIC_KEYS, nan_paths
 
+from sim import metrics
 from sim.metrics import (
     METRIC_KEYS,
     Truth,
@@ -229,3 +230,24 @@ def test_distinct_people_sorted_whatever_the_method(m):
     got = distinct(person, n)
     assert got.dtype == np.int64
     assert np.array_equal(got, np.unique(person))
+
+
+def test_a_long_log_is_tallied_in_chunks_to_the_same_counts(monkeypatch):
+    rng = np.random.default_rng(8)
+    n, m = 60, 1000
+    truth = Truth(
+        qualified=rng.random(n) < 0.3,
+        gender=rng.integers(0, 2, n).astype(np.uint8),
+        search_state=rng.integers(0, 3, n).astype(np.uint8),
+    )
+    log = {
+        "person": rng.integers(0, n, m),
+        "price": rng.random(m),
+        "clicked": rng.random(m) < 0.2,
+        "applied": rng.random(m) < 0.05,
+    }
+    mask = rng.random(m) < 0.5
+    whole = [tally(log, truth, mask, 12.5), tally(log, truth, None, 12.5)]
+    monkeypatch.setattr(metrics, "TALLY_CHUNK", 64)  # 16 chunks, the last one short
+    assert [tally(log, truth, mask, 12.5), tally(log, truth, None, 12.5)] == whole
+    assert whole[1]["reach"] == np.unique(log["person"]).size
