@@ -479,7 +479,6 @@ class Market(mesa.Agent):
         self.market_rng = rng
         self.budget_micros = units.micros(budget)
         self.log = ImpressionLog()
-        self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
         self._optimisers: dict[str, DeliveryOptimiser] = {}
         self._shares: dict[tuple, tuple] = {}  # hour weights by (platform, hours)
@@ -619,7 +618,9 @@ class Market(mesa.Agent):
         st.rate_total = float(rate.sum())
         st.alias_prob, st.alias = _interleaved(*alias_table(rate))
         self._predict(st)
-        st.price_mult = self.price_mult[audience]
+        # (for the audience only: nobody else's multiplier is ever needed)
+        st.price_mult = segment_multipliers(self.market, self.pop.age[audience],
+                                            self.pop.gender[audience])  # fmt: skip
         if self._price_shock[a.platform] != 1.0:
             st.price_mult = st.price_mult * np.float32(self._price_shock[a.platform])
         st.gender = view.gender[audience]
