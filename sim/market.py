@@ -329,7 +329,7 @@ class _AdSetState:
     price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
     p_apply: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # after a click
-    gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))
+    gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))  # (variance reduction)
     brand: bool = False
     # Variance reduction: bid multipliers by sex and the audience's share of women.
     group_mult: np.ndarray = field(default_factory=lambda: np.ones(2))
@@ -623,8 +623,11 @@ class Market(mesa.Agent):
                                             self.pop.gender[audience])  # fmt: skip
         if self._price_shock[a.platform] != 1.0:
             st.price_mult = st.price_mult * np.float32(self._price_shock[a.platform])
-        st.gender = view.gender[audience]
-        st.target_female = float(st.gender.mean()) if audience.size else 0.5
+        gender = view.gender[audience]
+        st.target_female = float(gender.mean()) if audience.size else 0.5
+        # (kept per member only for variance reduction, the one thing that bids by sex)
+        st.gender = gender if self.optimiser.variance_reduction else _empty(np.uint8)
+        del gender
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
         ctr = platform.link_ctr * self.ctr_scale[a.platform]
