@@ -89,6 +89,7 @@ HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate
 BID_CAP_FACTOR = 10.0
 TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated from
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
+MAX_AGE = 120  # oldest age a person or a market segment can have (the scenario's bound)
 
 
 # The optimiser's feature cells (DeliveryOptimiser.N_CELLS of them) fit in a byte.
@@ -98,17 +99,31 @@ CELL_DTYPE = np.uint8 if 2 * len(occupations.AGE_BANDS) * 9 <= 256 else np.uint1
 def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray) -> np.ndarray:
     """Competitors' price multiplier for each person (product over matching segments).
 
+    The product is taken once per (age, sex) in a small table, in the segments' order,
+    and looked up for each person.
+
+    Parameters
+    ----------
+    market : MarketSpec
+    age : numpy.ndarray of int, shape (n,)
+        Ages in whole years (0-120).
+    gender : numpy.ndarray of int, shape (n,)
+        0 male, 1 female.
+
     Returns
     -------
     numpy.ndarray of float32, shape (n,)
     """
-    mult = np.ones(age.shape[0], dtype=np.float32)
+    ages = np.arange(MAX_AGE + 1)[:, None]  # (ages, 1) x sexes (1, 2)
+    table = np.ones((MAX_AGE + 1, 2), dtype=np.float32)
     for seg in market.segments:
-        m = (age >= seg.age_min) & (age <= seg.age_max)
-        if seg.gender != "any":
-            m &= gender == (1 if seg.gender == "female" else 0)
-        mult[m] *= np.float32(seg.price_multiplier)
-    return mult
+        in_age = (ages >= seg.age_min) & (ages <= seg.age_max)
+        sexes = np.arange(2) == (1 if seg.gender == "female" else 0)
+        if seg.gender == "any":
+            sexes[:] = True
+        table[in_age & sexes] *= np.float32(seg.price_multiplier)
+    key = age.astype(np.intp) * 2 + gender
+    return table.reshape(-1)[key]
 
 
 class DeliveryOptimiser:
