@@ -217,10 +217,13 @@ class DeliveryOptimiser:
         image's appeal to their sex when the optimiser reads the creative.
         """
         table = self.click_table if objective == "clicks" else self.apply_table
-        value = table[self.cells(idx)]
-        if self.use_creative:
-            value = value * behavior.image_multiplier(creative, self.view.gender[idx])
-        return value
+        cells = self.cells(idx)
+        if not self.use_creative:
+            return table[cells]
+        # One value per (cell, sex): the same products, looked up.
+        by_sex = behavior.image_multiplier(creative, np.arange(2))
+        key = cells.astype(np.intp) * 2 + self.view.gender[idx]
+        return (table[:, None] * by_sex).reshape(-1)[key]
 
     def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
         """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
