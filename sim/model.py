@@ -725,8 +725,12 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
     # The whole log's tally from the daily ones: every impression is bought on some
     # campaign day and tallied that day; the daily series marked the people reached.
+    # (A model stopped within a day has impressions no day tallied: read the log.)
     reached = np.flatnonzero(seat.seen)
     whole = combine([row["tally"] for row in model._daily_rows(seat)], truth, reached)
+    if whole["impressions"] != log["person"].size:
+        whole = tally(log, truth, weight=units.weight)
+        reached = distinct(log["person"], pop.size)
     spend = units.money_from_micros(whole["cost"])
     hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",

@@ -8,6 +8,7 @@ from helpers import DESIGN_METRIC_KEYS, SUMMARY_KEYS
 
 import strategies
 from sim import occupations
+from sim.metrics import summarize
 from sim.model import (
     COMPONENTS,
     RecruitingModel,
@@ -16,6 +17,7 @@ from sim.model import (
     release,
     run,
     run_seeds,
+    summarise,
 )
 from sim.platforms import PLATFORM_INDEX
 from sim.population import EMPLOYED, generate, qualified_mask
@@ -158,3 +160,17 @@ def test_typical_age_covers_where_the_occupations_workers_are(occupation):
                 f"typical_age {lo}-{hi} reaches into {b_lo}-{b_hi}, which holds only "
                 f"{shares[band]:.1%} of employed {occupation}s"
             )
+
+
+def test_a_model_stopped_within_a_day_is_summarised_from_its_log(tiny, tiny_pop):
+    # The run's totals come from the daily tallies; hours no day has tallied yet are
+    # read from the log itself.
+    model = RecruitingModel(tiny, strategies.make("broad"), run_seeds(2, 0), tiny_pop)
+    model.step()
+    model.env.run(until=36)  # half of the second day
+    log = model.log.arrays()
+    assert log["hour"].max() >= 24  # some impressions the collector has not seen
+    result = summarise(model, 2)
+    expected = summarize(log, model.truth, weight=model.units.weight)
+    for key in ("impressions", "reach", "clicks", "spend", "qualified_reach"):
+        assert result.metrics[key] == expected[key]
