@@ -141,11 +141,25 @@ class DeliveryOptimiser:
         Used only to simulate the historical engagement the platform learned from.
     vacancy : VacancySpec
     rng : numpy.random.Generator
+    qualified : numpy.ndarray of bool, shape (n,), optional
+        Who meets the vacancy's rule (:func:`sim.population.qualified_mask` if not given).
+    distance_factor : numpy.ndarray of float, shape (n,), optional
+        Everyone's distance factor of relevance (as in
+        :func:`sim.behavior.relevance_multiplier`), when the caller has it.
     """
 
     N_CELLS = 2 * len(occupations.AGE_BANDS) * 9
 
-    def __init__(self, spec, view: PlatformView, pop: Population, vacancy, rng) -> None:
+    def __init__(
+        self,
+        spec,
+        view: PlatformView,
+        pop: Population,
+        vacancy,
+        rng,
+        qualified: np.ndarray | None = None,
+        distance_factor: np.ndarray | None = None,
+    ) -> None:
         self.platform = view.platform
         self.view = view
         occ = occupations.get(vacancy.occupation)
@@ -155,8 +169,9 @@ class DeliveryOptimiser:
         if users.size > TRAINING_SAMPLE:
             users = np.sort(rng.choice(users, TRAINING_SAMPLE, replace=False))
         neutral = behavior.Creative()
-        clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr)
-        applies = clicks * behavior.apply_probability(pop, users, vacancy)
+        clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr,
+                                            distance_factor=distance_factor)  # fmt: skip
+        applies = clicks * behavior.apply_probability(pop, users, vacancy, qualified=qualified)
         self._history = (users, clicks, applies)
         self.retrain(spec)
 
@@ -629,8 +644,10 @@ class Market(mesa.Agent):
         creative = a.creative or vacancy.creative
         if a.platform not in self._optimisers:
             self._optimisers[a.platform] = DeliveryOptimiser(
-                self._optimiser_specs[a.platform], view, self.pop, vacancy, self.market_rng
-            )
+                self._optimiser_specs[a.platform], view, self.pop, vacancy, self.market_rng,
+                qualified=self.people.qualified_at_start,
+                distance_factor=self.people.distance_factor,
+            )  # fmt: skip
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
         st.rate_total = float(rate.sum())

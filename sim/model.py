@@ -370,7 +370,7 @@ class RecruitingModel(mesa.Model):
             self, pop, scenario.population, scenario.vacancy, None,
             None if shared else seeds.rng("dynamics"), seeds.rng("behaviour"), dynamics=shared,
         )  # fmt: skip
-        qualified = people.qualified.copy()  # the vacancy's rule at the start (ground truth)
+        qualified = people.qualified_at_start  # the vacancy's rule at the start (ground truth)
         employer = Employer(
             self, pop, people, scenario.vacancy, scenario.campaign, self.units,
             seeds.rng("employer"), seeds.rng("site_visits"),

@@ -117,8 +117,9 @@ class People(mesa.Agent):
         if qualified is None:  # qualified_mask's rule, from the distances above
             qualified = self.could_qualify & (km <= vacancy.max_distance_km)
         del km
-        # Qualification as of now (people move); the ground truth the metrics use is the
-        # population at the campaign's start.
+        # Qualification at the campaign's start (the ground truth the metrics use) and as
+        # of now (people move).
+        self.qualified_at_start = qualified
         self.qualified = qualified.copy()
         # The qualified as indices, sorted (kept as people move): the day's aided
         # awareness looks at them only, not at everyone.
