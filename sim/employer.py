@@ -228,7 +228,7 @@ def _employee_seed(
     Returns indices, shape (k,).
     """
     target = occupations.occupation_index(vacancy.occupation)
-    near = distance_km(pop, vacancy) <= vacancy.max_distance_km
-    staff = np.flatnonzero((pop.occupation == target) & near)
+    trade = np.flatnonzero(pop.occupation == target)  # (distances for them only)
+    staff = trade[distance_km(pop, vacancy, trade) <= vacancy.max_distance_km]
     k = min(staff.size, max(1, size))
     return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff
