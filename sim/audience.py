@@ -111,7 +111,10 @@ class AdvertiserData:
 
 
 def resolve(
-    view: PlatformView, spec: TargetingSpec, data: AdvertiserData | None = None
+    view: PlatformView,
+    spec: TargetingSpec,
+    data: AdvertiserData | None = None,
+    location_masks: dict | None = None,
 ) -> np.ndarray:
     """The people a targeting spec reaches on the view's platform.
 
@@ -119,6 +122,11 @@ def resolve(
     ----------
     view : PlatformView
     spec : TargetingSpec
+    data : AdvertiserData, optional
+        The advertiser's custom-audience data.
+    location_masks : dict, optional
+        :func:`location_mask` results by the spec's locations, kept by the caller for
+        specs resolved over the same population (homes do not depend on the platform).
 
     Returns
     -------
@@ -132,7 +140,12 @@ def resolve(
     """
     mask = view.sessions > 0
     if spec.locations:
-        mask &= location_mask(view, spec)
+        if location_masks is None:
+            mask &= location_mask(view, spec)
+        else:
+            if spec.locations not in location_masks:
+                location_masks[spec.locations] = location_mask(view, spec)
+            mask &= location_masks[spec.locations]
     if spec.age_min > 18:
         mask &= view.age >= spec.age_min
     if spec.age_max is not None:

@@ -513,6 +513,7 @@ class Market(mesa.Agent):
         self.budget_micros = units.micros(budget)
         self.log = ImpressionLog()
         self._views: dict[str, PlatformView] = {}
+        self._location_masks: dict = {}  # people in each set of locations (audience.resolve)
         self._optimisers: dict[str, DeliveryOptimiser] = {}
         self._shares: dict[tuple, tuple] = {}  # hour weights by (platform, hours)
         self._stamp = np.empty(0, dtype=np.int32)
@@ -624,7 +625,10 @@ class Market(mesa.Agent):
         """(Re)compute an ad set's audience and the per-member arrays that depend on it."""
         a, platform = st.adset, st.platform
         view = self.view(a.platform)
-        audience = resolve(view, a.targeting, self.employer.advertiser_data(a.platform))
+        t = a.targeting
+        uses_data = t.custom_audience is not None or t.lookalike_percent is not None
+        data = self.employer.advertiser_data(a.platform) if uses_data else None
+        audience = resolve(view, t, data, location_masks=self._location_masks)
         real = self.units.real_people(audience.size)
         custom = a.targeting.custom_audience is not None
         minimum = platform.min_custom_audience if custom else platform.min_audience
