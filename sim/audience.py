@@ -139,13 +139,14 @@ def resolve(
         A place, interest or job title that is not in the platform's catalogue.
     """
     mask = view.sessions > 0
-    if spec.locations:
-        if location_masks is None:
-            mask &= location_mask(view, spec)
-        else:
-            if spec.locations not in location_masks:
-                location_masks[spec.locations] = location_mask(view, spec)
-            mask &= location_masks[spec.locations]
+    if any(loc.place == "Norway" for loc in spec.locations):
+        _check_places(spec)  # (Norway holds everyone: no mask to apply or keep)
+    elif spec.locations and location_masks is None:
+        mask &= location_mask(view, spec)
+    elif spec.locations:
+        if spec.locations not in location_masks:
+            location_masks[spec.locations] = location_mask(view, spec)
+        mask &= location_masks[spec.locations]
     if spec.age_min > 18:
         mask &= view.age >= spec.age_min
     if spec.age_max is not None:
@@ -217,9 +218,8 @@ def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
     """
     mask = np.zeros(view.size, dtype=bool)
     place_region = np.array([p.region for p in geography.PLACES])
+    _check_places(spec)
     for loc in spec.locations:
-        if loc.place not in geography.PLACE_OR_REGION_NAMES:
-            raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
         if loc.place == "Norway":  # every place (and any radius around the country)
             mask[:] = True
             continue
@@ -233,6 +233,12 @@ def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
             cx, cy = geography.centre_km(loc.place)
             mask |= np.hypot(view.x_km - cx, view.y_km - cy) <= loc.radius_km
     return mask
+
+
+def _check_places(spec: TargetingSpec) -> None:
+    for loc in spec.locations:
+        if loc.place not in geography.PLACE_OR_REGION_NAMES:
+            raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
 
 
 def _topic(name: str) -> int:

@@ -73,6 +73,10 @@ def test_location_masks_are_shared_across_platforms_and_specs(fb, li):
             np.testing.assert_array_equal(got, resolve(view, spec))
             assert 0 < got.size < resolve(view, TargetingSpec()).size
     assert list(cache) == [here]
+    with pytest.raises(UnknownNameError, match="Atlantis"):  # checked with Norway too
+        resolve(
+            fb, TargetingSpec(locations=(Location("Norway"), Location("Atlantis"))), None, cache
+        )
     norway = TargetingSpec(locations=(Location("Norway"),))
     np.testing.assert_array_equal(
         resolve(fb, norway, location_masks=cache), resolve(fb, TargetingSpec())
