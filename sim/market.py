@@ -89,7 +89,6 @@ HOURLY_OVERSPEND = 2.0  # an hour may spend up to 2x its pacing target (estimate
 BID_CAP_FACTOR = 10.0
 TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated from
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
-MAX_AGE = 120  # oldest age a person or a market segment can have (the scenario's bound)
 
 
 # The optimiser's feature cells (DeliveryOptimiser.N_CELLS of them) fit in a byte.
@@ -106,7 +105,7 @@ def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray)
     ----------
     market : MarketSpec
     age : numpy.ndarray of int, shape (n,)
-        Ages in whole years (0-120).
+        Ages in whole years.
     gender : numpy.ndarray of int, shape (n,)
         0 male, 1 female.
 
@@ -114,8 +113,9 @@ def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray)
     -------
     numpy.ndarray of float32, shape (n,)
     """
-    ages = np.arange(MAX_AGE + 1)[:, None]  # (ages, 1) x sexes (1, 2)
-    table = np.ones((MAX_AGE + 1, 2), dtype=np.float32)
+    oldest = int(age.max()) if age.size else 0
+    ages = np.arange(oldest + 1)[:, None]  # (ages, 1) x sexes (1, 2)
+    table = np.ones((oldest + 1, 2), dtype=np.float32)
     for seg in market.segments:
         in_age = (ages >= seg.age_min) & (ages <= seg.age_max)
         sexes = np.arange(2) == (1 if seg.gender == "female" else 0)

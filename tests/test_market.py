@@ -76,7 +76,7 @@ def test_segment_multipliers_are_each_persons_product_in_segment_order():
         )
     )
     rng = np.random.default_rng(2)
-    age = np.r_[0, 120, rng.integers(0, 121, 500)].astype(np.uint8)
+    age = np.r_[0, 120, 130, rng.integers(0, 121, 500)].astype(np.uint8)
     gender = rng.integers(0, 2, age.size).astype(np.uint8)
     expected = np.ones(age.size, dtype=np.float32)
     for seg in market.segments:
