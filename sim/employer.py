@@ -169,7 +169,7 @@ class OrganicVisitWeights:
         As in :func:`sim.behavior.relevance_multiplier`.
     """
 
-    BLOCK = 256  # people per block (a draw sums one block's weights again)
+    BLOCK = 32  # people per block (a draw sums one block's weights again)
 
     def __init__(
         self, pop: Population, vacancy: VacancySpec, distance_factor: np.ndarray | None = None

@@ -10,7 +10,7 @@ from sim.employer import OrganicVisitWeights
 from sim.population import distance_km
 
 
-@pytest.mark.parametrize("block", [1, 7, 256])
+@pytest.mark.parametrize("block", [1, 7, 32, 256])
 def test_visitors_are_found_as_in_the_full_cumulative_table(tiny, tiny_pop, block, monkeypatch):
     # Only block ends are kept; every draw must land on the person a full table gives,
     # at points drawn at random, on table entries exactly and just below them.
