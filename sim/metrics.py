@@ -65,7 +65,7 @@ class Truth:
 ADDITIVE = ("impressions", "clicks", "applications", "qualified_applications")
 # Distinct-people counts: the parts add up to at least the whole.
 DISTINCT = ("reach", "qualified_reach", "reached_female")
-TALLY_CHUNK = 1 << 20  # log rows a tally reads at a time (bounds its temporaries)
+TALLY_CHUNK = 1 << 18  # log rows a tally reads at a time (bounds its temporaries)
 
 
 def tally(
@@ -106,7 +106,12 @@ def tally(
         part_mask = None if mask is None else mask[a : a + TALLY_CHUNK]
         parts.append(_counts(chunk, truth, part_mask, weight))
         seen[chunk["person"] if part_mask is None else chunk["person"][part_mask]] = True
-    return combine(parts, truth, np.flatnonzero(seen))
+    out = combine(parts, truth, np.zeros(0, dtype=np.int64))
+    # (counted on the mask: the people reached need not be listed)
+    out["reach"] = int(np.count_nonzero(seen))
+    out["qualified_reach"] = int(np.count_nonzero(seen & truth.qualified))
+    out["reached_female"] = int(np.count_nonzero(truth.gender[seen]))
+    return out
 
 
 def _counts(
