@@ -237,19 +237,20 @@ def click_probability(
     creative: Creative,
     link_ctr: float,
     model: ResponseModel = DEFAULT_RESPONSE,
-    search_state: np.ndarray | None = None,
+    search_state: np.ndarray | int | None = None,
     distance_factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """First-exposure click probability of people ``idx`` for an ad, shape (k,).
 
-    ``search_state`` (shape (k,)) replaces the people's states from the population;
+    ``search_state`` (shape (k,), or one state for everyone) replaces the people's states
+    from the population;
     ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
     """
-    states = pop.search_state[idx] if search_state is None else search_state
+    states = pop.search_state[idx] if search_state is None else np.asarray(search_state)
     # link_ctr x appeal x relevance x state x image x propensity, in place in that order
     p = relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
     p *= link_ctr * creative.appeal
-    p *= np.asarray(model.search_state)[states]
+    p *= np.asarray(model.search_state)[states]  # (one state for everyone: a scalar)
     p *= image_multiplier(creative, pop.gender[idx], model)
     p *= pop.propensity[idx]
     if creative.message == "employer-brand":
@@ -272,17 +273,27 @@ def apply_probability(
     vacancy: VacancySpec,
     model: ResponseModel = DEFAULT_RESPONSE,
     qualified: np.ndarray | None = None,
-    search_state: np.ndarray | None = None,
+    search_state: np.ndarray | int | None = None,
+    dtype: type = np.float64,
 ) -> np.ndarray:
-    """Probability that people ``idx`` apply after clicking, shape (k,)."""
+    """Probability that people ``idx`` apply after clicking, shape (k,).
+
+    ``search_state`` (shape (k,), or one state for everyone) replaces the people's states
+    from the population; ``qualified`` (shape (n,)) replaces the vacancy's rule.
+    ``dtype`` is the result's (the probabilities are computed in float64 and rounded).
+    """
     if qualified is None:
         qualified = qualified_mask(pop, vacancy)
     base = model.apply_short if vacancy.apply_flow == "short-form" else model.apply_full
     base = base * vacancy.apply_rate_scale  # the scenario's calibrated friction (default 1)
-    states = pop.search_state[idx] if search_state is None else search_state
-    state = np.asarray(model.apply_state)[states]
-    fit = np.where(qualified[idx], model.apply_qualified, model.apply_unqualified)
-    return np.minimum(base * state * fit * np.exp(model.apply_salary * vacancy.salary), 0.9)
+    states = pop.search_state[idx] if search_state is None else np.asarray(search_state)
+    # One value per (search state, fit), looked up: the same products as per person.
+    fit = np.array([model.apply_unqualified, model.apply_qualified])
+    table = base * np.asarray(model.apply_state)[:, None] * fit
+    table = np.minimum(table * np.exp(model.apply_salary * vacancy.salary), 0.9).astype(dtype)
+    if states.ndim == 0:
+        return table[int(states)][qualified[idx].view(np.uint8)]
+    return table.ravel()[states.astype(np.intp) * 2 + qualified[idx]]
 
 
 def impression_click_probability(

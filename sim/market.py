@@ -92,20 +92,39 @@ TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated 
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
 
 
+# The optimiser's feature cells (DeliveryOptimiser.N_CELLS of them) fit in a byte.
+CELL_DTYPE = np.uint8 if 2 * len(occupations.AGE_BANDS) * 9 <= 256 else np.uint16
+
+
 def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray) -> np.ndarray:
     """Competitors' price multiplier for each person (product over matching segments).
+
+    The product is taken once per (age, sex) in a small table, in the segments' order,
+    and looked up for each person.
+
+    Parameters
+    ----------
+    market : MarketSpec
+    age : numpy.ndarray of int, shape (n,)
+        Ages in whole years.
+    gender : numpy.ndarray of int, shape (n,)
+        0 male, 1 female.
 
     Returns
     -------
     numpy.ndarray of float32, shape (n,)
     """
-    mult = np.ones(age.shape[0], dtype=np.float32)
+    oldest = int(age.max()) if age.size else 0
+    ages = np.arange(oldest + 1)[:, None]  # (ages, 1) x sexes (1, 2)
+    table = np.ones((oldest + 1, 2), dtype=np.float32)
     for seg in market.segments:
-        m = (age >= seg.age_min) & (age <= seg.age_max)
-        if seg.gender != "any":
-            m &= gender == (1 if seg.gender == "female" else 0)
-        mult[m] *= np.float32(seg.price_multiplier)
-    return mult
+        in_age = (ages >= seg.age_min) & (ages <= seg.age_max)
+        sexes = np.arange(2) == (1 if seg.gender == "female" else 0)
+        if seg.gender == "any":
+            sexes[:] = True
+        table[in_age & sexes] *= np.float32(seg.price_multiplier)
+    key = age.astype(np.intp) * 2 + gender
+    return table.reshape(-1)[key]
 
 
 class DeliveryOptimiser:
@@ -123,11 +142,25 @@ class DeliveryOptimiser:
         Used only to simulate the historical engagement the platform learned from.
     vacancy : VacancySpec
     rng : numpy.random.Generator
+    qualified : numpy.ndarray of bool, shape (n,), optional
+        Who meets the vacancy's rule (:func:`sim.population.qualified_mask` if not given).
+    distance_factor : numpy.ndarray of float, shape (n,), optional
+        Everyone's distance factor of relevance (as in
+        :func:`sim.behavior.relevance_multiplier`), when the caller has it.
     """
 
     N_CELLS = 2 * len(occupations.AGE_BANDS) * 9
 
-    def __init__(self, spec, view: PlatformView, pop: Population, vacancy, rng) -> None:
+    def __init__(
+        self,
+        spec,
+        view: PlatformView,
+        pop: Population,
+        vacancy,
+        rng,
+        qualified: np.ndarray | None = None,
+        distance_factor: np.ndarray | None = None,
+    ) -> None:
         self.platform = view.platform
         self.view = view
         occ = occupations.get(vacancy.occupation)
@@ -137,8 +170,9 @@ class DeliveryOptimiser:
         if users.size > TRAINING_SAMPLE:
             users = np.sort(rng.choice(users, TRAINING_SAMPLE, replace=False))
         neutral = behavior.Creative()
-        clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr)
-        applies = clicks * behavior.apply_probability(pop, users, vacancy)
+        clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr,
+                                            distance_factor=distance_factor)  # fmt: skip
+        applies = clicks * behavior.apply_probability(pop, users, vacancy, qualified=qualified)
         self._history = (users, clicks, applies)
         self.retrain(spec)
 
@@ -166,21 +200,30 @@ class DeliveryOptimiser:
         return (sums + CELL_PRIOR * overall) / (count + CELL_PRIOR)
 
     def cells(self, idx: np.ndarray) -> np.ndarray:
-        """Feature cell of people ``idx``, shape (k,) int64."""
+        """Feature cell of people ``idx``, shape (k,) uint8.
+
+        ``(demo x 3 + interest bucket) x 3 + title bucket``, each part looked up from a
+        small table by the person's codes and added in small integers.
+        """
         # Interest overlap (share of the occupation's topics the platform believes people
         # have): none, some, or at least half — counted in small integers.
-        count = np.zeros(idx.size, dtype=np.int16)
+        n_topics = len(self._topics)
+        count = np.zeros(idx.size, dtype=np.uint8)
         for t in self._topics:
             count += self.view.interest(t)[idx]
-        ibucket = np.where(2 * count >= max(len(self._topics), 1), 2, np.where(count > 0, 1, 0))
-        titles = self.view.titles[idx]
-        tbucket = np.where(titles < 0, 0, np.where(titles == self._target, 1, 2))
+        c = np.arange(n_topics + 1)
+        ibucket = np.where(2 * c >= max(n_topics, 1), 2, np.where(c > 0, 1, 0))
+        # Declared titles are occupation codes, -1 (the table's last entry) for none.
+        tbucket = np.full(len(occupations.OCCUPATIONS) + 1, 2)
+        tbucket[-1], tbucket[self._target] = 0, 1
+        cell = (3 * ibucket).astype(CELL_DTYPE)[count]
+        if self.platform.declares_titles:  # (otherwise nobody has one: bucket 0)
+            cell += tbucket.astype(CELL_DTYPE)[self.view.titles[idx]]
         if self.use_demographics:
-            demo = self.view.gender[idx].astype(np.int64) * len(occupations.AGE_BANDS)
-            demo = demo + self.view.age_band[idx]
-        else:
-            demo = np.zeros(idx.size, dtype=np.int64)
-        return (demo * 3 + ibucket) * 3 + tbucket
+            n_bands = len(occupations.AGE_BANDS)
+            cell += self.view.gender[idx].astype(CELL_DTYPE) * CELL_DTYPE(9 * n_bands)
+            cell += self.view.age_band[idx].astype(CELL_DTYPE) * CELL_DTYPE(9)
+        return cell
 
     def rates(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
         """Predicted optimisation events per impression for people ``idx``, shape (k,).
@@ -190,10 +233,13 @@ class DeliveryOptimiser:
         image's appeal to their sex when the optimiser reads the creative.
         """
         table = self.click_table if objective == "clicks" else self.apply_table
-        value = table[self.cells(idx)]
-        if self.use_creative:
-            value = value * behavior.image_multiplier(creative, self.view.gender[idx])
-        return value
+        cells = self.cells(idx)
+        if not self.use_creative:
+            return table[cells]
+        # One value per (cell, sex): the same products, looked up.
+        by_sex = behavior.image_multiplier(creative, np.arange(2))
+        key = cells.astype(np.intp) * 2 + self.view.gender[idx]
+        return (table[:, None] * by_sex).reshape(-1)[key]
 
     def predict(self, idx: np.ndarray, objective: str, creative) -> np.ndarray:
         """Predicted value of showing the ad to people ``idx`` (mean 1), shape (k,)."""
@@ -235,7 +281,7 @@ class CellLearner:
 
     Parameters
     ----------
-    cells : numpy.ndarray of int64, shape (k,)
+    cells : numpy.ndarray of CELL_DTYPE, shape (k,)
         Each audience member's cell.
     prior : numpy.ndarray of float, shape (k,)
         Each member's historical prediction (events per impression).
@@ -317,7 +363,7 @@ class _AdSetState:
     price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
     p_apply: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # after a click
-    gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))
+    gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))  # (variance reduction)
     brand: bool = False
     # Variance reduction: bid multipliers by sex and the audience's share of women.
     group_mult: np.ndarray = field(default_factory=lambda: np.ones(2))
@@ -331,8 +377,9 @@ class _AdSetState:
     spend_micros: int = 0  # real money
     floor_cost: int = 1  # micros: the cheapest impression (at the floor price), at least 1
     impressions_by_gender: list = field(default_factory=lambda: [0, 0])
-    # The optimiser's historical prediction per audience member (k,) and what the ad set
-    # has learned from its own results (None: learning off or nothing to optimise).
+    # The optimiser's historical prediction per audience member (k,; kept only while the
+    # ad set learns) and what the ad set has learned from its own results (None: learning
+    # off or nothing to optimise).
     prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
     learner: CellLearner | None = None
 
@@ -504,8 +551,8 @@ class Market(mesa.Agent):
         self.market_rng = rng
         self.budget_micros = units.micros(budget)
         self.log = ImpressionLog()
-        self.price_mult = segment_multipliers(market, pop.age, pop.gender)
         self._views: dict[str, PlatformView] = {}
+        self._location_masks: dict = {}  # people in each set of locations (audience.resolve)
         self._optimisers: dict[str, DeliveryOptimiser] = {}
         self._shares: dict[tuple, tuple] = {}  # hour weights by (platform, hours)
         self._stamp = np.empty(0, dtype=np.int32)
@@ -617,7 +664,10 @@ class Market(mesa.Agent):
         """(Re)compute an ad set's audience and the per-member arrays that depend on it."""
         a, platform = st.adset, st.platform
         view = self.view(a.platform)
-        audience = resolve(view, a.targeting, self.employer.advertiser_data(a.platform))
+        t = a.targeting
+        uses_data = t.custom_audience is not None or t.lookalike_percent is not None
+        data = self.employer.advertiser_data(a.platform) if uses_data else None
+        audience = resolve(view, t, data, location_masks=self._location_masks)
         real = self.units.real_people(audience.size)
         custom = a.targeting.custom_audience is not None
         minimum = platform.min_custom_audience if custom else platform.min_audience
@@ -637,29 +687,36 @@ class Market(mesa.Agent):
         creative = a.creative or vacancy.creative
         if a.platform not in self._optimisers:
             self._optimisers[a.platform] = DeliveryOptimiser(
-                self._optimiser_specs[a.platform], view, self.pop, vacancy, self.market_rng
-            )
+                self._optimiser_specs[a.platform], view, self.pop, vacancy, self.market_rng,
+                qualified=self.people.qualified_at_start,
+                distance_factor=self.people.distance_factor,
+            )  # fmt: skip
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
         st.rate_total = float(rate.sum())
         st.alias_prob, st.alias = _interleaved(*alias_table(rate))
         self._predict(st)
-        st.price_mult = self.price_mult[audience]
+        # (for the audience only: nobody else's multiplier is ever needed)
+        st.price_mult = segment_multipliers(self.market, self.pop.age[audience],
+                                            self.pop.gender[audience])  # fmt: skip
         if self._price_shock[a.platform] != 1.0:
             st.price_mult = st.price_mult * np.float32(self._price_shock[a.platform])
-        st.gender = view.gender[audience]
-        st.target_female = float(st.gender.mean()) if audience.size else 0.5
+        gender = view.gender[audience]
+        st.target_female = float(gender.mean()) if audience.size else 0.5
+        # (kept per member only for variance reduction, the one thing that bids by sex)
+        st.gender = gender if self.optimiser.variance_reduction else _empty(np.uint8)
+        del gender
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
-        neutral = np.full(audience.size, OPEN_PASSIVE, dtype=np.uint8)
         ctr = platform.link_ctr * self.ctr_scale[a.platform]
         st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, ctr, search_state=neutral,
+            self.pop, audience, vacancy, creative, ctr, search_state=OPEN_PASSIVE,
             distance_factor=self.people.distance_factor,
         ).astype(np.float32)  # fmt: skip
         st.p_apply = behavior.apply_probability(
-            self.pop, audience, vacancy, qualified=self.people.qualified, search_state=neutral
-        ).astype(np.float32)
+            self.pop, audience, vacancy, qualified=self.people.qualified,
+            search_state=OPEN_PASSIVE, dtype=np.float32,
+        )  # fmt: skip
         st.brand = creative.message == "employer-brand"
         if st.brand:  # no vacancy in the ad: a click rarely ends in an application
             st.p_apply = st.p_apply * np.float32(RESPONSE.brand_apply)
@@ -673,12 +730,13 @@ class Market(mesa.Agent):
             st.value = optimiser.predict(st.audience, st.objective, creative)
             st.learner = None
             return
-        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
         spec = self._optimiser_specs[st.adset.platform]
-        if not spec.learning:
+        if not spec.learning:  # (the historical prediction is needed only to learn)
             st.learner = None
-            st.value = _mean_one(st.prior_value)
+            st.prior_value = _empty(np.float64)
+            st.value = _mean_one(optimiser.rates(st.audience, st.objective, creative))
             return
+        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
         cells = optimiser.cells(st.audience)
         if st.learner is None:
             st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,
@@ -1129,10 +1187,22 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = np.searchsorted(d_end, e, side="right")
     inside = c < small.size
     left = 1.0 - (d_end[np.minimum(c, small.size - 1)] - e)
-    nxt = np.minimum(np.searchsorted(e_end, e, side="right"), large.size - 1)
+    nxt = _next_larger(e_end)
     prob[large[:-1]] = np.where(inside, np.clip(left, 0.0, 1.0), 1.0)
     alias[large[:-1]] = np.where(inside, large[nxt], large[:-1])
     return prob, alias
+
+
+def _next_larger(end: np.ndarray) -> np.ndarray:
+    """For each entry of non-decreasing ``end`` but the last, the first later index whose
+    value is larger (the last index if none), shape (k - 1,) int64.
+
+    What ``np.searchsorted(end, end[:-1], side="right")`` capped at ``k - 1`` gives, in
+    one pass: the answer for ``i`` is one past the first strict rise at or after ``i``.
+    """
+    k = end.size
+    rise = np.where(end[1:] > end[:-1], np.arange(k - 1), k - 2)
+    return np.minimum.accumulate(rise[::-1])[::-1] + 1
 
 
 def _interleaved(prob: np.ndarray, alias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

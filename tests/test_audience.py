@@ -62,6 +62,27 @@ def test_radius_adds_everyone_within_it(fb):
     assert idx.size > resolve(fb, TargetingSpec(locations=(Location("Bergen"),))).size
 
 
+def test_location_masks_are_shared_across_platforms_and_specs(fb, li):
+    # Homes do not depend on the platform: a caller's cache serves every view and spec
+    # with the same locations, and gives what resolving without it gives.
+    here = (Location("Bergen", 30.0),)
+    cache: dict = {}
+    for view in (fb, li):
+        for spec in (TargetingSpec(locations=here), TargetingSpec(locations=here, age_max=40)):
+            got = resolve(view, spec, location_masks=cache)
+            np.testing.assert_array_equal(got, resolve(view, spec))
+            assert 0 < got.size < resolve(view, TargetingSpec()).size
+    assert list(cache) == [here]
+    with pytest.raises(UnknownNameError, match="Atlantis"):  # checked with Norway too
+        resolve(
+            fb, TargetingSpec(locations=(Location("Norway"), Location("Atlantis"))), None, cache
+        )
+    norway = TargetingSpec(locations=(Location("Norway"),))
+    np.testing.assert_array_equal(
+        resolve(fb, norway, location_masks=cache), resolve(fb, TargetingSpec())
+    )
+
+
 def test_a_county_covers_all_its_places(vestland_pop):
     view = PlatformView(vestland_pop, PLATFORMS["facebook"])
     idx = resolve(view, TargetingSpec(locations=(Location("Vestland"),)))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.market import _draw_members, _last_entries, _rank_within, alias_table
+from sim.market import _draw_members, _last_entries, _next_larger, _rank_within, alias_table
 
 
 def _masses(weights: np.ndarray) -> np.ndarray:
@@ -40,6 +40,16 @@ def test_alias_table_gives_each_member_its_share(k, shape):
     assert prob.min() >= 0 and prob.max() <= 1
     assert alias.min() >= 0 and alias.max() < k
     assert np.all(w[alias[prob < 1]] > 0), "an alias is a member with some weight"
+
+
+@pytest.mark.parametrize("k", [2, 3, 10, 1000])
+def test_next_larger_is_the_sorted_search_it_replaces(k):
+    # Running sums with ties (zero steps) and steps too small to move a large sum.
+    rng = np.random.default_rng(k)
+    for _ in range(20):
+        end = np.cumsum(rng.choice([0.0, 0.0, 1e-300, 0.5, 1.0, 1e9], size=k))
+        searched = np.minimum(np.searchsorted(end, end[:-1], side="right"), k - 1)
+        assert np.array_equal(_next_larger(end), searched)
 
 
 def test_draws_follow_the_weights():
