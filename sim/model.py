@@ -272,6 +272,10 @@ class Seat:
     reports: list = field(default_factory=list)
     seen: np.ndarray | None = None  # reached so far (the daily series)
     day_start: int = 0  # first log row of the current day
+    # Each platform's daily tallies and people reached so far (the by-platform summary),
+    # kept only while the ad sets use more than one platform (else they are the above).
+    platform_tallies: dict = field(default_factory=dict)
+    platform_seen: dict = field(default_factory=dict)
 
 
 class RecruitingModel(mesa.Model):
@@ -443,12 +447,59 @@ class RecruitingModel(mesa.Model):
         day = self.steps - 1
         log = seat.market.log.since(seat.day_start)
         seat.day_start = seat.market.log.size
+        whole = tally(log, seat.truth, weight=self.units.weight)
+        self._platform_tallies(seat, log, whole)
         seat.seen[log["person"]] = True
         return {
-            "tally": tally(log, seat.truth, weight=self.units.weight),
+            "tally": whole,
             "reached": int(np.count_nonzero(seat.seen)),
             "aided_awareness_qualified": seat.people.aided_awareness[day],
         }
+
+    def _platform_tallies(self, seat: Seat, log: dict, whole: dict) -> None:
+        """Add the day's tally and people reached per platform (for ``by_platform``).
+
+        While the ad sets use one platform the day's tally is that platform's and the
+        people reached are the daily series' (``seat.seen``); once they use several, each
+        platform's impressions are tallied apart and its people marked on a mask of its
+        own (the days before belonged to the one platform). Called before the day's
+        people are marked on ``seat.seen``.
+        """
+        platforms = seat.market.ad_set_platforms()  # by ad set key
+        names = sorted(set(platforms))
+        if len(names) <= 1 and not seat.platform_seen:
+            if names:
+                seat.platform_tallies.setdefault(names[0], []).append(whole)
+            return
+        if not seat.platform_seen:  # a second platform from today
+            for name in seat.platform_tallies:  # (at most one: every day so far)
+                seat.platform_seen[name] = seat.seen.copy()
+        codes = np.array([names.index(p) for p in platforms], dtype=np.uint8)[log["adset"]]
+        for i, name in enumerate(names):
+            mine = codes == i
+            seen = seat.platform_seen.setdefault(name, np.zeros(seat.seen.size, dtype=bool))
+            seat.platform_tallies.setdefault(name, []).append(
+                tally(log, seat.truth, mine, weight=self.units.weight)
+            )
+            seen[log["person"][mine]] = True
+
+    def by_platform(self, seat: Seat) -> dict[str, dict]:
+        """An employer's metrics per platform (the run summary's ``by_platform``).
+
+        Each platform's daily tallies added up (:func:`sim.metrics.combine`), converted
+        together (:func:`sim.metrics.report`); platforms without impressions are left
+        out. The same as :func:`sim.metrics.by_group` over the whole log by platform.
+        """
+        names, parts = [], []
+        for name in sorted(seat.platform_tallies):
+            days = seat.platform_tallies[name]
+            if sum(d["impressions"] for d in days) == 0:
+                continue
+            seen = seat.platform_seen.get(name, seat.seen)
+            names.append(name)
+            parts.append(combine(days, seat.truth, np.flatnonzero(seen)))
+        rows = report(parts, seat.truth, self.population.weight)
+        return dict(zip(names, rows, strict=True))
 
     def step(self) -> None:
         """Advance one day: 24 hours of delivery, then the strategies' daily update."""
@@ -714,23 +765,27 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         ``left_for_competitor`` when employers compete).
     """
     scenario, market, units = seat.scenario, seat.market, model.units
-    log = market.log.arrays()
     pop = model.population
     truth = seat.truth
-    platform_names = sorted(set(market.ad_set_platforms()))
-    platform_of_adset = np.array(
-        [platform_names.index(p) for p in market.ad_set_platforms()] or [0], dtype=np.uint8
-    )  # (a few platforms: each impression's code in a byte)
-    platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
     # The whole log's tally from the daily ones: every impression is bought on some
-    # campaign day and tallied that day; the daily series marked the people reached.
+    # campaign day and tallied that day; the daily series marked the people reached,
+    # and the days' tallies by platform give the platforms' (no pass over the log).
     # (A model stopped within a day has impressions no day tallied: read the log.)
     reached = np.flatnonzero(seat.seen)
     whole = combine([row["tally"] for row in model._daily_rows(seat)], truth, reached)
-    if whole["impressions"] != log["person"].size:
+    if whole["impressions"] == market.log.size:
+        by_platform = model.by_platform(seat)
+    else:
+        log = market.log.arrays()
         whole = tally(log, truth, weight=units.weight)
         reached = distinct(log["person"], pop.size)
+        platform_names = sorted(set(market.ad_set_platforms()))
+        platform_of_adset = np.array(
+            [platform_names.index(p) for p in market.ad_set_platforms()] or [0], dtype=np.uint8
+        )  # (a few platforms: each impression's code in a byte)
+        platform_codes = platform_of_adset[log["adset"]]
+        by_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
     spend = units.money_from_micros(whole["cost"])
     hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
@@ -766,19 +821,19 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         "params": seat.strategy.get_params() if hasattr(seat.strategy, "get_params") else {},
         "metrics": metrics,
         "daily": model.daily(seat),
-        "by_platform": by_group(log, truth, platform_codes, platform_names, pop.weight),
-        "delivery": delivery_by_group(log, pop, seat.qualified, reached),
+        "by_platform": by_platform,
+        "delivery": delivery_by_group(None, pop, seat.qualified, reached),
         "pipeline": hiring,
     }
 
 
 def delivery_by_group(
-    log: dict, pop: Population, qualified: np.ndarray, reached: np.ndarray | None = None
+    log: dict | None, pop: Population, qualified: np.ndarray, reached: np.ndarray | None = None
 ) -> dict:
     """People reached and qualified people in the population, by sex and age band.
 
     ``reached`` (shape (r,), any order) are the distinct people in the log, when the
-    caller has them; otherwise they are found here.
+    caller has them (then ``log`` may be None); otherwise they are found here.
 
     Returns
     -------

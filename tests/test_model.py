@@ -174,3 +174,45 @@ def test_a_model_stopped_within_a_day_is_summarised_from_its_log(tiny, tiny_pop)
     expected = summarize(log, model.truth, weight=model.units.weight)
     for key in ("impressions", "reach", "clicks", "spend", "qualified_reach"):
         assert result.metrics[key] == expected[key]
+
+
+class _SecondPlatformLater:
+    """Broad targeting on the scenario's first platform, then on every platform from
+    day 3: the by-platform summary must split the days correctly."""
+
+    def __init__(self) -> None:
+        self.inner = strategies.make("broad")
+
+    def reset(self, rng, brief):
+        self.inner.reset(rng, brief)
+        self.day = 0
+
+    def plan(self):
+        self.all = self.inner.plan()
+        return self.all[:1]
+
+    def update(self, report):
+        import dataclasses
+
+        self.day += 1
+        if self.day != 3:
+            return None
+        share = 0.2 * report.budget_left / (len(self.all) - 1)
+        return [self.all[0], *(dataclasses.replace(a, budget=share) for a in self.all[1:])]
+
+
+@pytest.mark.parametrize("strategy", ["broad", "job-title", "later"])
+def test_by_platform_from_the_daily_tallies_equals_the_whole_logs(tiny, tiny_pop, strategy):
+    from sim.metrics import by_group
+
+    strat = _SecondPlatformLater() if strategy == "later" else strategies.make(strategy)
+    model = RecruitingModel(tiny, strat, run_seeds(3, 0), tiny_pop)
+    model.run()
+    seat = model.seats[0]
+    log = model.log.arrays()
+    names = sorted(set(model.market.ad_set_platforms()))
+    codes = np.array([names.index(p) for p in model.market.ad_set_platforms()])[log["adset"]]
+    expected = by_group(log, seat.truth, codes, names, tiny_pop.weight)
+    assert model.by_platform(seat) == expected
+    if strategy == "later":  # both platforms delivered, the second from day 3 only
+        assert len(expected) == 2 and log["hour"][codes == 1].min() >= 3 * 24
