@@ -170,15 +170,24 @@ class OrganicVisitWeights:
     """
 
     BLOCK = 32  # people per block (a draw sums one block's weights again)
+    CHUNK = 1 << 16  # people weighed at a time while building
 
     def __init__(
         self, pop: Population, vacancy: VacancySpec, distance_factor: np.ndarray | None = None
     ) -> None:
         self.pop, self.vacancy, self.distance_factor = pop, vacancy, distance_factor
-        cum = np.cumsum(self.weights(np.arange(pop.size)))
+        # Summed a chunk of people at a time (small temporaries, no passes over millions),
+        # each chunk's sum started from the last: the same additions in the same order
+        # as one cumulative sum over everyone.
+        ends, carry = [], np.zeros(1)
+        for start in range(0, pop.size, self.CHUNK):
+            w = self.weights(np.arange(start, min(start + self.CHUNK, pop.size)))
+            cum = np.cumsum(np.concatenate([carry, w]))[1:]
+            ends.append(cum[(self.BLOCK - 1 - start) % self.BLOCK :: self.BLOCK])
+            carry = cum[-1:]
         # Each block's last cumulative weight (the last block may be short), shape (b,).
-        self.ends = np.append(cum[self.BLOCK - 1 :: self.BLOCK], cum[-1:])[: self.n_blocks]
-        self.total = float(cum[-1]) if cum.size else 0.0
+        self.ends = np.concatenate([*ends, carry])[: self.n_blocks] if ends else np.zeros(0)
+        self.total = float(carry[0]) if ends else 0.0
 
     @property
     def n_blocks(self) -> int:

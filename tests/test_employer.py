@@ -10,11 +10,16 @@ from sim.employer import OrganicVisitWeights
 from sim.population import distance_km
 
 
-@pytest.mark.parametrize("block", [1, 7, 32, 256])
-def test_visitors_are_found_as_in_the_full_cumulative_table(tiny, tiny_pop, block, monkeypatch):
-    # Only block ends are kept; every draw must land on the person a full table gives,
-    # at points drawn at random, on table entries exactly and just below them.
+@pytest.mark.parametrize(("block", "chunk"), [(1, 1 << 16), (7, 1 << 16), (32, 1 << 16),
+                                             (256, 1 << 16), (7, 1000), (32, 333)])  # fmt: skip
+def test_visitors_are_found_as_in_the_full_cumulative_table(
+    tiny, tiny_pop, block, chunk, monkeypatch
+):
+    # Only block ends are kept (summed a chunk of people at a time); every draw must land
+    # on the person a full table gives, at points drawn at random, on table entries
+    # exactly and just below them.
     monkeypatch.setattr(OrganicVisitWeights, "BLOCK", block)
+    monkeypatch.setattr(OrganicVisitWeights, "CHUNK", chunk)
     v = tiny.vacancy
     factor = behavior.distance_multiplier(distance_km(tiny_pop, v))
     visits = OrganicVisitWeights(tiny_pop, v, factor)
