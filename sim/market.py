@@ -694,7 +694,7 @@ class Market(mesa.Agent):
         rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
         st.rate_total = float(rate.sum())
-        st.alias_prob, st.alias = _interleaved(*alias_table(rate))
+        st.alias_prob, st.alias = _interleaved(*alias_table(rate, overwrite=True))
         self._predict(st)
         # (for the audience only: nobody else's multiplier is ever needed)
         st.price_mult = segment_multipliers(self.market, self.pop.age[audience],
@@ -1130,7 +1130,7 @@ def bid_ceiling(adset: AdSet, platform: Platform, market: MarketSpec) -> float:
     return ceiling if adset.bid_cap is None else min(ceiling, adset.bid_cap)
 
 
-def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def alias_table(weights: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Walker's alias table: draw member ``i`` with probability ``weights[i] / sum``.
 
     With ``p = k w / sum(w)`` (mean 1), column ``c`` keeps member ``c`` with probability
@@ -1145,6 +1145,9 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ----------
     weights : numpy.ndarray of float, shape (k,)
         Non-negative, not all zero.
+    overwrite : bool
+        The weights (float64) may be scaled in place (one temporary of 8 bytes per
+        member fewer; the caller's array then holds ``p``).
 
     Returns
     -------
@@ -1157,11 +1160,12 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     alias = np.arange(k, dtype=np.int32)
     if k == 0:
         return prob, alias
-    p = w * (k / w.sum())
+    p = np.multiply(w, k / w.sum(), out=w if overwrite and w is weights else None)
+    # (the smalls' and larges' indices taken from `alias`, still 0 .. k - 1, as int32)
     is_small = p < 1.0
-    small = np.flatnonzero(is_small).astype(np.int32)
+    small = np.compress(is_small, alias)
     np.logical_not(is_small, out=is_small)
-    large = np.flatnonzero(is_small).astype(np.int32)
+    large = np.compress(is_small, alias)
     del is_small
     if small.size == 0 or large.size == 0:
         return prob, alias

@@ -141,3 +141,16 @@ def test_the_impression_log_joins_batches_across_blocks():
         assert np.array_equal(whole[c], expected), c
     assert np.array_equal(log.since(5)["price"], whole["price"][5:])
     assert ImpressionLog().arrays()["person"].size == 0
+
+
+def test_an_alias_table_built_in_place_is_the_same():
+    w = np.random.default_rng(11).gamma(0.5, size=5000)
+    prob, alias = alias_table(w)
+    scratch = w.copy()
+    prob2, alias2 = alias_table(scratch, overwrite=True)
+    assert np.array_equal(prob, prob2) and np.array_equal(alias, alias2)
+    assert prob.dtype == np.float32 and alias.dtype == np.int32
+    assert np.allclose(scratch, w * (w.size / w.sum()))  # the weights were scaled in place
+    untouched = w.copy()
+    alias_table(untouched)
+    assert np.array_equal(untouched, w)
