@@ -447,8 +447,7 @@ class RecruitingModel(mesa.Model):
         day = self.steps - 1
         log = seat.market.log.since(seat.day_start)
         seat.day_start = seat.market.log.size
-        whole = tally(log, seat.truth, weight=self.units.weight)
-        self._platform_tallies(seat, log, whole)
+        whole = self._platform_tallies(seat, log)
         seat.seen[log["person"]] = True
         return {
             "tally": whole,
@@ -456,32 +455,35 @@ class RecruitingModel(mesa.Model):
             "aided_awareness_qualified": seat.people.aided_awareness[day],
         }
 
-    def _platform_tallies(self, seat: Seat, log: dict, whole: dict) -> None:
-        """Add the day's tally and people reached per platform (for ``by_platform``).
+    def _platform_tallies(self, seat: Seat, log: dict) -> dict[str, int]:
+        """The day's tally (:func:`sim.metrics.tally` of ``log``), kept per platform too.
 
         While the ad sets use one platform the day's tally is that platform's and the
         people reached are the daily series' (``seat.seen``); once they use several, each
-        platform's impressions are tallied apart and its people marked on a mask of its
-        own (the days before belonged to the one platform). Called before the day's
-        people are marked on ``seat.seen``.
+        platform's impressions are tallied apart, its people marked on a mask of its own
+        (the days before belonged to the one platform), and the day's tally is the
+        platforms' added up (:func:`sim.metrics.combine`). Called before the day's people
+        are marked on ``seat.seen``.
         """
         platforms = seat.market.ad_set_platforms()  # by ad set key
         names = sorted(set(platforms))
         if len(names) <= 1 and not seat.platform_seen:
+            whole = tally(log, seat.truth, weight=self.units.weight)
             if names:
                 seat.platform_tallies.setdefault(names[0], []).append(whole)
-            return
+            return whole
         if not seat.platform_seen:  # a second platform from today
             for name in seat.platform_tallies:  # (at most one: every day so far)
                 seat.platform_seen[name] = seat.seen.copy()
         codes = np.array([names.index(p) for p in platforms], dtype=np.uint8)[log["adset"]]
+        parts = []
         for i, name in enumerate(names):
             mine = codes == i
             seen = seat.platform_seen.setdefault(name, np.zeros(seat.seen.size, dtype=bool))
-            seat.platform_tallies.setdefault(name, []).append(
-                tally(log, seat.truth, mine, weight=self.units.weight)
-            )
+            parts.append(tally(log, seat.truth, mine, weight=self.units.weight))
+            seat.platform_tallies.setdefault(name, []).append(parts[-1])
             seen[log["person"][mine]] = True
+        return combine(parts, seat.truth, distinct(log["person"], seat.seen.size))
 
     def by_platform(self, seat: Seat) -> dict[str, dict]:
         """An employer's metrics per platform (the run summary's ``by_platform``).
