@@ -965,7 +965,11 @@ class Market(mesa.Agent):
         bid = st.lam * value
         if self.optimiser.variance_reduction:
             bid = bid * st.group_mult[st.gender[local]]
-        return np.minimum(bid, bid_ceiling(st.adset, st.platform, self.market))
+        ceiling = bid_ceiling(st.adset, st.platform, self.market)
+        if bid.dtype == np.float32:  # (the cap in float32 must not round above it)
+            below = np.float32(ceiling)
+            ceiling = below if float(below) <= ceiling else np.nextafter(below, np.float32(0))
+        return np.minimum(bid, ceiling)
 
     def bids_for(self, platform: str, person: np.ndarray, hour: int) -> np.ndarray:
         """What this market's ad sets bid for ``person`` (shape (k,)) on ``platform`` now.
