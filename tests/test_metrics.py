@@ -197,11 +197,8 @@ def test_by_group_partitions_the_log():
     assert groups["linkedin"]["spend"] == pytest.approx(1.6)
 
 
-@pytest.mark.parametrize("weight", [1.0, 37.5])
-def test_combined_daily_tallies_equal_the_whole_tally(weight):
-    # A larger random log split by day: counts and micros add up, reach does not.
-    rng = np.random.default_rng(5)
-    n, m = 50, 400
+def _random_log(rng: np.random.Generator, n: int, m: int) -> tuple[Truth, dict]:
+    """Random ground truth for ``n`` people and a random log of ``m`` impressions."""
     truth = Truth(
         qualified=rng.random(n) < 0.3,
         gender=rng.integers(0, 2, n).astype(np.uint8),
@@ -212,8 +209,17 @@ def test_combined_daily_tallies_equal_the_whole_tally(weight):
         "price": rng.random(m),
         "clicked": rng.random(m) < 0.2,
         "applied": rng.random(m) < 0.05,
-        "hour": np.sort(rng.integers(0, 24 * 5, m)),
     }
+    return truth, log
+
+
+@pytest.mark.parametrize("weight", [1.0, 37.5])
+def test_combined_daily_tallies_equal_the_whole_tally(weight):
+    # A larger random log split by day: counts and micros add up, reach does not.
+    rng = np.random.default_rng(5)
+    n, m = 50, 400
+    truth, log = _random_log(rng, n, m)
+    log["hour"] = np.sort(rng.integers(0, 24 * 5, m))
     day = log["hour"] // 24
     parts = [tally(log, truth, day == d, weight) for d in range(5)]
     reached = distinct(log["person"], n)[::-1]  # any order
@@ -235,17 +241,7 @@ def test_distinct_people_sorted_whatever_the_method(m):
 def test_a_long_log_is_tallied_in_chunks_to_the_same_counts(monkeypatch):
     rng = np.random.default_rng(8)
     n, m = 60, 1000
-    truth = Truth(
-        qualified=rng.random(n) < 0.3,
-        gender=rng.integers(0, 2, n).astype(np.uint8),
-        search_state=rng.integers(0, 3, n).astype(np.uint8),
-    )
-    log = {
-        "person": rng.integers(0, n, m),
-        "price": rng.random(m),
-        "clicked": rng.random(m) < 0.2,
-        "applied": rng.random(m) < 0.05,
-    }
+    truth, log = _random_log(rng, n, m)
     mask = rng.random(m) < 0.5
     whole = [tally(log, truth, mask, 12.5), tally(log, truth, None, 12.5)]
     monkeypatch.setattr(metrics, "TALLY_CHUNK", 64)  # 16 chunks, the last one short
