@@ -111,7 +111,10 @@ class AdvertiserData:
 
 
 def resolve(
-    view: PlatformView, spec: TargetingSpec, data: AdvertiserData | None = None
+    view: PlatformView,
+    spec: TargetingSpec,
+    data: AdvertiserData | None = None,
+    location_masks: dict | None = None,
 ) -> np.ndarray:
     """The people a targeting spec reaches on the view's platform.
 
@@ -119,6 +122,11 @@ def resolve(
     ----------
     view : PlatformView
     spec : TargetingSpec
+    data : AdvertiserData, optional
+        The advertiser's custom-audience data.
+    location_masks : dict, optional
+        :func:`location_mask` results by the spec's locations, kept by the caller for
+        specs resolved over the same population (homes do not depend on the platform).
 
     Returns
     -------
@@ -131,8 +139,14 @@ def resolve(
         A place, interest or job title that is not in the platform's catalogue.
     """
     mask = view.sessions > 0
-    if spec.locations:
+    if any(loc.place == "Norway" for loc in spec.locations):
+        _check_places(spec)  # (Norway holds everyone: no mask to apply or keep)
+    elif spec.locations and location_masks is None:
         mask &= location_mask(view, spec)
+    elif spec.locations:
+        if spec.locations not in location_masks:
+            location_masks[spec.locations] = location_mask(view, spec)
+        mask &= location_masks[spec.locations]
     if spec.age_min > 18:
         mask &= view.age >= spec.age_min
     if spec.age_max is not None:
@@ -197,23 +211,34 @@ def lookalike_mask(view: PlatformView, seed: np.ndarray, percent: float) -> np.n
 
 
 def location_mask(view: PlatformView, spec: TargetingSpec) -> np.ndarray:
-    """People living in any of the spec's locations, shape (n,) bool."""
+    """People living in any of the spec's locations, shape (n,) bool.
+
+    A place or region is looked up in a table over the places (one gather over people);
+    ``Norway`` holds everyone, so nothing about them is read.
+    """
     mask = np.zeros(view.size, dtype=bool)
     place_region = np.array([p.region for p in geography.PLACES])
+    _check_places(spec)
     for loc in spec.locations:
-        if loc.place not in geography.PLACE_OR_REGION_NAMES:
-            raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
-        if loc.place == "Norway":
-            members = np.arange(len(geography.PLACES))
-        elif loc.place in geography.REGION_NAMES:
-            members = np.flatnonzero(place_region == loc.place)
+        if loc.place == "Norway":  # every place (and any radius around the country)
+            mask[:] = True
+            continue
+        wanted = np.zeros(len(geography.PLACES), dtype=bool)
+        if loc.place in geography.REGION_NAMES:
+            wanted[place_region == loc.place] = True
         else:
-            members = np.array([geography.place_index(loc.place)])
-        mask |= np.isin(view.place, members)
+            wanted[geography.place_index(loc.place)] = True
+        mask |= wanted[view.place]
         if loc.radius_km > 0:
             cx, cy = geography.centre_km(loc.place)
             mask |= np.hypot(view.x_km - cx, view.y_km - cy) <= loc.radius_km
     return mask
+
+
+def _check_places(spec: TargetingSpec) -> None:
+    for loc in spec.locations:
+        if loc.place not in geography.PLACE_OR_REGION_NAMES:
+            raise UnknownNameError("place", loc.place, geography.PLACE_OR_REGION_NAMES)
 
 
 def _topic(name: str) -> int:

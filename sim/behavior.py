@@ -161,7 +161,7 @@ def relevance_multiplier(
     # that order (audiences have millions of members: one temporary at a time)
     rel = occupation_multiplier(vacancy.occupation, creative, model)[pop.occupation[idx]]
     topics = [interests.topic_index(t) for t in occupations.get(vacancy.occupation).interests]
-    rel *= interest_multiplier(len(topics), model)[_topic_count(pop, idx, topics)]
+    rel *= interest_multiplier(len(topics), model)[pop.topic_count(topics, idx)]
     if distance_factor is None:
         rel *= distance_multiplier(distance_km(pop, vacancy, idx), model)
     else:
@@ -205,14 +205,6 @@ def interest_multiplier(n_topics: int, model: ResponseModel = DEFAULT_RESPONSE) 
     return model.interest ** (np.arange(n_topics + 1) / n_topics)
 
 
-def _topic_count(pop: Population, idx: np.ndarray, topics: list[int]) -> np.ndarray:
-    """How many of ``topics`` people ``idx`` really hold, shape (k,) uint8."""
-    count = np.zeros(idx.size, dtype=np.uint8)
-    for t in topics:
-        count += pop.interests[idx, t]
-    return count
-
-
 def distance_multiplier(km: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
     """How much a job ad's appeal falls with the distance from home to the job, shape like km."""
     return np.maximum(np.exp(-np.asarray(km) / model.distance_scale_km), model.distance_floor)
@@ -245,19 +237,20 @@ def click_probability(
     creative: Creative,
     link_ctr: float,
     model: ResponseModel = DEFAULT_RESPONSE,
-    search_state: np.ndarray | None = None,
+    search_state: np.ndarray | int | None = None,
     distance_factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """First-exposure click probability of people ``idx`` for an ad, shape (k,).
 
-    ``search_state`` (shape (k,)) replaces the people's states from the population;
+    ``search_state`` (shape (k,), or one state for everyone) replaces the people's states
+    from the population;
     ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
     """
-    states = pop.search_state[idx] if search_state is None else search_state
+    states = pop.search_state[idx] if search_state is None else np.asarray(search_state)
     # link_ctr x appeal x relevance x state x image x propensity, in place in that order
     p = relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
     p *= link_ctr * creative.appeal
-    p *= np.asarray(model.search_state)[states]
+    p *= np.asarray(model.search_state)[states]  # (one state for everyone: a scalar)
     p *= image_multiplier(creative, pop.gender[idx], model)
     p *= pop.propensity[idx]
     if creative.message == "employer-brand":
@@ -280,17 +273,27 @@ def apply_probability(
     vacancy: VacancySpec,
     model: ResponseModel = DEFAULT_RESPONSE,
     qualified: np.ndarray | None = None,
-    search_state: np.ndarray | None = None,
+    search_state: np.ndarray | int | None = None,
+    dtype: type = np.float64,
 ) -> np.ndarray:
-    """Probability that people ``idx`` apply after clicking, shape (k,)."""
+    """Probability that people ``idx`` apply after clicking, shape (k,).
+
+    ``search_state`` (shape (k,), or one state for everyone) replaces the people's states
+    from the population; ``qualified`` (shape (n,)) replaces the vacancy's rule.
+    ``dtype`` is the result's (the probabilities are computed in float64 and rounded).
+    """
     if qualified is None:
         qualified = qualified_mask(pop, vacancy)
     base = model.apply_short if vacancy.apply_flow == "short-form" else model.apply_full
     base = base * vacancy.apply_rate_scale  # the scenario's calibrated friction (default 1)
-    states = pop.search_state[idx] if search_state is None else search_state
-    state = np.asarray(model.apply_state)[states]
-    fit = np.where(qualified[idx], model.apply_qualified, model.apply_unqualified)
-    return np.minimum(base * state * fit * np.exp(model.apply_salary * vacancy.salary), 0.9)
+    states = pop.search_state[idx] if search_state is None else np.asarray(search_state)
+    # One value per (search state, fit), looked up: the same products as per person.
+    fit = np.array([model.apply_unqualified, model.apply_qualified])
+    table = base * np.asarray(model.apply_state)[:, None] * fit
+    table = np.minimum(table * np.exp(model.apply_salary * vacancy.salary), 0.9).astype(dtype)
+    if states.ndim == 0:
+        return table[int(states)][qualified[idx].view(np.uint8)]
+    return table.ravel()[states.astype(np.intp) * 2 + qualified[idx]]
 
 
 def impression_click_probability(

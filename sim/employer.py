@@ -79,7 +79,7 @@ class Employer(mesa.Agent):
         self.people = people
         self.ats_delay_days = campaign.ats_delay_days
         self._pixel_key = rng.integers(0, 1000, size=pop.size, dtype=np.int16)
-        self._visit_weights = _organic_visit_weights(pop, vacancy, people.distance_factor)
+        self._visits = OrganicVisitWeights(pop, vacancy, people.distance_factor)
         self._visit_rng = visit_rng
         self._visitors_per_day = units.sim_people(campaign.organic_site_visitors)
         size = round(units.sim_people(campaign.employee_seed_size))
@@ -97,12 +97,12 @@ class Employer(mesa.Agent):
 
     def organic_visits(self) -> None:
         """Mark today's organic career-site visitors."""
-        total = self._visit_weights[-1] if self._visit_weights.size else 0.0
+        total = self._visits.total
         expected = self._visitors_per_day
         if total <= 0 or expected <= 0:
             return
         k = self._visit_rng.poisson(expected)
-        who = np.searchsorted(self._visit_weights, self._visit_rng.random(k) * total, side="right")
+        who = self._visits.search(self._visit_rng.random(k) * total)
         self.people.visited[np.minimum(who, self.pop.size - 1)] = True
 
     def advertiser_data(self, platform: str) -> AdvertiserData:
@@ -150,19 +150,81 @@ class Employer(mesa.Agent):
         return out
 
 
-def _organic_visit_weights(
-    pop: Population, vacancy: VacancySpec, distance_factor: np.ndarray | None = None
-) -> np.ndarray:
-    """Cumulative weights of who visits the career site unprompted, shape (n,).
+class OrganicVisitWeights:
+    """Who visits the career site unprompted: cumulative weights, kept at block ends.
 
-    Proportional to the person's relevance to the vacancy times their search state's
-    click multiplier: people in the trade who are looking find the site most often.
+    A person's weight is their relevance to the vacancy times their search state's click
+    multiplier (people in the trade who are looking find the site most often). A visitor
+    is the first person whose cumulative weight exceeds a uniform point of the total.
+    Only every ``BLOCK``-th cumulative weight is kept; a point's block is found among
+    them and the block's cumulative weights are summed again from its start, in the same
+    order, so each draw finds the person a full table would (with 1/``BLOCK`` of its
+    memory).
+
+    Parameters
+    ----------
+    pop : Population
+    vacancy : VacancySpec
+    distance_factor : numpy.ndarray of float, shape (n,), optional
+        As in :func:`sim.behavior.relevance_multiplier`.
     """
-    everyone = np.arange(pop.size)
-    w = behavior.relevance_multiplier(pop, everyone, vacancy, vacancy.creative,
-                                      distance_factor=distance_factor)  # fmt: skip
-    w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state]
-    return np.cumsum(w)
+
+    BLOCK = 32  # people per block (a draw sums one block's weights again)
+    CHUNK = 1 << 16  # people weighed at a time while building
+
+    def __init__(
+        self, pop: Population, vacancy: VacancySpec, distance_factor: np.ndarray | None = None
+    ) -> None:
+        self.pop, self.vacancy, self.distance_factor = pop, vacancy, distance_factor
+        # Summed a chunk of people at a time (small temporaries, no passes over millions),
+        # each chunk's sum started from the last: the same additions in the same order
+        # as one cumulative sum over everyone.
+        ends, carry = [], np.zeros(1)
+        for start in range(0, pop.size, self.CHUNK):
+            w = self.weights(np.arange(start, min(start + self.CHUNK, pop.size)))
+            cum = np.cumsum(np.concatenate([carry, w]))[1:]
+            ends.append(cum[(self.BLOCK - 1 - start) % self.BLOCK :: self.BLOCK])
+            carry = cum[-1:]
+        # Each block's last cumulative weight (the last block may be short), shape (b,).
+        self.ends = np.concatenate([*ends, carry])[: self.n_blocks] if ends else np.zeros(0)
+        self.total = float(carry[0]) if ends else 0.0
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.pop.size // self.BLOCK)
+
+    def weights(self, idx: np.ndarray) -> np.ndarray:
+        """Visit weights of people ``idx``, float64 shape like ``idx``."""
+        pop = self.pop
+        flat = idx.reshape(-1)
+        w = behavior.relevance_multiplier(pop, flat, self.vacancy, self.vacancy.creative,
+                                          distance_factor=self.distance_factor)  # fmt: skip
+        w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state[flat]]
+        return w.reshape(idx.shape)
+
+    def search(self, points: np.ndarray) -> np.ndarray:
+        """``np.searchsorted(cumulative weights, points, side="right")``, shape like points.
+
+        Parameters
+        ----------
+        points : numpy.ndarray of float, shape (k,)
+        """
+        n, b = self.pop.size, self.BLOCK
+        block = np.searchsorted(self.ends, points, side="right")  # blocks wholly below
+        inside = block < self.n_blocks
+        out = np.full(points.shape, n, dtype=np.int64)  # (past every block: all of them)
+        if not inside.any():
+            return out
+        blk, pts = block[inside], points[inside]
+        people = blk[:, None] * b + np.arange(b)  # (m, BLOCK)
+        real = people < n
+        w = self.weights(np.minimum(people, n - 1))
+        w[~real] = 0.0
+        # The block's cumulative weights: from the previous block's end, in order.
+        start = np.where(blk > 0, self.ends[np.maximum(blk - 1, 0)], 0.0)
+        cum = np.cumsum(np.concatenate([start[:, None], w], axis=1), axis=1)[:, 1:]
+        out[inside] = blk * b + np.count_nonzero((cum <= pts[:, None]) & real, axis=1)
+        return out
 
 
 def _employee_seed(
@@ -175,7 +237,7 @@ def _employee_seed(
     Returns indices, shape (k,).
     """
     target = occupations.occupation_index(vacancy.occupation)
-    near = distance_km(pop, vacancy) <= vacancy.max_distance_km
-    staff = np.flatnonzero((pop.occupation == target) & near)
+    trade = np.flatnonzero(pop.occupation == target)  # (distances for them only)
+    staff = trade[distance_km(pop, vacancy, trade) <= vacancy.max_distance_km]
     k = min(staff.size, max(1, size))
     return np.sort(rng.choice(staff, size=k, replace=False)) if k else staff

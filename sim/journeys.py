@@ -328,7 +328,7 @@ def _believed_typical_not_real(facts: RunFacts) -> np.ndarray:
         k = topics.topic_index(t)
         for name, view in facts.views.items():
             if "interests" in PLATFORMS[name].targeting_options:
-                out |= view.interest(k) & ~pop.interests[:, k]
+                out |= view.interest(k) & ~pop.has_interest(k)
     return out
 
 
@@ -357,7 +357,7 @@ def journey(facts: RunFacts, person: int, fits: np.ndarray | None = None) -> dic
         "experience_years": round(float(pop.experience[p]), 1),
         "search_state": SEARCH_LABELS[int(pop.search_state[p])],
         "search_state_end": SEARCH_LABELS[int(facts.search_state_end[p])],
-        "interests": [topics.TOPIC_NAMES[t] for t in np.flatnonzero(pop.interests[p])],
+        "interests": [topics.TOPIC_NAMES[t] for t in np.flatnonzero(pop.interests_of(p))],
         "fit": FIT_LABELS[fit_code],
         "qualified": bool(facts.qualified[p]),
         "not_qualified_because": _not_qualified_because(facts, p),
@@ -399,7 +399,7 @@ def _not_qualified_because(facts: RunFacts, p: int) -> list[str]:
 
 def _story_topics(facts: RunFacts, p: int) -> list[int]:
     """Topics worth showing for ``p``: real, the occupation's typical, and targeted ones."""
-    wanted = set(np.flatnonzero(facts.population.interests[p]).tolist())
+    wanted = set(np.flatnonzero(facts.population.interests_of(p)).tolist())
     wanted |= {topics.topic_index(t) for t in occupations.get(facts.vacancy.occupation).interests}
     for a in facts.ad_sets:
         wanted |= {topics.topic_index(t) for t in a.targeting.interests}

@@ -65,6 +65,7 @@ class Truth:
 ADDITIVE = ("impressions", "clicks", "applications", "qualified_applications")
 # Distinct-people counts: the parts add up to at least the whole.
 DISTINCT = ("reach", "qualified_reach", "reached_female")
+TALLY_CHUNK = 1 << 18  # log rows a tally reads at a time (bounds its temporaries)
 
 
 def tally(
@@ -92,26 +93,81 @@ def tally(
         ``qualified_impressions``, ``passive_clicks`` (simulated people) and ``cost``,
         ``wasted_cost`` (real money, micros).
     """
+    n = truth.qualified.shape[0]
+    rows = log["person"].shape[0]
+    if rows <= TALLY_CHUNK:
+        person = log["person"] if mask is None else log["person"][mask]
+        return combine([_counts(log, truth, mask, weight)], truth, distinct(person, n))
+    # A long log in chunks of rows (the temporaries stay small); the counts add up and
+    # the people reached are marked as they come.
+    parts, seen = [], np.zeros(n, dtype=bool)
+    for a in range(0, rows, TALLY_CHUNK):
+        chunk = {k: log[k][a : a + TALLY_CHUNK] for k in ("person", "price", "clicked", "applied")}
+        part_mask = None if mask is None else mask[a : a + TALLY_CHUNK]
+        parts.append(_counts(chunk, truth, part_mask, weight))
+        seen[chunk["person"] if part_mask is None else chunk["person"][part_mask]] = True
+    out = combine(parts, truth, np.zeros(0, dtype=np.int64))
+    # (counted on the mask: the people reached need not be listed)
+    out["reach"] = int(np.count_nonzero(seen))
+    out["qualified_reach"] = int(np.count_nonzero(seen & truth.qualified))
+    out["reached_female"] = int(np.count_nonzero(truth.gender[seen]))
+    return out
+
+
+def _counts(
+    log: dict[str, np.ndarray], truth: Truth, mask: np.ndarray | None, weight: float
+) -> dict[str, int]:
+    """The counts and costs of :func:`tally` that add up over parts of a log."""
     person, price = log["person"], log["price"]
     clicked, applied = log["clicked"], log["applied"]
     if mask is not None:
         person, price, clicked, applied = person[mask], price[mask], clicked[mask], applied[mask]
     cost = Units(weight).cost_micros(price)
-    reached = distinct(person, truth.qualified.shape[0])
     q_imp = truth.qualified[person]
+    total_cost = int(cost.sum())
+    # (in whole micros: the cost of the unqualified's impressions is the total less the
+    # qualified's, exactly; the qualified are the few, so only their costs are gathered)
+    wasted_cost = total_cost - int(cost[q_imp].sum())
+    clicked_who = person[clicked]  # (clicks are few: their people's states are looked up)
     return {
         "impressions": int(person.size),
-        "reach": int(reached.size),
-        "clicks": int(clicked.sum()),
-        "applications": int(applied.sum()),
-        "qualified_applications": int((applied & q_imp).sum()),
-        "qualified_reach": int(truth.qualified[reached].sum()),
-        "reached_female": int(truth.gender[reached].sum()),
-        "qualified_impressions": int(q_imp.sum()),
-        "passive_clicks": int((clicked & (truth.search_state[person] != ACTIVE)).sum()),
-        "cost": int(cost.sum()),
-        "wasted_cost": int(cost[~q_imp].sum()),
+        "clicks": int(clicked_who.size),
+        "applications": int(np.count_nonzero(applied)),
+        "qualified_applications": int(np.count_nonzero(truth.qualified[person[applied]])),
+        "qualified_impressions": int(np.count_nonzero(q_imp)),
+        "passive_clicks": int(np.count_nonzero(truth.search_state[clicked_who] != ACTIVE)),
+        "cost": total_cost,
+        "wasted_cost": wasted_cost,
     }
+
+
+def combine(parts: list[dict[str, int]], truth: Truth, reached: np.ndarray) -> dict[str, int]:
+    """The :func:`tally` of a log from the tallies of its parts (e.g. its days).
+
+    The parts must split the log (every impression in exactly one part): their counts
+    and costs add up; people reached do not (someone reached on two days is one person),
+    so the distinct counts come from ``reached``.
+
+    Parameters
+    ----------
+    parts : list of dict
+        One :func:`tally` per part (its counts and costs are used).
+    truth : Truth
+    reached : numpy.ndarray of int, shape (r,)
+        The distinct people in the whole log (any order).
+
+    Returns
+    -------
+    dict of str to int
+        The keys of :func:`tally`, equal to the tally of the whole log.
+    """
+    keys = ("impressions", "clicks", "applications", "qualified_applications",
+            "qualified_impressions", "passive_clicks", "cost", "wasted_cost")  # fmt: skip
+    out = {k: int(sum(p[k] for p in parts)) for k in keys}
+    out["reach"] = int(reached.size)
+    out["qualified_reach"] = int(truth.qualified[reached].sum())
+    out["reached_female"] = int(truth.gender[reached].sum())
+    return out
 
 
 def report(
@@ -218,11 +274,17 @@ def summarize(
 
 
 def distinct(person: np.ndarray, n: int) -> np.ndarray:
-    """The distinct people in ``person`` (indices below ``n``), sorted, shape (k,).
+    """The distinct people in ``person`` (indices below ``n``), sorted, int64 shape (k,).
 
     A boolean mask over the population: linear time, much faster than ``np.unique`` on
-    millions of impressions.
+    millions of impressions. A few impressions among many people (a day's, in a large
+    population) are sorted instead, which costs time in the impressions only.
     """
+    if 16 * person.size < n:
+        ordered = np.sort(person).astype(np.int64)
+        first = np.ones(ordered.size, dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        return ordered[first]
     seen = np.zeros(n, dtype=bool)
     seen[person] = True
     return np.flatnonzero(seen)

@@ -29,12 +29,12 @@ from sim.errors import StrategyError
 from sim.exchange import AdExchange, competition_outcomes, market_summary
 from sim.interests import TOPIC_NAMES
 from sim.market import Market
-from sim.metrics import Truth, by_group, daily_series, distinct, report, tally
+from sim.metrics import Truth, by_group, combine, daily_series, distinct, report, tally
 from sim.network import OrganicSharing
 from sim.people import People
 from sim.pipeline import CandidatePool, HiringPipeline
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
-from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate, qualified_mask
+from sim.population import AGE_SHARES, EMPLOYED, LABOUR_BY_AGE, Population, generate
 from sim.scenario import Scenario
 from sim.streams import named_children, replication_seed
 from sim.units import Units
@@ -120,10 +120,9 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         accepts_adjacent=v.accept_adjacent,
     )
     infos = []
-    for spec in scenario.platforms:
+    users_by_age = account_holders_by_age_band(pop, [spec.name for spec in scenario.platforms])
+    for spec, counts in zip(scenario.platforms, users_by_age, strict=True):
         p = PLATFORMS[spec.name]
-        users = pop.sessions[PLATFORM_INDEX[spec.name]] > 0
-        counts = np.bincount(pop.age_band[users], minlength=len(occupations.AGE_BANDS))
         by_age = {
             label: int(round(Units(pop.weight).real_people(c), -3))
             for label, c in zip(occupations.AGE_BAND_LABELS, counts, strict=True)
@@ -154,6 +153,26 @@ def make_brief(scenario: Scenario, pop: Population) -> CampaignBrief:
         platforms=tuple(infos),
         ats_delay_days=scenario.campaign.ats_delay_days,
     )
+
+
+def account_holders_by_age_band(pop: Population, platforms: list[str]) -> list[np.ndarray]:
+    """Simulated account holders of each of ``platforms`` by age band, one pass over people.
+
+    Each person's code is their age band and one bit per platform (has an account);
+    one histogram of the codes gives every platform's counts.
+
+    Returns
+    -------
+    list of numpy.ndarray of int, each of shape (n_age_bands,)
+    """
+    n_bands, n = len(occupations.AGE_BANDS), len(platforms)
+    code = pop.age_band.astype(np.uint16) << np.uint16(n)
+    for j, name in enumerate(platforms):
+        has = pop.sessions[PLATFORM_INDEX[name]] > 0
+        code |= has.view(np.uint8).astype(np.uint16) << np.uint16(j)
+    table = np.bincount(code, minlength=n_bands << n).reshape(n_bands, 1 << n)
+    bits = np.arange(1 << n)
+    return [table[:, (bits >> j) & 1 == 1].sum(axis=1) for j in range(n)]
 
 
 def typical_age(occupation: str, coverage: float = 0.7) -> tuple[int, int]:
@@ -253,6 +272,10 @@ class Seat:
     reports: list = field(default_factory=list)
     seen: np.ndarray | None = None  # reached so far (the daily series)
     day_start: int = 0  # first log row of the current day
+    # Each platform's daily tallies and people reached so far (the by-platform summary),
+    # kept only while the ad sets use more than one platform (else they are the above).
+    platform_tallies: dict = field(default_factory=dict)
+    platform_seen: dict = field(default_factory=dict)
 
 
 class RecruitingModel(mesa.Model):
@@ -345,13 +368,13 @@ class RecruitingModel(mesa.Model):
     def _seat(self, scenario: Scenario, seat: int, strategy: Strategy, first: bool) -> Seat:
         """Build employer ``seat``'s actors (the first seat's people step the dynamics)."""
         pop, seeds = self.population, seat_seeds(self.seeds, seat)
-        qualified = qualified_mask(pop, scenario.vacancy)
         # The search dynamics are everyone's: a later seat's people read the first seat's.
         shared = None if first else _SharedDynamics(self.seats[0].people.dynamics)
         people = People(
-            self, pop, scenario.population, scenario.vacancy, qualified,
+            self, pop, scenario.population, scenario.vacancy, None,
             None if shared else seeds.rng("dynamics"), seeds.rng("behaviour"), dynamics=shared,
         )  # fmt: skip
+        qualified = people.qualified_at_start  # the vacancy's rule at the start (ground truth)
         employer = Employer(
             self, pop, people, scenario.vacancy, scenario.campaign, self.units,
             seeds.rng("employer"), seeds.rng("site_visits"),
@@ -424,12 +447,61 @@ class RecruitingModel(mesa.Model):
         day = self.steps - 1
         log = seat.market.log.since(seat.day_start)
         seat.day_start = seat.market.log.size
+        whole = self._platform_tallies(seat, log)
         seat.seen[log["person"]] = True
         return {
-            "tally": tally(log, seat.truth, weight=self.units.weight),
+            "tally": whole,
             "reached": int(np.count_nonzero(seat.seen)),
             "aided_awareness_qualified": seat.people.aided_awareness[day],
         }
+
+    def _platform_tallies(self, seat: Seat, log: dict) -> dict[str, int]:
+        """The day's tally (:func:`sim.metrics.tally` of ``log``), kept per platform too.
+
+        While the ad sets use one platform the day's tally is that platform's and the
+        people reached are the daily series' (``seat.seen``); once they use several, each
+        platform's impressions are tallied apart, its people marked on a mask of its own
+        (the days before belonged to the one platform), and the day's tally is the
+        platforms' added up (:func:`sim.metrics.combine`). Called before the day's people
+        are marked on ``seat.seen``.
+        """
+        platforms = seat.market.ad_set_platforms()  # by ad set key
+        names = sorted(set(platforms))
+        if len(names) <= 1 and not seat.platform_seen:
+            whole = tally(log, seat.truth, weight=self.units.weight)
+            if names:
+                seat.platform_tallies.setdefault(names[0], []).append(whole)
+            return whole
+        if not seat.platform_seen:  # a second platform from today
+            for name in seat.platform_tallies:  # (at most one: every day so far)
+                seat.platform_seen[name] = seat.seen.copy()
+        codes = np.array([names.index(p) for p in platforms], dtype=np.uint8)[log["adset"]]
+        parts = []
+        for i, name in enumerate(names):
+            mine = codes == i
+            seen = seat.platform_seen.setdefault(name, np.zeros(seat.seen.size, dtype=bool))
+            parts.append(tally(log, seat.truth, mine, weight=self.units.weight))
+            seat.platform_tallies.setdefault(name, []).append(parts[-1])
+            seen[log["person"][mine]] = True
+        return combine(parts, seat.truth, distinct(log["person"], seat.seen.size))
+
+    def by_platform(self, seat: Seat) -> dict[str, dict]:
+        """An employer's metrics per platform (the run summary's ``by_platform``).
+
+        Each platform's daily tallies added up (:func:`sim.metrics.combine`), converted
+        together (:func:`sim.metrics.report`); platforms without impressions are left
+        out. The same as :func:`sim.metrics.by_group` over the whole log by platform.
+        """
+        names, parts = [], []
+        for name in sorted(seat.platform_tallies):
+            days = seat.platform_tallies[name]
+            if sum(d["impressions"] for d in days) == 0:
+                continue
+            seen = seat.platform_seen.get(name, seat.seen)
+            names.append(name)
+            parts.append(combine(days, seat.truth, np.flatnonzero(seen)))
+        rows = report(parts, seat.truth, self.population.weight)
+        return dict(zip(names, rows, strict=True))
 
     def step(self) -> None:
         """Advance one day: 24 hours of delivery, then the strategies' daily update."""
@@ -456,6 +528,11 @@ class RecruitingModel(mesa.Model):
         if end > self.env.now:
             self.env.run(until=end)
 
+    def _daily_rows(self, seat: Seat) -> list[dict]:
+        """The DataCollector's rows of an employer (:meth:`_daily_row`), one a day."""
+        key = "daily" if seat is self.seats[0] else f"daily_{seat.seat}"
+        return self.datacollector.model_vars[key]
+
     def daily(self, seat: Seat) -> list[dict]:
         """An employer's daily series, in real units (the days add up to the run's totals).
 
@@ -463,8 +540,7 @@ class RecruitingModel(mesa.Model):
         ``daily_{seat}`` for the others), converted all days together
         (:func:`sim.metrics.daily_series`).
         """
-        key = "daily" if seat is self.seats[0] else f"daily_{seat.seat}"
-        days = self.datacollector.model_vars[key]
+        days = self._daily_rows(seat)
         series = daily_series([d["tally"] for d in days], [d["reached"] for d in days],
                               seat.truth, self.units.weight)  # fmt: skip
         for row, d in zip(series, days, strict=True):
@@ -691,16 +767,27 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         ``left_for_competitor`` when employers compete).
     """
     scenario, market, units = seat.scenario, seat.market, model.units
-    log = market.log.arrays()
     pop = model.population
     truth = seat.truth
-    platform_names = sorted(set(market.ad_set_platforms()))
-    platform_of_adset = np.array(
-        [platform_names.index(p) for p in market.ad_set_platforms()] or [0]
-    )
-    platform_codes = platform_of_adset[log["adset"]]
     horizon = scenario.campaign.days + scenario.pipeline.extra_days
-    whole = tally(log, truth, weight=units.weight)
+    # The whole log's tally from the daily ones: every impression is bought on some
+    # campaign day and tallied that day; the daily series marked the people reached,
+    # and the days' tallies by platform give the platforms' (no pass over the log).
+    # (A model stopped within a day has impressions no day tallied: read the log.)
+    reached = np.flatnonzero(seat.seen)
+    whole = combine([row["tally"] for row in model._daily_rows(seat)], truth, reached)
+    if whole["impressions"] == market.log.size:
+        by_platform = model.by_platform(seat)
+    else:
+        log = market.log.arrays()
+        whole = tally(log, truth, weight=units.weight)
+        reached = distinct(log["person"], pop.size)
+        platform_names = sorted(set(market.ad_set_platforms()))
+        platform_of_adset = np.array(
+            [platform_names.index(p) for p in market.ad_set_platforms()] or [0], dtype=np.uint8
+        )  # (a few platforms: each impression's code in a byte)
+        platform_codes = platform_of_adset[log["adset"]]
+        by_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
     spend = units.money_from_micros(whole["cost"])
     hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
@@ -721,7 +808,7 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
     hiring["campaign_stopped_early"] = market.stopped
     counts = seat.sharing.counts
     organic = {key: round(units.real_people(v)) for key, v in counts.items()}
-    paid = int(log["applied"].sum())  # simulated people, like the organic counts
+    paid = whole["applications"]  # simulated people, like the organic counts
     both = paid + counts["applications"]
     organic["share_of_applications"] = counts["applications"] / both if both else None
     hiring["organic"] = organic
@@ -736,14 +823,19 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         "params": seat.strategy.get_params() if hasattr(seat.strategy, "get_params") else {},
         "metrics": metrics,
         "daily": model.daily(seat),
-        "by_platform": by_group(log, truth, platform_codes, platform_names, pop.weight),
-        "delivery": delivery_by_group(log, pop, seat.qualified),
+        "by_platform": by_platform,
+        "delivery": delivery_by_group(None, pop, seat.qualified, reached),
         "pipeline": hiring,
     }
 
 
-def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict:
+def delivery_by_group(
+    log: dict | None, pop: Population, qualified: np.ndarray, reached: np.ndarray | None = None
+) -> dict:
     """People reached and qualified people in the population, by sex and age band.
+
+    ``reached`` (shape (r,), any order) are the distinct people in the log, when the
+    caller has them (then ``log`` may be None); otherwise they are found here.
 
     Returns
     -------
@@ -751,7 +843,8 @@ def delivery_by_group(log: dict, pop: Population, qualified: np.ndarray) -> dict
         ``{"age_bands": [...], "reach": {"male": [...], "female": [...]},
         "qualified": {"male": [...], "female": [...]}}``, counts in real people.
     """
-    reached = distinct(log["person"], pop.size)
+    if reached is None:
+        reached = distinct(log["person"], pop.size)
     bands = len(occupations.AGE_BANDS)
 
     def table(idx: np.ndarray) -> dict:

@@ -19,6 +19,8 @@ Everything here is in simulated people.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
@@ -76,8 +78,10 @@ class People(mesa.Agent):
         Rates of search-state transitions and life events.
     vacancy : VacancySpec
         The job: distance and qualification change as people move.
-    qualified : numpy.ndarray of bool, shape (n,)
-        Ground truth at the campaign's start.
+    qualified : numpy.ndarray of bool, shape (n,), or None
+        Ground truth at the campaign's start; None: the vacancy's rule
+        (:func:`sim.population.qualified_mask`), judged here from the distances this
+        actor computes anyway.
     dynamics_rng : numpy.random.Generator or None
         The stream of the search-state dynamics and life events (None with ``dynamics``).
     response_rng : numpy.random.Generator
@@ -93,7 +97,7 @@ class People(mesa.Agent):
         pop: Population,
         spec: PopulationSpec,
         vacancy: VacancySpec,
-        qualified: np.ndarray,
+        qualified: np.ndarray | None,
         dynamics_rng: np.random.Generator | None,
         response_rng: np.random.Generator,
         dynamics=None,
@@ -106,13 +110,22 @@ class People(mesa.Agent):
             pop, spec.search_state, spec.state_change_per_day, spec.layoffs_per_year, dynamics_rng,
             moves_per_year=spec.moves_per_year, graduations_per_year=spec.graduations_per_year,
         )  # fmt: skip
-        # Qualification as of now (people move); the ground truth the metrics use is the
-        # population at the campaign's start.
-        self.qualified = qualified.copy()
         self.could_qualify = qualified_mask(pop, vacancy, ignore_distance=True)
-        # The distance factor of relevance at the start, once per run (shared by every
-        # ad set and platform); a move's change is applied through move_factor.
-        self.distance_factor = behavior.distance_multiplier(distance_km(pop, vacancy))
+        # Everyone's distance to the job, once per run: the distance factor of relevance
+        # at the start (shared by every ad set and platform; a move's change is applied
+        # through move_factor) and the distance rule of qualification.
+        km = distance_km(pop, vacancy)
+        self.distance_factor = behavior.distance_multiplier(km)
+        if qualified is None:  # qualified_mask's rule, from the distances above
+            qualified = self.could_qualify & (km <= vacancy.max_distance_km)
+        del km
+        # Qualification at the campaign's start (the ground truth the metrics use) and as
+        # of now (people move).
+        self.qualified_at_start = qualified
+        self.qualified = qualified.copy()
+        # The qualified as indices, sorted (kept as people move): the day's aided
+        # awareness looks at them only, not at everyone.
+        self._qualified_idx = np.flatnonzero(self.qualified)
         # Read together at every impression: views of one record array (one memory access).
         both = np.zeros(pop.size, dtype=[("move_factor", np.float32), ("awareness", np.float32)])
         self.move_factor = both["move_factor"]  # relevance after a move
@@ -154,13 +167,16 @@ class People(mesa.Agent):
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
         )
-        self.qualified[moved] = self.could_qualify[moved] & (new <= v.max_distance_km)
+        now = self.could_qualify[moved] & (new <= v.max_distance_km)
+        self.qualified[moved] = now
+        stay = self._qualified_idx[~np.isin(self._qualified_idx, moved)]
+        self._qualified_idx = np.sort(np.concatenate([stay, moved[now]]))  # (disjoint)
 
     def end_day(self, day: int) -> None:
         """Record the day's aided awareness among the qualified (share >= 0.3)."""
-        q = self.qualified
+        q = self._qualified_idx
         aware = int(np.count_nonzero(self.awareness[q] >= AIDED_AWARENESS))
-        self.aided_awareness.append(aware / max(int(np.count_nonzero(q)), 1))
+        self.aided_awareness.append(aware / max(q.size, 1))
 
     # ----------------------------------------------------------------- response
     def respond(
@@ -170,9 +186,10 @@ class People(mesa.Agent):
         rank: np.ndarray,
         hour: int,
         p_first: np.ndarray,
-        p_apply_first: np.ndarray,
+        p_apply_first: np.ndarray | Callable[[np.ndarray], np.ndarray],
         wear: float,
         brand: bool,
+        state: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """People's response to ``k`` impressions of ad set ``key`` bought this hour.
 
@@ -187,10 +204,15 @@ class People(mesa.Agent):
         p_first, p_apply_first : numpy.ndarray of float32, shape (k,)
             First-exposure click and apply probabilities for an open-passive person
             (:func:`sim.behavior.click_probability`, :func:`sim.behavior.apply_probability`).
+            ``p_apply_first`` may be a function of batch entries ``c`` (int array)
+            giving theirs: only the clickers' are needed, so the caller need not read
+            them all.
         wear : float
             The creative's wear-out factor.
         brand : bool
             An employer-branding ad (builds awareness faster).
+        state : numpy.ndarray of uint8, shape (k,), optional
+            The people's current search states, if the caller has read them already.
 
         Returns
         -------
@@ -204,7 +226,8 @@ class People(mesa.Agent):
         if memory is None:
             memory = self.fatigue[key] = FatigueMemory(self.pop.size)
         remembered = memory.expose(person, rank, hour)
-        state = self.dynamics.search_state[person]
+        if state is None:
+            state = self.dynamics.search_state[person]
         aware = self.awareness[person]
         u = self.response_rng.random((2, k))
         p = behavior.impression_click_probability(
@@ -217,7 +240,8 @@ class People(mesa.Agent):
         c = np.flatnonzero(clicked)  # the apply draw only matters after a click
         self.clicked[person[c]] = True
         self.visited[person[c]] = True  # a click lands on the career site
-        p_apply = behavior.impression_apply_probability(p_apply_first[c], state[c], aware[c])
+        q_first = p_apply_first(c) if callable(p_apply_first) else p_apply_first[c]
+        p_apply = behavior.impression_apply_probability(q_first, state[c], aware[c])
         applies = (u[1][c] < p_apply) & ~self.applied[person[c]]
         applied = np.zeros(k, dtype=bool)
         if applies.any():  # a person applies once, at their first applying click

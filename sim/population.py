@@ -92,8 +92,11 @@ class Population:
         Index into ``occupations.OCCUPATIONS`` or -1.
     experience : float32
         Years in the occupation.
-    interests : bool, shape (n, n_topics)
-        Real interests.
+    interests : uint64 (little-endian)
+        Real interests, one bit mask per person: bit ``t`` is set when the person holds
+        topic ``t`` (``sim.interests.TOPIC_NAMES`` order; the 46 topics fit in 64 bits).
+        Read it through :meth:`has_interest`, :meth:`interests_of` and
+        :meth:`topic_count`.
     propensity : float32
         Personal click-proneness (mean 1).
     sessions : float32, shape (n_platforms, n)
@@ -133,10 +136,65 @@ class Population:
     _graphs: dict = field(default_factory=dict, repr=False)  # sim.network.social_graph
     _topic_seeds: dict = field(default_factory=dict, repr=False)  # per platform view
 
+    def __post_init__(self) -> None:
+        masks = self.interests
+        if masks.dtype != _MASK_DTYPE or masks.shape != self.age.shape:
+            raise ValueError(
+                f"Population.interests must be uint64 bit masks of shape {self.age.shape}, "
+                f"one per person (see pack_interests); got {masks.dtype} of shape {masks.shape}"
+            )
+        self.interests = np.ascontiguousarray(masks)  # has_interest reads it byte by byte
+
     @property
     def size(self) -> int:
         """Number of simulated people."""
         return int(self.age.shape[0])
+
+    def has_interest(self, topic: int, idx: np.ndarray | None = None) -> np.ndarray:
+        """Whether people really hold interest ``topic`` (ground truth).
+
+        Reads one byte of each person's mask (an eighth of the array), not all of it.
+
+        Parameters
+        ----------
+        topic : int
+            Index into ``sim.interests.TOPIC_NAMES``.
+        idx : numpy.ndarray of int, shape (k,), optional
+            The people asked about (default: everybody).
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n,) or (k,)
+        """
+        byte, bit = divmod(int(topic), 8)
+        octets = self.interests.view(np.uint8)  # '<u8': byte b holds bits 8b .. 8b + 7
+        column = octets[byte::8] if idx is None else octets.reshape(-1, 8)[idx, byte]
+        return np.bitwise_and(column, np.uint8(1 << bit)) != 0
+
+    def interests_of(self, person: int) -> np.ndarray:
+        """The real interests of one person, shape (n_topics,) bool (``TOPIC_NAMES`` order)."""
+        mask = int(self.interests[int(person)])
+        return (mask >> np.arange(interests.N_TOPICS)) & 1 == 1
+
+    def topic_count(self, topics, idx: np.ndarray | None = None) -> np.ndarray:
+        """How many of ``topics`` people really hold.
+
+        Parameters
+        ----------
+        topics : iterable of int
+            Topic indices (a topic listed twice counts once).
+        idx : numpy.ndarray of int, shape (k,), optional
+            The people asked about (default: everybody).
+
+        Returns
+        -------
+        numpy.ndarray of uint8, shape (n,) or (k,)
+        """
+        if idx is None:
+            return _popcount(self.interests & topic_mask(topics))
+        masks = self.interests[idx]  # a copy: masked in place
+        masks &= topic_mask(topics)
+        return _popcount(masks)
 
     def inferred_interest(self, platform: str, topic: int) -> np.ndarray:
         """Whether ``platform`` believes each person has interest ``topic`` (cached).
@@ -160,16 +218,59 @@ class Population:
             miss = min(self.spec.interest_miss_rate * p.interest_noise, 1.0)
             fp = min(self.spec.interest_false_positive_rate * p.interest_noise, 1.0)
             bits = np.frombuffer(rng.bytes(self.size * 2), dtype=np.uint16)
-            truth = self.interests[:, topic]
-            self._inferred[key] = np.where(
-                truth, bits >= round(miss * 65536), bits < round(fp * 65536)
-            )
+            believed = bits < round(fp * 65536)  # invented, for those without the interest
+            held = np.flatnonzero(self.has_interest(topic))  # a minority for most topics
+            believed[held] = bits[held] >= round(miss * 65536)  # not missed
+            self._inferred[key] = believed
         return self._inferred[key]
 
     def nbytes(self) -> int:
         """Memory held by the arrays, in bytes."""
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
         return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self._inferred.values())
+
+
+def topic_mask(topics) -> np.uint64:
+    """The bit mask of interest ``topics`` (indices into ``TOPIC_NAMES``), as in
+    :attr:`Population.interests`."""
+    mask = 0
+    for t in topics:
+        if not 0 <= int(t) < interests.N_TOPICS:
+            raise IndexError(f"interest topic {t} is not in 0 .. {interests.N_TOPICS - 1}")
+        mask |= 1 << int(t)
+    return np.uint64(mask)
+
+
+def pack_interests(flags: np.ndarray) -> np.ndarray:
+    """Interest flags as :attr:`Population.interests` bit masks.
+
+    Parameters
+    ----------
+    flags : numpy.ndarray of bool, shape (k, n_topics)
+        ``flags[i, t]``: person ``i`` holds topic ``t`` (at most 64 topics).
+
+    Returns
+    -------
+    numpy.ndarray of uint64 (little-endian), shape (k,)
+    """
+    k, width = flags.shape
+    if width > 64:
+        raise ValueError(f"at most 64 topics fit in a bit mask; got {width}")
+    padded = np.zeros((k, 64), dtype=bool)
+    padded[:, :width] = flags
+    return np.packbits(padded.ravel(), bitorder="little").view(_MASK_DTYPE)
+
+
+_MASK_DTYPE = np.dtype("<u8")  # little-endian: byte b of a mask holds topics 8b .. 8b + 7
+_POPCOUNT_BYTE = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
+
+
+def _popcount(masks: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 mask, shape like ``masks`` uint8."""
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        return np.bitwise_count(masks)
+    octets = _POPCOUNT_BYTE[masks.astype(_MASK_DTYPE).view(np.uint8)]
+    return octets.reshape(*masks.shape, 8).sum(axis=-1, dtype=np.uint8)
 
 
 def topic_streams(view_seed: np.random.SeedSequence) -> list[np.random.SeedSequence]:
@@ -227,7 +328,7 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         "occupation": np.empty(n, np.int16),
         "experience": np.empty(n, np.float32),
         "search_state": np.empty(n, np.uint8),
-        "interests": np.empty((n, interests.N_TOPICS), bool),
+        "interests": np.empty(n, _MASK_DTYPE),
         "propensity": np.empty(n, np.float32),
         "sessions": np.empty((len(PLATFORM_NAMES), n), np.float32),
         "declared_title": np.empty(n, np.int16),
@@ -356,7 +457,8 @@ def _draw_chunk(rng: np.random.Generator, t: _Tables, cols: dict, rows: slice) -
     real = cols["interests"][rows]
     _draw_interests(rng, t.interest_high, t.interest_low, gid, real)
     students = np.flatnonzero(labour == STUDENT)
-    real[students, interests.STUDENT_LIFE] |= _bits(rng, students.size) < t.student_life
+    student_life = (_bits(rng, students.size) < t.student_life).astype(_MASK_DTYPE)
+    real[students] |= student_life << np.uint64(interests.STUDENT_LIFE)
     # Personal click-proneness, log-normal with mean 1.
     propensity = rng.standard_normal(k, dtype=np.float32)
     propensity *= np.float32(PROPENSITY_SIGMA)
@@ -365,11 +467,13 @@ def _draw_chunk(rng: np.random.Generator, t: _Tables, cols: dict, rows: slice) -
     # Platform accounts and sessions by (age band, sex, education, search state).
     combo = ((band * np.uint8(2) + gender) * np.uint8(len(occupations.EDUCATION_LEVELS))
              + education) * np.uint8(3) + state  # fmt: skip
+    combo = combo.astype(np.intp)  # an index twelve times over: converted once
     sessions = cols["sessions"][:, rows]
     for j, (account, scale) in enumerate(t.sessions):
-        has = _bits(rng, k) < account[combo]
-        np.multiply(scale[combo], _draw_quantiles(rng, "gamma(1.5)", k), out=sessions[j])
-        sessions[j] *= has
+        has = _bits(rng, k) < np.take(account, combo)
+        rate = np.take(scale, combo, out=sessions[j], mode="clip")  # combo < 168: no clipping
+        rate *= _draw_quantiles(rng, "gamma(1.5)", k)
+        rate *= has
     # The platforms' view of people's jobs.
     linkedin = sessions[PLATFORM_INDEX["linkedin"]] > 0
     jobboard = (sessions[PLATFORM_INDEX["jobboard"]] > 0) & (labour != STUDENT)
@@ -516,23 +620,37 @@ def _draw_interests(
     everybody and the low byte only for the 1/256 of the draws where the high bytes tie.
     The result is the same 16-bit comparison at about half the random bits.
 
+    The high bytes are compared :data:`_BLOCK` people at a time (every temporary stays in
+    the processor's cache) and packed into bit masks; the low bytes of all ties are drawn
+    at the end, in the order of (person, topic).
+
     Parameters
     ----------
     high, low : numpy.ndarray of uint8, shape (n_groups, n_topics)
     gid : numpy.ndarray of int, shape (k,)
-    out : numpy.ndarray of bool, shape (k, n_topics)
-        Filled in place.
+    out : numpy.ndarray of uint64, shape (k,)
+        Filled in place with bit masks (:attr:`Population.interests`).
     """
-    k, n_topics = out.shape
+    k, n_topics = gid.shape[0], high.shape[1]
     h = _raw_bytes(rng, k * n_topics).reshape(k, n_topics)
-    limit = np.take(high, gid, axis=0)
-    np.less(h, limit, out=out)
-    tie = np.flatnonzero(h == limit)
+    flags = np.zeros((min(k, _BLOCK), 64), dtype=bool)  # a mask's 64 bits per row
+    ties = []
+    for start in range(0, k, _BLOCK):
+        stop = min(start + _BLOCK, k)
+        limit = np.take(high, gid[start:stop], axis=0)
+        block = flags[: stop - start]
+        np.less(h[start:stop], limit, out=block[:, :n_topics])
+        out[start:stop] = np.packbits(block.ravel(), bitorder="little").view(_MASK_DTYPE)
+        ties.append(np.flatnonzero(h[start:stop] == limit) + start * n_topics)
+    tie = np.concatenate(ties)
     if tie.size:
         who, topic = np.divmod(tie, n_topics)
-        out.ravel()[tie] = (
-            rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
-        )
+        won = rng.integers(0, 256, size=tie.size, dtype=np.uint8) < low[gid[who], topic]
+        bits = np.left_shift(np.uint64(1), topic[won].astype(np.uint64))
+        np.bitwise_or.at(out, who[won], bits)  # a person may win several ties
+
+
+_BLOCK = 1 << 13  # people compared at a time in _draw_interests
 
 
 def _session_tables() -> list[tuple[np.ndarray, np.ndarray]]:

@@ -68,9 +68,9 @@ class Units:
 
     def cost_micros(self, price: np.ndarray) -> np.ndarray:
         """What simulated impressions at ``price`` (shape (k,)) cost, int64 micros, shape (k,)."""
-        return np.rint(np.asarray(price, dtype=np.float64) * (self.weight * MICROS)).astype(
-            np.int64
-        )
+        micros = np.asarray(price, dtype=np.float64) * (self.weight * MICROS)
+        # (rounded in place: one temporary, not two; a scalar has no place to round in)
+        return np.rint(micros, out=micros if micros.ndim else None).astype(np.int64)
 
     @staticmethod
     def micros(amount: float) -> int:

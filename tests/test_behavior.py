@@ -187,8 +187,8 @@ def test_relevance_tables_match_the_formula_person_by_person(vestland, vestland_
     table = behavior.occupation_multiplier(v.occupation, creative)
     np.testing.assert_array_equal(table[occ], expected_occ)
     topics = [behavior.interests.topic_index(t) for t in occupations.get(v.occupation).interests]
-    overlap = pop.interests[idx[:, None], topics].mean(axis=1)
-    counts = pop.interests[idx[:, None], topics].sum(axis=1)
+    held = np.stack([pop.has_interest(t, idx) for t in topics], axis=1)
+    overlap, counts = held.mean(axis=1), held.sum(axis=1)
     np.testing.assert_array_equal(
         behavior.interest_multiplier(len(topics))[counts], model.interest**overlap
     )

@@ -66,6 +66,27 @@ def test_segment_multipliers_default_prices_women_25_44_higher():
     assert mult.dtype == np.float32
 
 
+def test_segment_multipliers_are_each_persons_product_in_segment_order():
+    # Looked up from a table over (age, sex): the same float32 products, bit for bit.
+    market = MarketSpec(
+        segments=(
+            Segment(gender="female", age_min=25, age_max=44, price_multiplier=1.3),
+            Segment(gender="male", age_min=0, age_max=35, price_multiplier=1.17),
+            Segment(gender="any", age_min=50, age_max=120, price_multiplier=0.913),
+        )
+    )
+    rng = np.random.default_rng(2)
+    age = np.r_[0, 120, 130, rng.integers(0, 121, 500)].astype(np.uint8)
+    gender = rng.integers(0, 2, age.size).astype(np.uint8)
+    expected = np.ones(age.size, dtype=np.float32)
+    for seg in market.segments:
+        hit = (age >= seg.age_min) & (age <= seg.age_max)
+        if seg.gender != "any":
+            hit &= gender == (1 if seg.gender == "female" else 0)
+        expected[hit] *= np.float32(seg.price_multiplier)
+    assert np.array_equal(segment_multipliers(market, age, gender), expected)
+
+
 def test_overlapping_segments_multiply_and_no_segments_mean_one():
     market = MarketSpec(
         segments=(

@@ -6,7 +6,19 @@ import numpy as np
 import pytest
 from helpers import DESIGN_METRIC_KEYS, nan_paths
 
-from sim.metrics import METRIC_KEYS, Truth, by_group, daily, delivery_skew, ratio, summarize
+from sim import metrics
+from sim.metrics import (
+    METRIC_KEYS,
+    Truth,
+    by_group,
+    combine,
+    daily,
+    delivery_skew,
+    distinct,
+    ratio,
+    summarize,
+    tally,
+)
 from sim.population import ACTIVE, CLOSED, OPEN_PASSIVE
 
 # Four people: 0 qualified man (active), 1 unqualified woman (open-passive),
@@ -183,3 +195,55 @@ def test_by_group_partitions_the_log():
     assert sum(g["impressions"] for g in groups.values()) == 6
     assert groups["facebook"]["reach"] == 2 and groups["linkedin"]["reach"] == 2
     assert groups["linkedin"]["spend"] == pytest.approx(1.6)
+
+
+def _random_log(rng: np.random.Generator, n: int, m: int) -> tuple[Truth, dict]:
+    """Random ground truth for ``n`` people and a random log of ``m`` impressions."""
+    truth = Truth(
+        qualified=rng.random(n) < 0.3,
+        gender=rng.integers(0, 2, n).astype(np.uint8),
+        search_state=rng.integers(0, 3, n).astype(np.uint8),
+    )
+    log = {
+        "person": rng.integers(0, n, m),
+        "price": rng.random(m),
+        "clicked": rng.random(m) < 0.2,
+        "applied": rng.random(m) < 0.05,
+    }
+    return truth, log
+
+
+@pytest.mark.parametrize("weight", [1.0, 37.5])
+def test_combined_daily_tallies_equal_the_whole_tally(weight):
+    # A larger random log split by day: counts and micros add up, reach does not.
+    rng = np.random.default_rng(5)
+    n, m = 50, 400
+    truth, log = _random_log(rng, n, m)
+    log["hour"] = np.sort(rng.integers(0, 24 * 5, m))
+    day = log["hour"] // 24
+    parts = [tally(log, truth, day == d, weight) for d in range(5)]
+    reached = distinct(log["person"], n)[::-1]  # any order
+    whole = tally(log, truth, weight=weight)
+    assert combine(parts, truth, reached) == whole
+    assert sum(p["reach"] for p in parts) > whole["reach"]  # repeat visitors across days
+
+
+@pytest.mark.parametrize("m", [0, 1, 5, 300, 5000])
+def test_distinct_people_sorted_whatever_the_method(m):
+    # Few impressions among many people are sorted, many are marked on a mask: same list.
+    n = 4000
+    person = np.random.default_rng(m).integers(0, n, m).astype(np.int32)
+    got = distinct(person, n)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, np.unique(person))
+
+
+def test_a_long_log_is_tallied_in_chunks_to_the_same_counts(monkeypatch):
+    rng = np.random.default_rng(8)
+    n, m = 60, 1000
+    truth, log = _random_log(rng, n, m)
+    mask = rng.random(m) < 0.5
+    whole = [tally(log, truth, mask, 12.5), tally(log, truth, None, 12.5)]
+    monkeypatch.setattr(metrics, "TALLY_CHUNK", 64)  # 16 chunks, the last one short
+    assert [tally(log, truth, mask, 12.5), tally(log, truth, None, 12.5)] == whole
+    assert whole[1]["reach"] == np.unique(log["person"]).size

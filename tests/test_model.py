@@ -8,8 +8,19 @@ from helpers import DESIGN_METRIC_KEYS, SUMMARY_KEYS
 
 import strategies
 from sim import occupations
-from sim.model import COMPONENTS, RecruitingModel, make_brief, release, run, run_seeds
-from sim.population import EMPLOYED, generate
+from sim.metrics import summarize
+from sim.model import (
+    COMPONENTS,
+    RecruitingModel,
+    account_holders_by_age_band,
+    make_brief,
+    release,
+    run,
+    run_seeds,
+    summarise,
+)
+from sim.platforms import PLATFORM_INDEX
+from sim.population import EMPLOYED, generate, qualified_mask
 from sim.scenario import load_scenario
 
 
@@ -98,6 +109,23 @@ def test_the_brief_describes_the_vacancy_and_platforms(tiny, tiny_pop):
     assert all(v % 1000 == 0 for v in fb.audience_by_age.values())  # survey rounding
 
 
+def test_account_holders_by_age_band_count_each_platforms_users(tiny_pop):
+    names = ["facebook", "linkedin", "jobboard", "facebook"]  # a repeat counts the same
+    got = account_holders_by_age_band(tiny_pop, names)
+    bands = len(occupations.AGE_BANDS)
+    for name, counts in zip(names, got, strict=True):
+        users = tiny_pop.sessions[PLATFORM_INDEX[name]] > 0
+        assert np.array_equal(counts, np.bincount(tiny_pop.age_band[users], minlength=bands))
+
+
+def test_the_ground_truth_is_the_vacancys_rule(tiny, tiny_pop):
+    model = RecruitingModel(tiny, strategies.make("broad"), run_seeds(1, 0), tiny_pop)
+    rule = qualified_mask(tiny_pop, tiny.vacancy)
+    assert rule.any()
+    assert np.array_equal(model.qualified, rule)
+    assert np.array_equal(model.truth.qualified, rule)
+
+
 @pytest.mark.parametrize(
     "occupation", ["shop-assistant", "cashier", "waiter", "truck-driver", "electrician", "nurse"]
 )
@@ -132,3 +160,59 @@ def test_typical_age_covers_where_the_occupations_workers_are(occupation):
                 f"typical_age {lo}-{hi} reaches into {b_lo}-{b_hi}, which holds only "
                 f"{shares[band]:.1%} of employed {occupation}s"
             )
+
+
+def test_a_model_stopped_within_a_day_is_summarised_from_its_log(tiny, tiny_pop):
+    # The run's totals come from the daily tallies; hours no day has tallied yet are
+    # read from the log itself.
+    model = RecruitingModel(tiny, strategies.make("broad"), run_seeds(2, 0), tiny_pop)
+    model.step()
+    model.env.run(until=36)  # half of the second day
+    log = model.log.arrays()
+    assert log["hour"].max() >= 24  # some impressions the collector has not seen
+    result = summarise(model, 2)
+    expected = summarize(log, model.truth, weight=model.units.weight)
+    for key in ("impressions", "reach", "clicks", "spend", "qualified_reach"):
+        assert result.metrics[key] == expected[key]
+
+
+class _SecondPlatformLater:
+    """Broad targeting on the scenario's first platform, then on every platform from
+    day 3: the by-platform summary must split the days correctly."""
+
+    def __init__(self) -> None:
+        self.inner = strategies.make("broad")
+
+    def reset(self, rng, brief):
+        self.inner.reset(rng, brief)
+        self.day = 0
+
+    def plan(self):
+        self.all = self.inner.plan()
+        return self.all[:1]
+
+    def update(self, report):
+        import dataclasses
+
+        self.day += 1
+        if self.day != 3:
+            return None
+        share = 0.2 * report.budget_left / (len(self.all) - 1)
+        return [self.all[0], *(dataclasses.replace(a, budget=share) for a in self.all[1:])]
+
+
+@pytest.mark.parametrize("strategy", ["broad", "job-title", "later"])
+def test_by_platform_from_the_daily_tallies_equals_the_whole_logs(tiny, tiny_pop, strategy):
+    from sim.metrics import by_group
+
+    strat = _SecondPlatformLater() if strategy == "later" else strategies.make(strategy)
+    model = RecruitingModel(tiny, strat, run_seeds(3, 0), tiny_pop)
+    model.run()
+    seat = model.seats[0]
+    log = model.log.arrays()
+    names = sorted(set(model.market.ad_set_platforms()))
+    codes = np.array([names.index(p) for p in model.market.ad_set_platforms()])[log["adset"]]
+    expected = by_group(log, seat.truth, codes, names, tiny_pop.weight)
+    assert model.by_platform(seat) == expected
+    if strategy == "later":  # both platforms delivered, the second from day 3 only
+        assert len(expected) == 2 and log["hour"][codes == 1].min() >= 3 * 24

@@ -24,10 +24,13 @@ from sim.population import (
     RETIRED,
     STUDENT,
     UNEMPLOYED,
+    _popcount,
     distance_km,
     generate,
+    pack_interests,
     qualified_mask,
     target_size,
+    topic_mask,
 )
 from sim.scenario import load_scenario, replace_path
 
@@ -217,8 +220,8 @@ def test_home_improvement_is_common_outside_the_trade(national_pop):
     pop = national_pop
     elec = pop.occupation == occupations.occupation_index("electrician")
     assert elec.sum() > 300
-    hi = pop.interests[:, interests.topic_index("home improvement")]
-    ee = pop.interests[:, interests.topic_index("electrical engineering")]
+    hi = pop.has_interest(interests.topic_index("home improvement"))
+    ee = pop.has_interest(interests.topic_index("electrical engineering"))
     # Fans of home improvement are overwhelmingly not electricians ...
     assert (hi & ~elec).sum() > 20 * (hi & elec).sum()
     # ... while electrical engineering is far more prevalent among electricians.
@@ -258,7 +261,7 @@ def test_inferred_interests_miss_and_invent_at_the_configured_rates(
     miss_rate = spec.interest_miss_rate * noise
     fp_rate = spec.interest_false_positive_rate * noise
     t = interests.topic_index("outdoor life")
-    truth = pop.interests[:, t]
+    truth = pop.has_interest(t)
     inferred = pop.inferred_interest(platform, t)
     _share_close(int((~inferred[truth]).sum()), int(truth.sum()), miss_rate)
     _share_close(int(inferred[~truth].sum()), int((~truth).sum()), fp_rate)
@@ -269,7 +272,66 @@ def test_a_perfect_platform_view_equals_the_truth(tiny):
     s = replace_path(s, "population.interest_false_positive_rate", 0.0)
     pop = generate(replace_path(s, "population.size", 3000).population, np.random.SeedSequence(4))
     for t in range(interests.N_TOPICS):
-        np.testing.assert_array_equal(pop.inferred_interest("facebook", t), pop.interests[:, t])
+        np.testing.assert_array_equal(pop.inferred_interest("facebook", t), pop.has_interest(t))
+
+
+# --------------------------------------------------------------------------- interest masks
+
+
+def test_every_interest_accessor_reads_the_same_bits(vestland_pop):
+    pop = vestland_pop
+    assert pop.interests.dtype == np.dtype("<u8") and pop.interests.shape == (pop.size,)
+    assert not (pop.interests >> np.uint64(interests.N_TOPICS)).any()  # no bit past the topics
+    flags = np.stack([pop.has_interest(t) for t in range(interests.N_TOPICS)], axis=1)
+    assert 0 < flags.mean() < 1
+    np.testing.assert_array_equal(pack_interests(flags), pop.interests)
+    idx = np.random.default_rng(0).choice(pop.size, 500, replace=False)
+    for p in idx[:20]:
+        np.testing.assert_array_equal(pop.interests_of(p), flags[p])
+    for t in (0, 7, 8, interests.JOB_SEEKING, interests.STUDENT_LIFE):
+        np.testing.assert_array_equal(pop.has_interest(t, idx), flags[idx, t])
+    topics = [interests.topic_index(n) for n in ("home improvement", "construction", "cars")]
+    np.testing.assert_array_equal(pop.topic_count(topics, idx), flags[idx][:, topics].sum(axis=1))
+    np.testing.assert_array_equal(pop.topic_count(topics), flags[:, topics].sum(axis=1))
+    np.testing.assert_array_equal(pop.topic_count(topics + topics[:1]), pop.topic_count(topics))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 1000])
+def test_pack_interests_sets_bit_t_for_topic_t(rows):
+    flags = np.random.default_rng(rows).random((rows, interests.N_TOPICS)) < 0.3
+    masks = pack_interests(flags)
+    assert masks.shape == (rows,)
+    unpacked = (masks[:, None] >> np.arange(interests.N_TOPICS, dtype=np.uint64)) & np.uint64(1)
+    np.testing.assert_array_equal(unpacked == 1, flags)
+    with pytest.raises(ValueError, match="at most 64 topics"):
+        pack_interests(np.zeros((2, 65), dtype=bool))
+
+
+def test_a_population_refuses_interests_that_are_not_bit_masks(tiny_pop):
+    flags = np.stack([tiny_pop.has_interest(t) for t in range(interests.N_TOPICS)], axis=1)
+    with pytest.raises(ValueError, match=r"uint64 bit masks .* got bool of shape"):
+        dataclasses.replace(tiny_pop, interests=flags)
+    with pytest.raises(ValueError, match="got uint64 of shape"):
+        dataclasses.replace(tiny_pop, interests=tiny_pop.interests[:-1])
+    twin = dataclasses.replace(tiny_pop, interests=pack_interests(flags))
+    np.testing.assert_array_equal(twin.interests, tiny_pop.interests)
+    # A strided view (every other person) is read like the people it holds.
+    half = {name: a[..., ::2] for name, a in _arrays(tiny_pop).items()}  # sessions: (6, n)
+    half = dataclasses.replace(tiny_pop, **half)
+    film = interests.topic_index("film & tv")
+    np.testing.assert_array_equal(half.has_interest(film), flags[::2, film])
+
+
+def test_topic_masks_and_bit_counts(monkeypatch):
+    assert topic_mask([0, 3, 45]) == np.uint64((1 << 0) | (1 << 3) | (1 << 45))
+    assert topic_mask([]) == 0
+    with pytest.raises(IndexError, match="topic 46"):
+        topic_mask([46])
+    masks = np.random.default_rng(1).integers(0, 1 << 62, 300, dtype=np.uint64)
+    expected = np.array([bin(int(m)).count("1") for m in masks])
+    np.testing.assert_array_equal(_popcount(masks), expected)
+    monkeypatch.delattr(np, "bitwise_count", raising=False)  # numpy < 2.0
+    np.testing.assert_array_equal(_popcount(masks), expected)
 
 
 def test_every_county_is_present_in_a_national_population(national_pop):

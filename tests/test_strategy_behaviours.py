@@ -136,7 +136,7 @@ def test_lookalike_reaches_people_like_the_employees():
                     people.size,
                     np.count_nonzero(pop.occupation[people] == ELECTRICIAN),
                     np.count_nonzero(pop.gender[people] == 0),
-                    np.count_nonzero(pop.interests[people][:, topics].any(axis=1)),
+                    np.count_nonzero(pop.topic_count(topics, people)),
                 )
             )
     lal, broad = (np.sum(stats[k], axis=0) for k in ("lookalike", "broad"))

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from sim.interests import N_TOPICS
 from sim.lab.stats import Estimate
 from sim.model import RecruitingModel, release, run_seeds
 from sim.platforms import PLATFORM_INDEX, PLATFORMS
@@ -210,7 +211,7 @@ def paired_profiles(
     columns["gender"][men], columns["gender"][women] = 0, 1
     inferred = {}
     for name in PLATFORMS:
-        for topic in range(pop.interests.shape[1]):
+        for topic in range(N_TOPICS):
             col = pop.inferred_interest(name, topic).copy()
             col[women] = col[men]
             inferred[name, topic] = col

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.errors import UnknownNameError
+from sim.interests import N_TOPICS
 from sim.lab import validation as v
 from sim.lab.cli import main
 from sim.scenario import load_scenario
@@ -61,7 +62,7 @@ def test_paired_profiles_differ_only_in_sex():
         assert (column[men] == column[women]).all(), name
     assert (pop.interests[men] == pop.interests[women]).all()
     assert (pop.sessions[:, men] == pop.sessions[:, women]).all()
-    for topic in range(pop.interests.shape[1]):
+    for topic in range(N_TOPICS):
         seen = pop.inferred_interest("facebook", topic)
         assert (seen[men] == seen[women]).all()
     c = v.run_counts((scenario, 3, 0, 200))
