@@ -14,6 +14,8 @@ changed.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim import geography
@@ -70,6 +72,9 @@ class SearchDynamics:
         self._places, self._place_p = places, weights / weights.sum()
         employed = int((self.labour == EMPLOYED).sum())
         unemployed = int((self.labour == UNEMPLOYED).sum())
+        # People of each labour status, kept as they change (step_day draws from them
+        # without listing them).
+        self._count = {EMPLOYED: employed, UNEMPLOYED: unemployed}
         # Inflow equals outflow: unemployed * exit = employed * layoff.
         self.exit = self.layoff * employed / unemployed if unemployed else 0.0
         self.cum = np.cumsum([shares.closed, shares.open_passive, shares.active])
@@ -85,18 +90,39 @@ class SearchDynamics:
             return np.zeros(0, dtype=np.int64)
         return self.rng.choice(members, size=k, replace=False)
 
+    def _pick_with(self, status: int, rate: float) -> np.ndarray:
+        """A random subset of the people whose labour status is ``status``, each chosen
+        with ``rate``; the same distribution as :meth:`_pick` over their sorted indices.
+
+        How many: binomial over their count (kept as statuses change). Who: the first
+        of them in a uniformly random sample of everyone drawn without replacement, large
+        enough to hold them almost always (a uniform subset of them); only when it falls
+        short are they listed with a pass over everyone. No pass over the population.
+        """
+        count = self._count[status]
+        k = self.rng.binomial(count, min(rate, 1.0)) if count else 0
+        if not k:
+            return np.zeros(0, dtype=np.int64)
+        n = self.labour.size
+        share = count / n
+        m = min(n, int((k + 4.0 * math.sqrt(k) + 16) / share))
+        sample = self.rng.choice(n, size=m, replace=False)
+        hits = sample[self.labour[sample] == status]
+        if hits.size >= k:
+            return hits[:k]
+        return self.rng.choice(np.flatnonzero(self.labour == status), size=k, replace=False)
+
     def _draw_states(self, k: int) -> np.ndarray:
         u = self.rng.random(k) * self.cum[-1]
         return np.minimum(np.searchsorted(self.cum, u, side="right"), ACTIVE).astype(np.uint8)
 
     def step_day(self) -> None:
         """One day of transitions and life events."""
-        # (index arrays made once: each is a pass over the whole population)
-        employed = np.flatnonzero(self.labour == EMPLOYED)
-        movers = self._pick(employed, self.change)
+        # (drawn from the statuses at the start of the day, without listing anyone)
+        movers = self._pick_with(EMPLOYED, self.change)
         self.search_state[movers] = self._draw_states(movers.size)
-        laid_off = self._pick(employed, self.layoff)
-        found = self._pick(np.flatnonzero(self.labour == UNEMPLOYED), self.exit)
+        laid_off = self._pick_with(EMPLOYED, self.layoff)
+        found = self._pick_with(UNEMPLOYED, self.exit)
         self.labour[laid_off] = UNEMPLOYED
         self.search_state[laid_off] = ACTIVE
         self.labour[found] = EMPLOYED
@@ -108,6 +134,8 @@ class SearchDynamics:
                            self.graduate)  # fmt: skip
         self.labour[grads] = UNEMPLOYED
         self.search_state[grads] = ACTIVE
+        self._count[EMPLOYED] += found.size - laid_off.size
+        self._count[UNEMPLOYED] += laid_off.size - found.size + grads.size
         # Moves: a new home somewhere in the simulated regions.
         self.moved_today = self._pick(self.labour.size, self.move)
         self.moved_x_km, self.moved_y_km = self.moved_x_km[:0], self.moved_y_km[:0]

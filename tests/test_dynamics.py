@@ -202,3 +202,35 @@ def test_a_move_away_lowers_interest_and_can_end_qualification():
     lost = model.qualified & ~people.qualified
     assert lost.any()  # qualified at the start, moved too far by now
     assert not (people.qualified & ~people.could_qualify).any()
+
+
+@pytest.mark.parametrize("status", [EMPLOYED, UNEMPLOYED])
+def test_people_of_a_status_are_picked_uniformly_without_listing_them(pop, status):
+    spec = PopulationSpec()
+    dyn = SearchDynamics(pop, spec.search_state, 1 / 30, 0.05, np.random.default_rng(4))
+    members = dyn.labour == status
+    rate = 0.02 if status == EMPLOYED else 0.3
+    hits = np.zeros(pop.size, dtype=np.int64)
+    sizes = []
+    for _ in range(300):
+        picked = dyn._pick_with(status, rate)
+        assert np.unique(picked).size == picked.size  # no one twice in a day
+        hits[picked] += 1
+        sizes.append(picked.size)
+    assert not hits[~members].any()  # only people of that status
+    assert abs(np.mean(sizes) / (rate * members.sum()) - 1) < 0.02  # binomial count
+    # Every member equally likely: their pick counts are binomial(300, rate).
+    chi2 = ((hits[members] - 300 * rate) ** 2 / (300 * rate * (1 - rate))).mean()
+    assert 0.9 < chi2 < 1.1
+    assert dyn._count[status] == members.sum()
+
+
+def test_the_status_counts_follow_the_days(pop):
+    spec = PopulationSpec()
+    dyn = SearchDynamics(pop, spec.search_state, 1 / 30, 0.5, np.random.default_rng(5),
+                         graduations_per_year=0.5)  # fmt: skip
+    for _ in range(20):
+        dyn.step_day()
+    assert dyn._count[EMPLOYED] == (dyn.labour == EMPLOYED).sum()
+    assert dyn._count[UNEMPLOYED] == (dyn.labour == UNEMPLOYED).sum()
+    assert dyn.events["graduations"] > 0
