@@ -141,12 +141,11 @@ def resolve(
     mask = view.sessions > 0
     if any(loc.place == "Norway" for loc in spec.locations):
         _check_places(spec)  # (Norway holds everyone: no mask to apply or keep)
-    elif spec.locations and location_masks is None:
-        mask &= location_mask(view, spec)
     elif spec.locations:
-        if spec.locations not in location_masks:
-            location_masks[spec.locations] = location_mask(view, spec)
-        mask &= location_masks[spec.locations]
+        masks = {} if location_masks is None else location_masks
+        if spec.locations not in masks:
+            masks[spec.locations] = location_mask(view, spec)
+        mask &= masks[spec.locations]
     if spec.age_min > 18:
         mask &= view.age >= spec.age_min
     if spec.age_max is not None:

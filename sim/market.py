@@ -92,8 +92,9 @@ TRAINING_SAMPLE = 60_000  # users the optimiser's engagement table is estimated 
 CELL_PRIOR = 20.0  # pseudo-count shrinking small cells toward the overall mean
 
 
-# The optimiser's feature cells (DeliveryOptimiser.N_CELLS of them) fit in a byte.
-CELL_DTYPE = np.uint8 if 2 * len(occupations.AGE_BANDS) * 9 <= 256 else np.uint16
+# The optimiser's feature cells: sex x age band x 3 interest x 3 title buckets, in a byte.
+N_CELLS = 2 * len(occupations.AGE_BANDS) * 9
+CELL_DTYPE = np.uint8 if N_CELLS <= 256 else np.uint16
 
 
 def segment_multipliers(market: MarketSpec, age: np.ndarray, gender: np.ndarray) -> np.ndarray:
@@ -149,7 +150,7 @@ class DeliveryOptimiser:
         :func:`sim.behavior.relevance_multiplier`), when the caller has it.
     """
 
-    N_CELLS = 2 * len(occupations.AGE_BANDS) * 9
+    N_CELLS = N_CELLS
 
     def __init__(
         self,
@@ -1275,9 +1276,7 @@ def _rank_within(who: np.ndarray, stamp: np.ndarray) -> tuple[np.ndarray, np.nda
     k = who.size
     if k == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    position = np.arange(k, dtype=np.int32)
-    stamp[who] = position
-    last = stamp[who] == position
+    last = _last_entries(who, stamp)
     rank = np.zeros(k, dtype=np.int64)
     if last.all():
         return rank, last

@@ -106,12 +106,7 @@ def tally(
         part_mask = None if mask is None else mask[a : a + TALLY_CHUNK]
         parts.append(_counts(chunk, truth, part_mask, weight))
         seen[chunk["person"] if part_mask is None else chunk["person"][part_mask]] = True
-    out = combine(parts, truth, np.zeros(0, dtype=np.int64))
-    # (counted on the mask: the people reached need not be listed)
-    out["reach"] = int(np.count_nonzero(seen))
-    out["qualified_reach"] = int(np.count_nonzero(seen & truth.qualified))
-    out["reached_female"] = int(np.count_nonzero(truth.gender[seen]))
-    return out
+    return combine(parts, truth, np.flatnonzero(seen))
 
 
 def _counts(

@@ -465,8 +465,7 @@ class RecruitingModel(mesa.Model):
         platforms' added up (:func:`sim.metrics.combine`). Called before the day's people
         are marked on ``seat.seen``.
         """
-        platforms = seat.market.ad_set_platforms()  # by ad set key
-        names = sorted(set(platforms))
+        names = sorted(set(seat.market.ad_set_platforms()))
         if len(names) <= 1 and not seat.platform_seen:
             whole = tally(log, seat.truth, weight=self.units.weight)
             if names:
@@ -475,7 +474,7 @@ class RecruitingModel(mesa.Model):
         if not seat.platform_seen:  # a second platform from today
             for name in seat.platform_tallies:  # (at most one: every day so far)
                 seat.platform_seen[name] = seat.seen.copy()
-        codes = np.array([names.index(p) for p in platforms], dtype=np.uint8)[log["adset"]]
+        names, codes = platform_codes(seat.market, log["adset"])
         parts = []
         for i, name in enumerate(names):
             mine = codes == i
@@ -782,12 +781,8 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         log = market.log.arrays()
         whole = tally(log, truth, weight=units.weight)
         reached = distinct(log["person"], pop.size)
-        platform_names = sorted(set(market.ad_set_platforms()))
-        platform_of_adset = np.array(
-            [platform_names.index(p) for p in market.ad_set_platforms()] or [0], dtype=np.uint8
-        )  # (a few platforms: each impression's code in a byte)
-        platform_codes = platform_of_adset[log["adset"]]
-        by_platform = by_group(log, truth, platform_codes, platform_names, pop.weight)
+        names, codes = platform_codes(market, log["adset"])
+        by_platform = by_group(log, truth, codes, names, pop.weight)
     spend = units.money_from_micros(whole["cost"])
     hiring = seat.pipeline.metrics(spend, horizon)
     for key in ("hires", "applications", "applications_screened", "interviews", "offers",
@@ -827,6 +822,18 @@ def seat_summary(model: RecruitingModel, seat: Seat) -> dict:
         "delivery": delivery_by_group(None, pop, seat.qualified, reached),
         "pipeline": hiring,
     }
+
+
+def platform_codes(market: Market, adset: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The platforms of a market's ad sets (sorted names) and each impression's platform.
+
+    ``adset`` (shape (m,)) is the log's column; returns the names and, shape (m,) uint8,
+    each impression's index into them (a few platforms: a byte each).
+    """
+    platforms = market.ad_set_platforms()  # by ad set key
+    names = sorted(set(platforms))
+    of_adset = np.array([names.index(p) for p in platforms] or [0], dtype=np.uint8)
+    return names, of_adset[adset]
 
 
 def delivery_by_group(
