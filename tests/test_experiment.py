@@ -324,3 +324,24 @@ def test_the_eta_goes_by_the_pace_between_runs():
     # The first run took 30 s (workers starting, a population drawn); then 2 s per run.
     assert estimate_left(34.0, 4.0, 3, 10) == pytest.approx(14.0)
     assert estimate_left(50.0, 20.0, 10, 10) == 0.0
+
+
+def test_workers_are_forked_only_from_a_single_threaded_process():
+    import threading
+
+    from sim.lab.experiment import worker_context
+
+    if not sys.platform.startswith("linux"):
+        assert worker_context().get_start_method() == "spawn"
+        return
+    # (pytest may run helper threads of its own: the rule is read off the live count)
+    expected = "fork" if threading.active_count() == 1 else "spawn"
+    assert worker_context().get_start_method() == expected
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:
+        assert worker_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        helper.join()

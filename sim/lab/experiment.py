@@ -21,6 +21,7 @@ import functools
 import hashlib
 import inspect
 import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -327,6 +328,22 @@ def _die_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How local worker processes start: forked where that is safe, else spawned.
+
+    A forked worker starts in milliseconds with everything the main process has imported
+    (and the populations it has drawn); a spawned one imports numpy, scipy and mesa again,
+    about a second of each worker's time before its first run. Forking is safe on Linux
+    while the main process has a single thread; a process with threads (a web server, a
+    Dask client, a pool that is still shutting down) and other systems get spawned
+    workers. The start method is chosen here rather than left to the global default,
+    which a library may change (mesa's batch runner sets it to ``spawn`` when imported).
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 class ProcessExecutor(Executor):
     """Local worker processes (``concurrent.futures.ProcessPoolExecutor``).
 
@@ -349,7 +366,10 @@ class ProcessExecutor(Executor):
         restarts = 0
         while pending:
             pool = ProcessPoolExecutor(
-                max_workers=self.workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+                max_workers=self.workers,
+                mp_context=worker_context(),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
             )
             # Submit in order so workers take consecutive cells (and reuse populations).
             futures = {pool.submit(fn, item): i for i, item in enumerate(pending)}
