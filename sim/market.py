@@ -5,8 +5,8 @@ Delivery works hour by hour. For each active ad set and hour:
 1. **Opportunities.** People in the ad set's audience open the app at their own rates
    (sessions per day x share of the day's use in this hour x ad slots per session).
    Their number is Poisson; an opportunity falls on person *i* with probability
-   proportional to *i*'s rate (drawn in constant time from an alias table over the
-   audience's rates, built once when the audience is resolved).
+   proportional to *i*'s rate (drawn in constant time by :class:`sim.sampling.RateSampler`,
+   built once when the audience is resolved).
 2. **Throttling.** The ad set enters at most ``participation`` x (the impressions its
    hourly budget buys at the platform's median price) of them, so the work grows with
    the budget, not with population x hours.
@@ -77,6 +77,7 @@ from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.people import People
 from sim.platforms import PLATFORMS, Platform
 from sim.population import OPEN_PASSIVE, Population
+from sim.sampling import RateSampler
 from sim.scenario import EventSpec, MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
 from sim.units import Units
 
@@ -356,9 +357,8 @@ class _AdSetState:
     lam: float
     # Per audience member, shape (k,); set by Market._resolve.
     audience: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # person index
-    # Who gets each ad opportunity: a Walker alias table over the members' session rates.
-    alias_prob: np.ndarray = field(default_factory=lambda: _empty(np.float32))
-    alias: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    # Who gets each ad opportunity: drawn in proportion to the members' session rates.
+    sampler: RateSampler = field(default_factory=lambda: RateSampler(_empty(np.float32)))
     rate_total: float = 0.0  # ad opportunities per day in the whole audience
     value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
     price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
@@ -692,10 +692,9 @@ class Market(mesa.Agent):
                 qualified=self.people.qualified_at_start,
                 distance_factor=self.people.distance_factor,
             )  # fmt: skip
-        rate = view.sessions[audience].astype(np.float64) * platform.ads_per_session
         st.audience = audience
-        st.rate_total = float(rate.sum())
-        st.alias_prob, st.alias = _interleaved(*alias_table(rate, overwrite=True))
+        st.sampler = RateSampler(view.sessions[audience])
+        st.rate_total = st.sampler.total * platform.ads_per_session
         self._predict(st)
         # (for the audience only: nobody else's multiplier is ever needed)
         st.price_mult = segment_multipliers(self.market, self.pop.age[audience],
@@ -808,7 +807,7 @@ class Market(mesa.Agent):
                     st.status = AdSetStatus("rejected", refusal)
                     st.audience = st.audience[:0]
                     st.rate_total = 0.0
-                    st.alias_prob, st.alias = _interleaved(*alias_table(np.zeros(0)))
+                    st.sampler = RateSampler(_empty(np.float32))
 
     def _on(self, platform: str) -> list[_AdSetState]:
         return [st for st in self._states.values() if st.adset.platform == platform]
@@ -882,7 +881,7 @@ class Market(mesa.Agent):
         n = min(int(n_avail), n_max)
         if n == 0:
             return
-        local = _draw_members(st.alias_prob, st.alias, rng.random(n))
+        local = st.sampler.draw(rng, n)
         value, price_mult = st.value[local], st.price_mult[local]
         z = standard_normal_pairs(rng, n)
         competing = median * demand * price_mult * np.exp(market.bid_dispersion * z[0])
@@ -1133,110 +1132,6 @@ def bid_ceiling(adset: AdSet, platform: Platform, market: MarketSpec) -> float:
     """
     ceiling = BID_CAP_FACTOR * market.price_level * platform.median_cpm
     return ceiling if adset.bid_cap is None else min(ceiling, adset.bid_cap)
-
-
-def alias_table(weights: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Walker's alias table: draw member ``i`` with probability ``weights[i] / sum``.
-
-    With ``p = k w / sum(w)`` (mean 1), column ``c`` keeps member ``c`` with probability
-    ``prob[c]`` and gives the rest to ``alias[c]``. Built without a Python loop (Vose's
-    algorithm with smalls and larges taken in index order): the smalls' deficits
-    ``1 - p`` and the larges' surpluses ``p - 1`` are laid end to end on two lines of
-    equal length; a small takes its deficit from the large whose surplus segment holds
-    the start of it; a large whose surplus runs out in the middle of a deficit becomes a
-    column itself (what is left of it) and takes the rest from the next large.
-
-    Parameters
-    ----------
-    weights : numpy.ndarray of float, shape (k,)
-        Non-negative, not all zero.
-    overwrite : bool
-        The weights (float64) may be scaled in place (one temporary of 8 bytes per
-        member fewer; the caller's array then holds ``p``).
-
-    Returns
-    -------
-    prob : numpy.ndarray of float32, shape (k,)
-    alias : numpy.ndarray of int32, shape (k,)
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    k = w.size
-    prob = np.ones(k, dtype=np.float32)
-    alias = np.arange(k, dtype=np.int32)
-    if k == 0:
-        return prob, alias
-    p = np.multiply(w, k / w.sum(), out=w if overwrite and w is weights else None)
-    # (the smalls' and larges' indices taken from `alias`, still 0 .. k - 1, as int32)
-    is_small = p < 1.0
-    small = np.compress(is_small, alias)
-    np.logical_not(is_small, out=is_small)
-    large = np.compress(is_small, alias)
-    del is_small
-    if small.size == 0 or large.size == 0:
-        return prob, alias
-    # (temporaries are reused in place: this runs on audiences of millions)
-    ps = p[small]
-    prob[small] = ps
-    d = np.subtract(1.0, ps, out=ps)  # deficits
-    d_end = np.cumsum(d)
-    start = np.subtract(d_end, d, out=d)  # where each deficit starts
-    pl = p[large]
-    del p
-    e_end = np.cumsum(np.subtract(pl, 1.0, out=pl))
-    del pl
-    # Each small: the large whose surplus segment holds the start of its deficit.
-    j = np.searchsorted(e_end, start, side="right")
-    del start
-    np.minimum(j, large.size - 1, out=j)
-    alias[small] = large[j]
-    del j
-    # Each large but the last: what is left of it when its surplus runs out, and the
-    # large whose segment starts there.
-    e = e_end[:-1]
-    c = np.searchsorted(d_end, e, side="right")
-    inside = c < small.size
-    left = 1.0 - (d_end[np.minimum(c, small.size - 1)] - e)
-    nxt = _next_larger(e_end)
-    prob[large[:-1]] = np.where(inside, np.clip(left, 0.0, 1.0), 1.0)
-    alias[large[:-1]] = np.where(inside, large[nxt], large[:-1])
-    return prob, alias
-
-
-def _next_larger(end: np.ndarray) -> np.ndarray:
-    """For each entry of non-decreasing ``end`` but the last, the first later index whose
-    value is larger (the last index if none), shape (k - 1,) int64.
-
-    What ``np.searchsorted(end, end[:-1], side="right")`` capped at ``k - 1`` gives, in
-    one pass: the answer for ``i`` is one past the first strict rise at or after ``i``.
-    """
-    k = end.size
-    rise = np.where(end[1:] > end[:-1], np.arange(k - 1), k - 2)
-    return np.minimum.accumulate(rise[::-1])[::-1] + 1
-
-
-def _interleaved(prob: np.ndarray, alias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An alias table's two columns as views of one array of (prob, alias) records.
-
-    A draw reads a column's probability and its alias: side by side they come in one
-    memory access, which matters when the table has millions of columns. Returns views
-    of shape (k,) (float32 and int32, stride 8 bytes) with the same values.
-    """
-    table = np.empty(prob.size, dtype=[("prob", np.float32), ("alias", np.int32)])
-    table["prob"], table["alias"] = prob, alias
-    return table["prob"], table["alias"]
-
-
-def _draw_members(prob: np.ndarray, alias: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Members drawn by uniform points ``u`` (shape (n,)) from an :func:`alias_table`.
-
-    ``u x k`` picks the column and its fractional part decides between the column's
-    member and its alias: O(1) per draw whatever the audience's size. Returns (n,) int64.
-    """
-    x = u * prob.size
-    col = x.astype(np.int64)
-    np.minimum(col, prob.size - 1, out=col)
-    x -= col
-    return np.where(x < prob[col], col, alias[col])
 
 
 def standard_normal_pairs(rng: np.random.Generator, n: int) -> np.ndarray:

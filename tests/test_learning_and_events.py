@@ -195,7 +195,9 @@ def test_an_optimiser_change_takes_effect_on_its_day():
     ])  # fmt: skip
     make = lambda: strategies.make("broad-v1", platforms=("facebook",))  # noqa: E731
     a, b = _female_share_by_day(run(base, make())), _female_share_by_day(run(changed, make()))
-    np.testing.assert_allclose(a[:2], b[:2])  # the same until the change
+    # The same until the change (the real-unit series are rounded over all days
+    # together, so a day before the change may differ by a person: 1e-4 of the share).
+    np.testing.assert_allclose(a[:2], b[:2], rtol=0, atol=1e-3)
     assert np.mean(a[2:]) - np.mean(b[2:]) > 0.05  # then the image no longer pulls women
 
 

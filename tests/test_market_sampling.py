@@ -1,9 +1,11 @@
-"""The delivery hot path's sampling helpers (sim/market.py): alias tables and ranks.
+"""The delivery hot path's sampling helpers: drawing members (sim/sampling.py) and ranks.
 
-Issue 10 replaced the binary search over an audience's cumulative rates by a Walker
-alias table and ``np.add.at`` by an update through each member's last entry. These tests
-check the helpers exactly (masses, ranks) and statistically (draw frequencies); the
-oracle test (``test_reference_oracle.py``) and the golden runs check whole campaigns.
+Issue 10 replaced the binary search over an audience's cumulative rates by a sampler that
+is O(1) per draw (first a Walker alias table, then the cheaper-to-build bucketed
+rejection sampler :class:`sim.sampling.RateSampler`) and ``np.add.at`` by an update
+through each member's last entry. These tests check the helpers exactly (each member's
+share of the unit interval, ranks) and statistically (draw frequencies); the oracle test
+(``test_reference_oracle.py``) and the golden runs check whole campaigns.
 """
 
 from __future__ import annotations
@@ -12,61 +14,102 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.market import _draw_members, _last_entries, _next_larger, _rank_within, alias_table
+from sim.market import _last_entries, _rank_within
+from sim.sampling import BATCH, RateSampler
 
 
-def _masses(weights: np.ndarray) -> np.ndarray:
-    """Each member's total probability mass in the alias table, x the table's size."""
-    prob, alias = alias_table(weights)
-    mass = prob.astype(np.float64)
-    np.add.at(mass, alias, 1.0 - prob)
-    return mass
+class _Grid:
+    """A stand-in for a random generator whose uniforms are the midpoints of a fine grid."""
+
+    def __init__(self, m: int) -> None:
+        self.m = m
+
+    def random(self, m: int) -> np.ndarray:
+        assert m <= self.m
+        return (np.arange(self.m) + 0.5) / self.m
 
 
-@pytest.mark.parametrize("k", [1, 2, 3, 10, 257, 10_000])
-@pytest.mark.parametrize("shape", ["gamma", "with-zeros", "heavy-tailed", "equal"])
-def test_alias_table_gives_each_member_its_share(k, shape):
+def _shares(w: np.ndarray, points: int = 1 << 20) -> np.ndarray:
+    """How many of ``points`` evenly spread uniforms draw each member (one attempt each)."""
+    sampler = RateSampler(w)
+    kept = sampler._attempt(_Grid(points), points)
+    return np.bincount(kept, minlength=w.size), sampler
+
+
+_SHAPES = ["gamma", "with-zeros", "heavy-tailed", "equal", "spread-over-decades"]
+
+
+def _weights(shape: str, k: int) -> np.ndarray:
     rng = np.random.default_rng(k)
     w = {
         "gamma": rng.gamma(1.5, size=k),
         "with-zeros": np.where(rng.random(k) < 0.3, 0.0, rng.gamma(1.5, size=k)),
         "heavy-tailed": rng.pareto(0.8, size=k) + 1e-6,
         "equal": np.ones(k),
-    }[shape]
+        "spread-over-decades": 10.0 ** rng.uniform(-12, 12, size=k),
+    }[shape].astype(np.float32)
     w[0] = max(w[0], 0.1)  # not all zero
-    expected = w * k / w.sum()
-    assert np.allclose(_masses(w), expected, rtol=0, atol=1e-5)
-    prob, alias = alias_table(w)
-    assert prob.min() >= 0 and prob.max() <= 1
-    assert alias.min() >= 0 and alias.max() < k
-    assert np.all(w[alias[prob < 1]] > 0), "an alias is a member with some weight"
+    return w
 
 
-@pytest.mark.parametrize("k", [2, 3, 10, 1000])
-def test_next_larger_is_the_sorted_search_it_replaces(k):
-    # Running sums with ties (zero steps) and steps too small to move a large sum.
-    rng = np.random.default_rng(k)
-    for _ in range(20):
-        end = np.cumsum(rng.choice([0.0, 0.0, 1e-300, 0.5, 1.0, 1e9], size=k))
-        searched = np.minimum(np.searchsorted(end, end[:-1], side="right"), k - 1)
-        assert np.array_equal(_next_larger(end), searched)
+@pytest.mark.parametrize("k", [1, 2, 3, 10, 257, 5000])
+@pytest.mark.parametrize("shape", _SHAPES)
+def test_the_uniforms_that_draw_a_member_are_a_share_equal_to_its_weight(k, shape):
+    # One uniform decides an attempt: bucket, member and acceptance come from its digits,
+    # so the uniforms that draw member i form an interval of length w[i] / envelope.
+    w = _weights(shape, k)
+    points = 1 << 20
+    counts, sampler = _shares(w, points)
+    expected = points * w.astype(np.float64) / (sampler.total / sampler.acceptance)
+    assert np.all(np.abs(counts - expected) <= 2), "each member's interval has its length"
+    assert counts[w == 0].sum() == 0, "members without weight are never drawn"
+    assert sampler.acceptance >= 16 / 17 - 1e-9  # rates within a bucket differ by < 1/16
 
 
 def test_draws_follow_the_weights():
     rng = np.random.default_rng(3)
     w = rng.gamma(1.5, size=500)
     w[:50] = 0.0
-    prob, alias = alias_table(w)
-    drawn = _draw_members(prob, alias, rng.random(400_000))
+    sampler = RateSampler(w)
+    drawn = np.concatenate([sampler.draw(rng, n) for n in (1, 7000, 150_000, 242_999)])
+    assert drawn.dtype == np.int32 and drawn.size == 400_000
     counts = np.bincount(drawn, minlength=w.size)
     assert counts[:50].sum() == 0, "members without weight are never drawn"
     expected = 400_000 * w[50:] / w.sum()
     assert stats.chisquare(counts[50:], expected).pvalue > 1e-4
 
 
-def test_a_point_at_the_top_stays_in_the_audience():
-    prob, alias = alias_table(np.array([1.0, 2.0, 3.0]))
-    assert _draw_members(prob, alias, np.array([0.0, np.nextafter(1.0, 0.0)])).max() < 3
+def test_draws_in_pieces_are_one_sequence_and_use_the_generator_only_when_needed():
+    w = np.random.default_rng(4).gamma(1.5, size=3000)
+    one, pieces = RateSampler(w), RateSampler(w)
+    whole = one.draw(np.random.default_rng(5), 1105)
+    rng = np.random.default_rng(5)
+    first = pieces.draw(rng, 5)
+    kept = first.copy()
+    state = rng.bit_generator.state
+    parts = [first, pieces.draw(rng, 100), pieces.draw(rng, 1000)]
+    assert rng.bit_generator.state == state, "a batch serves several calls"
+    assert np.array_equal(np.concatenate(parts), whole)
+    pieces.draw(rng, 3 * BATCH)  # (a new batch)
+    assert np.array_equal(first, kept), "a returned array is not changed by later calls"
+
+
+def test_negative_zero_and_subnormal_rates_are_never_drawn():
+    w = np.array([-0.0, 1e-45, 2.0, 1.0], dtype=np.float32)
+    counts, _ = _shares(w)
+    assert counts[0] == 0 and counts[1] == 0 and counts[2] > counts[3] > 0
+
+
+def test_bad_rates_are_refused_in_one_line():
+    for bad in (np.array([1.0, -1.0]), np.array([1.0, np.nan]), np.array([1.0, np.inf])):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            RateSampler(bad)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        RateSampler(np.ones((2, 2)))
+    empty = RateSampler(np.zeros(0))
+    assert empty.draw(np.random.default_rng(0), 0).size == 0 and empty.total == 0.0
+    with pytest.raises(ValueError, match="all 0"):
+        RateSampler(np.zeros(3)).draw(np.random.default_rng(0), 1)
 
 
 def test_ranks_and_last_entries_match_a_plain_count():
@@ -141,16 +184,3 @@ def test_the_impression_log_joins_batches_across_blocks():
         assert np.array_equal(whole[c], expected), c
     assert np.array_equal(log.since(5)["price"], whole["price"][5:])
     assert ImpressionLog().arrays()["person"].size == 0
-
-
-def test_an_alias_table_built_in_place_is_the_same():
-    w = np.random.default_rng(11).gamma(0.5, size=5000)
-    prob, alias = alias_table(w)
-    scratch = w.copy()
-    prob2, alias2 = alias_table(scratch, overwrite=True)
-    assert np.array_equal(prob, prob2) and np.array_equal(alias, alias2)
-    assert prob.dtype == np.float32 and alias.dtype == np.int32
-    assert np.allclose(scratch, w * (w.size / w.sum()))  # the weights were scaled in place
-    untouched = w.copy()
-    alias_table(untouched)
-    assert np.array_equal(untouched, w)
