@@ -69,7 +69,13 @@ class SearchDynamics:
         self._adult_students = np.flatnonzero((self.labour == STUDENT) & (pop.age >= 20))
         places = geography.places_in(pop.spec.regions)
         weights = np.array([geography.PLACES[i].population for i in places], dtype=float)
-        self._places, self._place_p = places, weights / weights.sum()
+        self._place_p = weights / weights.sum()
+        # The places' centres (km) and scatter of homes around them, looked up per mover.
+        self._place_x, self._place_y = geography.to_km(
+            np.array([geography.PLACES[i].lat for i in places]),
+            np.array([geography.PLACES[i].lon for i in places]),
+        )
+        self._place_scatter = np.array([geography.PLACES[i].scatter_km for i in places]) / 1.5
         employed = int((self.labour == EMPLOYED).sum())
         unemployed = int((self.labour == UNEMPLOYED).sum())
         # People of each labour status, kept as they change (step_day draws from them
@@ -141,11 +147,9 @@ class SearchDynamics:
         self.moved_x_km, self.moved_y_km = self.moved_x_km[:0], self.moved_y_km[:0]
         if self.moved_today.size:
             k = self.moved_today.size
-            place = self._places[self.rng.choice(self._places.size, size=k, p=self._place_p)]
-            lat = np.array([geography.PLACES[i].lat for i in place])
-            lon = np.array([geography.PLACES[i].lon for i in place])
-            cx, cy = geography.to_km(lat, lon)
-            scatter = np.array([geography.PLACES[i].scatter_km for i in place]) / 1.5
+            place = self.rng.choice(self._place_p.size, size=k, p=self._place_p)
+            cx, cy = self._place_x[place], self._place_y[place]
+            scatter = self._place_scatter[place]
             jitter = self.rng.standard_normal((2, k))
             self.moved_x_km = (cx + jitter[0] * scatter).astype(self.pop.x_km.dtype)
             self.moved_y_km = (cy + jitter[1] * scatter).astype(self.pop.y_km.dtype)
