@@ -77,7 +77,7 @@ from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.people import People
 from sim.platforms import PLATFORMS, Platform
 from sim.population import OPEN_PASSIVE, Population
-from sim.sampling import RateSampler
+from sim.sampling import RateSampler, sorted_subset
 from sim.scenario import EventSpec, MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
 from sim.units import Units
 
@@ -170,7 +170,7 @@ class DeliveryOptimiser:
         self._target = occupations.occupation_index(vacancy.occupation)
         users = np.flatnonzero(view.sessions > 0)
         if users.size > TRAINING_SAMPLE:
-            users = np.sort(rng.choice(users, TRAINING_SAMPLE, replace=False))
+            users = users[sorted_subset(rng, users.size, TRAINING_SAMPLE)]
         neutral = behavior.Creative()
         clicks = behavior.click_probability(pop, users, vacancy, neutral, self.platform.link_ctr,
                                             distance_factor=distance_factor)  # fmt: skip

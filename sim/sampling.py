@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-__all__ = ["BATCH", "MANTISSA_BITS", "RateSampler"]
+__all__ = ["BATCH", "MANTISSA_BITS", "RateSampler", "sorted_subset"]
 
 # Mantissa bits in a bucket's key: rates within a bucket differ by at most 1 / 16 of the
 # upper bound, so at least 16 / 17 of the attempts are kept (design choice).
@@ -162,3 +162,26 @@ class RateSampler:
         x -= j
         kept = np.flatnonzero(x < self._keep[j])
         return self._i[j[kept]]
+
+
+def sorted_subset(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """A uniformly random subset of ``k`` of ``0 .. n - 1``, sorted, int64 shape (k,).
+
+    The distinct values among iid uniform draws, in the order they first appear, are a
+    uniformly random sequence without repetition (the draws are exchangeable), so the
+    first ``k`` of them are a uniform ``k``-subset. Drawing ``k`` plus the expected
+    repeats (``k**2 / 2n``) with a margin costs O(k log k), where
+    ``rng.choice(n, k, replace=False)`` shuffles all ``n`` once ``k > n / 50``.
+    """
+    if not 0 <= k <= n:
+        raise ValueError(f"cannot take {k} of {n} without replacement")
+    if 4 * k > n:  # a large share: one permutation is as cheap
+        return np.sort(rng.permutation(n)[:k])
+    found = np.zeros(0, dtype=np.int64)
+    while found.size < k:
+        need = k - found.size
+        m = need + math.ceil(k * k / (2 * n) + 4 * math.sqrt(k) + 16)
+        draws = np.concatenate([found, rng.integers(0, n, size=m)])
+        _, first = np.unique(draws, return_index=True)
+        found = draws[np.sort(first)[:k]]  # (the ones kept so far stay first)
+    return np.sort(found)

@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from sim.market import _last_entries, _rank_within
-from sim.sampling import BATCH, RateSampler
+from sim.sampling import BATCH, RateSampler, sorted_subset
 
 
 class _Grid:
@@ -184,3 +184,27 @@ def test_the_impression_log_joins_batches_across_blocks():
         assert np.array_equal(whole[c], expected), c
     assert np.array_equal(log.since(5)["price"], whole["price"][5:])
     assert ImpressionLog().arrays()["person"].size == 0
+
+
+@pytest.mark.parametrize(("n", "k"), [(50, 5), (1000, 100), (400, 120)])
+def test_a_sorted_subset_is_uniform(n, k):
+    # (k = 120 of 400 takes the permutation branch, the others the draws-and-dedupe one)
+    rng = np.random.default_rng(n + k)
+    counts = np.zeros(n)
+    pairs = np.zeros(2)  # how often {0, 1} and {0, n - 1} are both in: equally often
+    reps = 4000
+    for _ in range(reps):
+        s = sorted_subset(rng, n, k)
+        assert s.size == k and np.all(np.diff(s) > 0) and s[0] >= 0 and s[-1] < n
+        counts[s] += 1
+        pairs += [s[0] == 0 and s[1] == 1 if k > 1 else 0, s[0] == 0 and s[-1] == n - 1]
+    assert stats.chisquare(counts, np.full(n, reps * k / n)).pvalue > 1e-4
+    expected = reps * k * (k - 1) / (n * (n - 1))
+    assert np.all(np.abs(pairs - expected) < 5 * np.sqrt(expected) + 3)
+
+
+def test_a_sorted_subset_refuses_more_than_there_are():
+    assert sorted_subset(np.random.default_rng(0), 5, 0).size == 0
+    assert list(sorted_subset(np.random.default_rng(0), 5, 5)) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="cannot take 6 of 5"):
+        sorted_subset(np.random.default_rng(0), 5, 6)
