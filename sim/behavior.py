@@ -207,7 +207,12 @@ def interest_multiplier(n_topics: int, model: ResponseModel = DEFAULT_RESPONSE) 
 
 def distance_multiplier(km: np.ndarray, model: ResponseModel = DEFAULT_RESPONSE) -> np.ndarray:
     """How much a job ad's appeal falls with the distance from home to the job, shape like km."""
-    return np.maximum(np.exp(-np.asarray(km) / model.distance_scale_km), model.distance_floor)
+    factor = np.divide(np.asarray(km), -model.distance_scale_km)
+    if not isinstance(factor, np.ndarray):  # one distance
+        return np.maximum(np.exp(factor), model.distance_floor)
+    # (in place in one temporary: it is computed for everyone, millions of people)
+    np.exp(factor, out=factor)
+    return np.maximum(factor, model.distance_floor, out=factor)
 
 
 def gender_typing(
