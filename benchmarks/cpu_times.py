@@ -40,12 +40,17 @@ def national() -> str:
     t0 = time.process_time()
     pop = benchlib.generate(sc)
     t1 = time.process_time()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     result = benchlib.run(sc, pop)
+    after = resource.getrusage(resource.RUSAGE_SELF)
     t2 = time.process_time()
     imp = result.metrics["impressions"]
     peak = benchlib.peak_rss_bytes()
+    system = after.ru_stime - before.ru_stime
+    faults = after.ru_minflt - before.ru_minflt
     return (
-        f"national: generate {t1 - t0:.2f} + run {t2 - t1:.2f} = {t2 - t0:.2f} s CPU; "
+        f"national: generate {t1 - t0:.2f} + run {t2 - t1:.2f} = {t2 - t0:.2f} s CPU "
+        f"(the run's system time {system:.2f} s, {faults:,} page faults); "
         f"{imp:,} impressions, {(t2 - t1) / imp * 1e6:.2f} µs each in the run, "
         f"{(t2 - t0) / imp * 1e6:.2f} with generation; peak RSS {peak / 2**20:,.0f} MiB "
         f"= {peak / result.population:.0f} B/person"
