@@ -170,18 +170,23 @@ def sorted_subset(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     The distinct values among iid uniform draws, in the order they first appear, are a
     uniformly random sequence without repetition (the draws are exchangeable), so the
     first ``k`` of them are a uniform ``k``-subset. Drawing ``k`` plus the expected
-    repeats (``k**2 / 2n``) with a margin costs O(k log k), where
-    ``rng.choice(n, k, replace=False)`` shuffles all ``n`` once ``k > n / 50``.
+    repeats (``k**2 / 2n``) with a margin and marking each value's first draw costs O(k)
+    and a sort of the ``k`` (60,000 of 1.5 M: 3 ms), where
+    ``rng.choice(n, k, replace=False)`` shuffles all ``n`` once ``k > n / 50`` (33 ms).
     """
     if not 0 <= k <= n:
         raise ValueError(f"cannot take {k} of {n} without replacement")
     if 4 * k > n:  # a large share: one permutation is as cheap
         return np.sort(rng.permutation(n)[:k])
     found = np.zeros(0, dtype=np.int64)
+    stamp = np.empty(n, dtype=np.int32)  # scratch: only the drawn values' entries are used
     while found.size < k:
         need = k - found.size
         m = need + math.ceil(k * k / (2 * n) + 4 * math.sqrt(k) + 16)
         draws = np.concatenate([found, rng.integers(0, n, size=m)])
-        _, first = np.unique(draws, return_index=True)
-        found = draws[np.sort(first)[:k]]  # (the ones kept so far stay first)
+        # Each value's first draw: positions written last to first, so the first stays.
+        position = np.arange(draws.size, dtype=np.int32)  # (m < k + 2k: far below 2**31)
+        stamp[draws[::-1]] = position[::-1]
+        first = stamp[draws] == position
+        found = draws[first][:k]  # (the ones kept so far stay first)
     return np.sort(found)
