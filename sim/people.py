@@ -169,8 +169,13 @@ class People(mesa.Agent):
         )
         now = self.could_qualify[moved] & (new <= v.max_distance_km)
         self.qualified[moved] = now
-        stay = self._qualified_idx[~np.isin(self._qualified_idx, moved)]
-        self._qualified_idx = np.sort(np.concatenate([stay, moved[now]]))  # (disjoint)
+        # (sorted lists kept sorted: the movers are a few among many qualified people)
+        q, moved_sorted = self._qualified_idx, np.sort(moved)
+        at = np.searchsorted(q, moved_sorted)
+        was = at[q[np.minimum(at, q.size - 1)] == moved_sorted] if q.size else at[:0]
+        q = np.delete(q, was)
+        joining = np.sort(moved[now])
+        self._qualified_idx = np.insert(q, np.searchsorted(q, joining), joining)
 
     def end_day(self, day: int) -> None:
         """Record the day's aided awareness among the qualified (share >= 0.3)."""
