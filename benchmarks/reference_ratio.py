@@ -8,8 +8,8 @@ Usage::
 The same comparison as the ``reference`` benchmark group (the default scenario
 compressed into ``days`` with the same budget, ``broad``, population drawn once and
 shared), timed by CPU time (``time.process_time``): recruitsim's best of five runs (as
-``cpu_times.py oneday``) against one run of the reference. Useful on a shared machine, where wall times measure
-the other jobs as much as the code.
+``cpu_times.py oneday``) against one run of the reference. Useful on a shared machine,
+where wall times measure the other jobs as much as the code.
 """
 
 from __future__ import annotations
