@@ -250,6 +250,24 @@ class DeliveryOptimiser:
         return _mean_one(self.rates(idx, objective, creative))
 
 
+# Audience members whose per-member values are computed at a time (design choice: the
+# temporaries of 64k members stay in the processor's cache; audiences have millions).
+RESOLVE_CHUNK = 1 << 16
+
+
+def _by_chunks(fn, idx: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """``fn(idx)`` computed :data:`RESOLVE_CHUNK` members at a time, shape like ``idx``.
+
+    ``fn`` must be elementwise (each member's value depends on that member only), so the
+    result is exactly ``fn(idx).astype(dtype)``, without temporaries over the whole
+    audience.
+    """
+    out = np.empty(idx.size, dtype=dtype)
+    for start in range(0, idx.size, RESOLVE_CHUNK):
+        out[start : start + RESOLVE_CHUNK] = fn(idx[start : start + RESOLVE_CHUNK])
+    return out
+
+
 def _mean_one(value: np.ndarray) -> np.ndarray:
     """``value`` divided by its mean (ones where the mean is 0), float32, shape like it."""
     mean = value.mean() if value.size else 0.0
@@ -697,8 +715,10 @@ class Market(mesa.Agent):
         st.rate_total = st.sampler.total * platform.ads_per_session
         self._predict(st)
         # (for the audience only: nobody else's multiplier is ever needed)
-        st.price_mult = segment_multipliers(self.market, self.pop.age[audience],
-                                            self.pop.gender[audience])  # fmt: skip
+        st.price_mult = _by_chunks(
+            lambda i: segment_multipliers(self.market, self.pop.age[i], self.pop.gender[i]),
+            audience, np.float32,
+        )  # fmt: skip
         if self._price_shock[a.platform] != 1.0:
             st.price_mult = st.price_mult * np.float32(self._price_shock[a.platform])
         gender = view.gender[audience]
@@ -709,13 +729,19 @@ class Market(mesa.Agent):
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
         ctr = platform.link_ctr * self.ctr_scale[a.platform]
-        st.p_click = behavior.click_probability(
-            self.pop, audience, vacancy, creative, ctr, search_state=OPEN_PASSIVE,
-            distance_factor=self.people.distance_factor,
-        ).astype(np.float32)  # fmt: skip
-        st.p_apply = behavior.apply_probability(
-            self.pop, audience, vacancy, qualified=self.people.qualified,
-            search_state=OPEN_PASSIVE, dtype=np.float32,
+        st.p_click = _by_chunks(
+            lambda i: behavior.click_probability(
+                self.pop, i, vacancy, creative, ctr, search_state=OPEN_PASSIVE,
+                distance_factor=self.people.distance_factor,
+            ),
+            audience, np.float32,
+        )  # fmt: skip
+        st.p_apply = _by_chunks(
+            lambda i: behavior.apply_probability(
+                self.pop, i, vacancy, qualified=self.people.qualified,
+                search_state=OPEN_PASSIVE, dtype=np.float32,
+            ),
+            audience, np.float32,
         )  # fmt: skip
         st.brand = creative.message == "employer-brand"
         if st.brand:  # no vacancy in the ad: a click rarely ends in an application
@@ -734,10 +760,14 @@ class Market(mesa.Agent):
         if not spec.learning:  # (the historical prediction is needed only to learn)
             st.learner = None
             st.prior_value = _empty(np.float64)
-            st.value = _mean_one(optimiser.rates(st.audience, st.objective, creative))
+            st.value = _mean_one(
+                _by_chunks(lambda i: optimiser.rates(i, st.objective, creative), st.audience)
+            )
             return
-        st.prior_value = optimiser.rates(st.audience, st.objective, creative)
-        cells = optimiser.cells(st.audience)
+        st.prior_value = _by_chunks(
+            lambda i: optimiser.rates(i, st.objective, creative), st.audience
+        )
+        cells = _by_chunks(optimiser.cells, st.audience, CELL_DTYPE)
         if st.learner is None:
             st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,
                                      self._learning_stream())  # fmt: skip
