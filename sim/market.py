@@ -757,16 +757,13 @@ class Market(mesa.Agent):
             st.learner = None
             return
         spec = self._optimiser_specs[st.adset.platform]
+        rates = _by_chunks(lambda i: optimiser.rates(i, st.objective, creative), st.audience)
         if not spec.learning:  # (the historical prediction is needed only to learn)
             st.learner = None
             st.prior_value = _empty(np.float64)
-            st.value = _mean_one(
-                _by_chunks(lambda i: optimiser.rates(i, st.objective, creative), st.audience)
-            )
+            st.value = _mean_one(rates)
             return
-        st.prior_value = _by_chunks(
-            lambda i: optimiser.rates(i, st.objective, creative), st.audience
-        )
+        st.prior_value = rates
         cells = _by_chunks(optimiser.cells, st.audience, CELL_DTYPE)
         if st.learner is None:
             st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,

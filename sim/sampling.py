@@ -81,12 +81,11 @@ class RateSampler:
         if count.size:
             count[0] = 0  # key 0: rate 0 (or a subnormal below 2**-130): never drawn
         used = np.flatnonzero(count)
-        count, self._start = count[used], start[used]
+        count, start = count[used], start[used]
         # Each bucket's upper bound: the float32 whose key is one more.
         upper = ((used.astype(np.uint32) + np.uint32(1)) << np.uint32(_SHIFT)).view(np.float32)
-        self._upper = upper.astype(np.float64)
         self.total = float(w.sum(dtype=np.float64))
-        mass = count * self._upper
+        mass = count * upper.astype(np.float64)
         envelope = float(mass.sum())
         self.acceptance = self.total / envelope if envelope > 0 else 0.0
         # Cumulative envelope in guide units, the last end exactly _GUIDE; a bucket runs
@@ -101,7 +100,7 @@ class RateSampler:
         self._end, self._scale = end, scale
         # x in bucket b is member start + (x - begin) x scale of the table, and the
         # fraction left over decides whether it is kept.
-        self._offset = self._start - begin * scale
+        self._offset = start - begin * scale
         self._guide = np.searchsorted(end, np.arange(_GUIDE), side="right").astype(np.intp)
         # The members in bucket order with their chance to be kept (rate / the bucket's
         # upper bound) side by side: one memory access reads both (the table has millions
