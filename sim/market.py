@@ -402,9 +402,27 @@ class _AdSetState:
     prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
     learner: CellLearner | None = None
 
+    # (value, price_mult) side by side, for drawing both in one gather; see pairs()
+    _pairs: tuple = (None, None, _empty(np.int64))
+
     @property
     def daily_opportunities(self) -> float:
         return self.rate_total
+
+    def pairs(self) -> np.ndarray:
+        """Each member's ``value`` and ``price_mult`` side by side: int64 view, shape (k,).
+
+        The auctions gather both for every ad opportunity; as one 8-byte record per
+        member they come in one memory access (an audience has up to millions of
+        members). Rebuilt when either array has been replaced.
+        """
+        value, price_mult, pairs = self._pairs
+        if value is not self.value or price_mult is not self.price_mult:
+            both = np.empty((self.value.size, 2), dtype=np.float32)
+            both[:, 0], both[:, 1] = self.value, self.price_mult
+            pairs = both.view(np.int64)[:, 0]
+            self._pairs = (self.value, self.price_mult, pairs)
+        return pairs
 
 
 class ImpressionLog:
@@ -909,7 +927,8 @@ class Market(mesa.Agent):
         if n == 0:
             return
         local = st.sampler.draw(rng, n)
-        value, price_mult = st.value[local], st.price_mult[local]
+        both = st.pairs()[local].view(np.float32)  # (value, price_mult) of each draw
+        value, price_mult = both[0::2], both[1::2]
         z = standard_normal_pairs(rng, n)
         competing = median * demand * price_mult * np.exp(market.bid_dispersion * z[0])
         if self.exchange is not None:  # competing employers' ad sets bid too
