@@ -378,8 +378,10 @@ class _AdSetState:
     # Who gets each ad opportunity: drawn in proportion to the members' session rates.
     sampler: RateSampler = field(default_factory=lambda: RateSampler(_empty(np.float32)))
     rate_total: float = 0.0  # ad opportunities per day in the whole audience
-    value: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # predicted value
-    price_mult: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # competition
+    # The optimiser's predicted value and other advertisers' price multiplier side by
+    # side, float32 (k, 2): the auctions gather both for every ad opportunity, in one
+    # memory access as an 8-byte record. Read and set through ``value`` and ``price_mult``.
+    members: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.float32))
     p_click: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # first exposure
     p_apply: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # after a click
     gender: np.ndarray = field(default_factory=lambda: _empty(np.uint8))  # (variance reduction)
@@ -402,27 +404,39 @@ class _AdSetState:
     prior_value: np.ndarray = field(default_factory=lambda: _empty(np.float64))
     learner: CellLearner | None = None
 
-    # (value, price_mult) side by side, for drawing both in one gather; see pairs()
-    _pairs: tuple = (None, None, _empty(np.int64))
-
     @property
     def daily_opportunities(self) -> float:
         return self.rate_total
 
-    def pairs(self) -> np.ndarray:
-        """Each member's ``value`` and ``price_mult`` side by side: int64 view, shape (k,).
+    @property
+    def value(self) -> np.ndarray:
+        """The optimiser's predicted value of each member (mean 1), float32 shape (k,)."""
+        return self.members[:, 0]
 
-        The auctions gather both for every ad opportunity; as one 8-byte record per
-        member they come in one memory access (an audience has up to millions of
-        members). Rebuilt when either array has been replaced.
-        """
-        value, price_mult, pairs = self._pairs
-        if value is not self.value or price_mult is not self.price_mult:
-            both = np.empty((self.value.size, 2), dtype=np.float32)
-            both[:, 0], both[:, 1] = self.value, self.price_mult
-            pairs = both.view(np.int64)[:, 0]
-            self._pairs = (self.value, self.price_mult, pairs)
-        return pairs
+    @value.setter
+    def value(self, value: np.ndarray) -> None:
+        self._set_member(0, value)
+
+    @property
+    def price_mult(self) -> np.ndarray:
+        """Other advertisers' price multiplier for each member, float32 shape (k,)."""
+        return self.members[:, 1]
+
+    @price_mult.setter
+    def price_mult(self, price_mult: np.ndarray) -> None:
+        self._set_member(1, price_mult)
+
+    def _set_member(self, column: int, values: np.ndarray) -> None:
+        # A new array each time: what was read before (a journey's snapshot) stays as it was.
+        both = np.empty((values.size, 2), dtype=np.float32)
+        both[:, column] = values
+        other = self.members[:, 1 - column]
+        both[:, 1 - column] = other if other.size == values.size else np.nan  # (set next)
+        self.members = both
+
+    def pairs(self) -> np.ndarray:
+        """Each member's ``(value, price_mult)`` record as one int64, shape (k,)."""
+        return self.members.view(np.int64)[:, 0]
 
 
 class ImpressionLog:
