@@ -273,3 +273,27 @@ def test_an_audience_below_the_platform_minimum_is_rejected(tiny, tiny_pop, kind
     assert str(rejected.status).startswith("rejected: audience of about")  # the old text
     assert rejected.impressions == 0 and rejected.spend == 0
     assert live.status.state == "active" and live.impressions > 0
+
+
+def test_an_ad_sets_value_and_price_multiplier_are_kept_side_by_side(tiny, tiny_pop):
+    """The auctions read both per draw from one record; setting one keeps the other, and
+    replaces the array (what was read before, such as a journey's view, stays as it was)."""
+    engine = _engine(tiny, tiny_pop)
+    engine.set_ad_sets([_broad_adset(1_000)], day=0)
+    st = engine._states["fb"]
+    k = st.audience.size
+    assert k > 100 and st.value.shape == st.price_mult.shape == (k,)
+    expected = segment_multipliers(engine.market, tiny_pop.age[st.audience],
+                                   tiny_pop.gender[st.audience])  # fmt: skip
+    np.testing.assert_allclose(st.price_mult, expected, rtol=1e-6)
+    before_value, before_price = st.value, st.price_mult.copy()
+    st.price_mult = st.price_mult * np.float32(2.0)  # as a price shock does
+    np.testing.assert_array_equal(st.price_mult, 2 * before_price)
+    np.testing.assert_array_equal(st.value, before_value)
+    assert before_value is not st.value  # (a new array: columns of one new record array)
+    assert np.shares_memory(st.members, st.value) and np.shares_memory(st.members, st.price_mult)
+    pairs = st.pairs().view(np.float32).reshape(k, 2)
+    np.testing.assert_array_equal(pairs[:, 0], st.value)
+    np.testing.assert_array_equal(pairs[:, 1], st.price_mult)
+    st.value = np.ones(3, dtype=np.float32)  # a new audience: the other column waits
+    assert st.price_mult.shape == (3,) and np.isnan(st.price_mult).all()
