@@ -138,7 +138,7 @@ def plot(population_rows: list, budget_rows: list, path: Path, title: str) -> No
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -161,11 +161,16 @@ def plot(population_rows: list, budget_rows: list, path: Path, title: str) -> No
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylabel("seconds")
-        ax.xaxis.set_major_formatter(plain)
-        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.margins(x=0.08, y=0.12)  # (room for the labels at the ends)
+        for axis in (ax.xaxis, ax.yaxis):  # 1, 2, 5 in each decade: the ranges are short
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(plain)
+            axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
         ax.grid(alpha=0.3, which="both")
+    # (people as 50k ... 5M: seven plain numbers do not fit under the axis)
+    left.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k")
+    )
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
