@@ -244,16 +244,23 @@ def click_probability(
     model: ResponseModel = DEFAULT_RESPONSE,
     search_state: np.ndarray | int | None = None,
     distance_factor: np.ndarray | None = None,
+    relevance: np.ndarray | None = None,
 ) -> np.ndarray:
     """First-exposure click probability of people ``idx`` for an ad, shape (k,).
 
     ``search_state`` (shape (k,), or one state for everyone) replaces the people's states
     from the population;
-    ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`.
+    ``distance_factor`` (shape (n,)) is as in :func:`relevance_multiplier`;
+    ``relevance`` (float64 shape (n,)) is everyone's :func:`relevance_multiplier` for
+    this vacancy, creative and ``model`` (:meth:`sim.people.People.relevance`), looked
+    up instead of computed.
     """
     states = pop.search_state[idx] if search_state is None else np.asarray(search_state)
     # link_ctr x appeal x relevance x state x image x propensity, in place in that order
-    p = relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
+    if relevance is None:
+        p = relevance_multiplier(pop, idx, vacancy, creative, model, distance_factor)
+    else:  # (a copy: multiplied in place below)
+        p = relevance[np.asarray(idx)]
     p *= link_ctr * creative.appeal
     p *= np.asarray(model.search_state)[states]  # (one state for everyone: a scalar)
     p *= image_multiplier(creative, pop.gender[idx], model)

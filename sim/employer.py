@@ -79,7 +79,7 @@ class Employer(mesa.Agent):
         self.people = people
         self.ats_delay_days = campaign.ats_delay_days
         self._pixel_key = rng.integers(0, 1000, size=pop.size, dtype=np.int16)
-        self._visits = OrganicVisitWeights(pop, vacancy, people.distance_factor)
+        self._visits = OrganicVisitWeights(pop, vacancy, people.relevance(vacancy.creative))
         self._visit_rng = visit_rng
         self._visitors_per_day = units.sim_people(campaign.organic_site_visitors)
         size = round(units.sim_people(campaign.employee_seed_size))
@@ -165,17 +165,18 @@ class OrganicVisitWeights:
     ----------
     pop : Population
     vacancy : VacancySpec
-    distance_factor : numpy.ndarray of float, shape (n,), optional
-        As in :func:`sim.behavior.relevance_multiplier`.
+    relevance : numpy.ndarray of float, shape (n,), optional
+        Everyone's :func:`sim.behavior.relevance_multiplier` for the vacancy and its
+        creative (:meth:`sim.people.People.relevance`); computed here when not given.
     """
 
     BLOCK = 32  # people per block (a draw sums one block's weights again)
     CHUNK = 1 << 16  # people weighed at a time while building
 
     def __init__(
-        self, pop: Population, vacancy: VacancySpec, distance_factor: np.ndarray | None = None
+        self, pop: Population, vacancy: VacancySpec, relevance: np.ndarray | None = None
     ) -> None:
-        self.pop, self.vacancy, self.distance_factor = pop, vacancy, distance_factor
+        self.pop, self.vacancy, self.relevance = pop, vacancy, relevance
         # Summed a chunk of people at a time (small temporaries, no passes over millions),
         # each chunk's sum started from the last: the same additions in the same order
         # as one cumulative sum over everyone.
@@ -197,8 +198,10 @@ class OrganicVisitWeights:
         """Visit weights of people ``idx``, float64 shape like ``idx``."""
         pop = self.pop
         flat = idx.reshape(-1)
-        w = behavior.relevance_multiplier(pop, flat, self.vacancy, self.vacancy.creative,
-                                          distance_factor=self.distance_factor)  # fmt: skip
+        if self.relevance is None:
+            w = behavior.relevance_multiplier(pop, flat, self.vacancy, self.vacancy.creative)
+        else:
+            w = self.relevance[flat]
         w = w * np.asarray(behavior.DEFAULT_RESPONSE.search_state)[pop.search_state[flat]]
         return w.reshape(idx.shape)
 

@@ -761,10 +761,11 @@ class Market(mesa.Agent):
         # Computed for an open-passive person; the current search state is applied at
         # impression time (states change during the campaign).
         ctr = platform.link_ctr * self.ctr_scale[a.platform]
+        relevance = self.people.relevance(creative)
         st.p_click = _by_chunks(
             lambda i: behavior.click_probability(
                 self.pop, i, vacancy, creative, ctr, search_state=OPEN_PASSIVE,
-                distance_factor=self.people.distance_factor,
+                relevance=relevance,
             ),
             audience, np.float32,
         )  # fmt: skip

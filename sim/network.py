@@ -448,7 +448,7 @@ class OrganicSharing(mesa.Agent):
         state = people.search_state
         p_click = behavior.click_probability(
             self.pop, exposed, vacancy, vacancy.creative, PLATFORMS["facebook"].link_ctr,
-            search_state=state[exposed],
+            search_state=state[exposed], relevance=people.relevance(vacancy.creative),
         )  # fmt: skip
         clicked = exposed[rng.random(exposed.size) < p_click]
         candidates = np.union1d(clicked, referred).astype(np.int64)

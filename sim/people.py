@@ -25,12 +25,15 @@ import mesa
 import numpy as np
 
 from sim import behavior
+from sim.creative import Creative
 from sim.dynamics import SearchDynamics
 from sim.population import Population, distance_km, qualified_mask, workplace_distance_km
 from sim.scenario import PopulationSpec, VacancySpec
 
 RESPONSE = behavior.DEFAULT_RESPONSE
 AIDED_AWARENESS = 0.3  # awareness from which a person recalls the employer when asked (estimate)
+# People whose relevance is computed at a time (design choice: small temporaries).
+RELEVANCE_CHUNK = 1 << 16
 
 
 class FatigueMemory:
@@ -136,6 +139,30 @@ class People(mesa.Agent):
         self.applied = np.zeros(pop.size, dtype=bool)
         self.visited = np.zeros(pop.size, dtype=bool)  # seen on the career site
         self.fatigue: dict[int, FatigueMemory] = {}  # per ad set key
+        self._relevance: dict[bytes, np.ndarray] = {}  # per occupation factor table
+
+    def relevance(self, creative: Creative) -> np.ndarray:
+        """Everyone's relevance of the vacancy advertised with ``creative``, float64 (n,).
+
+        :func:`sim.behavior.relevance_multiplier` of every person at the campaign's start
+        (a move's change is applied through ``move_factor``), computed once per run for
+        each table of occupation factors the creatives give (one for most runs: only a
+        career-change message changes it) and shared by the career site's organic
+        visitors and every ad set's click probabilities. Computed
+        :data:`RELEVANCE_CHUNK` people at a time (no temporaries over everyone).
+        """
+        table = behavior.occupation_multiplier(self.vacancy.occupation, creative)
+        key = table.tobytes()
+        if key not in self._relevance:
+            out = np.empty(self.pop.size)
+            for start in range(0, self.pop.size, RELEVANCE_CHUNK):
+                stop = min(start + RELEVANCE_CHUNK, self.pop.size)
+                out[start:stop] = behavior.relevance_multiplier(
+                    self.pop, np.arange(start, stop), self.vacancy, creative,
+                    distance_factor=self.distance_factor,
+                )  # fmt: skip
+            self._relevance[key] = out
+        return self._relevance[key]
 
     @property
     def size(self) -> int:

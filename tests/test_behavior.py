@@ -11,7 +11,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+from helpers import build_market
 
+import sim.people
 import strategies
 from sim import behavior, geography, occupations
 from sim.model import run
@@ -204,3 +206,32 @@ def test_relevance_tables_match_the_formula_person_by_person(vestland, vestland_
         behavior.relevance_multiplier(pop, idx, v, creative, distance_factor=everyone),
         behavior.relevance_multiplier(pop, idx, v, creative),
     )
+
+
+def test_everyones_relevance_is_computed_once_per_occupation_table(tiny, tiny_pop, monkeypatch):
+    """People.relevance gives relevance_multiplier for everyone, kept for the run; click
+    probabilities looked up from it are the computed ones, bit for bit."""
+    monkeypatch.setattr(sim.people, "RELEVANCE_CHUNK", 777)  # (several chunks, a short last)
+    pop, v = tiny_pop, tiny.vacancy
+    people = build_market(tiny, pop).people
+    everyone = np.arange(pop.size)
+    job_ad, brand = Creative(message="job-ad"), Creative(message="employer-brand", appeal=1.4)
+    career = Creative(message="career-change")
+    rel = people.relevance(job_ad)
+    np.testing.assert_array_equal(
+        rel,
+        behavior.relevance_multiplier(
+            pop, everyone, v, job_ad, distance_factor=people.distance_factor
+        ),
+    )
+    assert people.relevance(brand) is rel  # the same occupation factors: the same array
+    changed = people.relevance(career)
+    assert changed is not rel and not np.array_equal(changed, rel)
+    idx = np.arange(3, pop.size, 5)
+    for creative in (job_ad, brand, career):
+        np.testing.assert_array_equal(
+            behavior.click_probability(pop, idx, v, creative, CTR, search_state=OPEN_PASSIVE,
+                                       relevance=people.relevance(creative)),
+            behavior.click_probability(pop, idx, v, creative, CTR, search_state=OPEN_PASSIVE,
+                                       distance_factor=people.distance_factor),
+        )  # fmt: skip

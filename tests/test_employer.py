@@ -22,7 +22,10 @@ def test_visitors_are_found_as_in_the_full_cumulative_table(
     monkeypatch.setattr(OrganicVisitWeights, "CHUNK", chunk)
     v = tiny.vacancy
     factor = behavior.distance_multiplier(distance_km(tiny_pop, v))
-    visits = OrganicVisitWeights(tiny_pop, v, factor)
+    relevance = behavior.relevance_multiplier(
+        tiny_pop, np.arange(tiny_pop.size), v, v.creative, distance_factor=factor
+    )
+    visits = OrganicVisitWeights(tiny_pop, v, relevance)
     cum = np.cumsum(visits.weights(np.arange(tiny_pop.size)))
     assert visits.total == cum[-1] > 0
     rng = np.random.default_rng(block)
