@@ -162,8 +162,10 @@ def plot(population_rows: list, budget_rows: list, path: Path, title: str) -> No
         ax.set_yscale("log")
         ax.set_ylabel("seconds")
         ax.margins(x=0.08, y=0.12)  # (room for the labels at the ends)
-        for axis in (ax.xaxis, ax.yaxis):  # 1, 2, 5 in each decade: the ranges are short
-            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            # 1, 2, 5 in each decade (the ranges are short); every digit within one decade
+            subs = (1.0, 2.0, 5.0) if high / low >= 10 else tuple(range(1, 10))
+            axis.set_major_locator(LogLocator(base=10, subs=subs))
             axis.set_major_formatter(plain)
             axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
         ax.grid(alpha=0.3, which="both")
