@@ -1116,7 +1116,9 @@ class Market(mesa.Agent):
         st.impressions += k
         st.reach += int(np.count_nonzero((before == 0) & (rank == 0)))
         st.clicks += int(clicked.sum())
-        females = int(self.pop.gender[person].sum())
+        # (by the sex the platform knows: what its ads manager reports and the variance
+        # reduction controller balances)
+        females = int(self.view(st.adset.platform).gender[person].sum())
         st.impressions_by_gender[0] += k - females
         st.impressions_by_gender[1] += females
         self.log.append(
