@@ -58,6 +58,7 @@ from sim.population import (
     UNEMPLOYED,
     Population,
     distance_km,
+    within_reach,
 )
 
 # Spawn-key word naming the journeys' sample stream (the bytes "jou"); the components'
@@ -224,7 +225,7 @@ def fit(pop: Population, vacancy, qualified: np.ndarray) -> np.ndarray:
         (occ >= 0) & occupations.adjacency_matrix()[target][np.maximum(occ, 0)]
     )
     in_force = (pop.labour == EMPLOYED) | (pop.labour == UNEMPLOYED)
-    close = distance_km(pop, vacancy) <= vacancy.max_distance_km
+    close = within_reach(distance_km(pop, vacancy), vacancy)
     out = np.where(near_trade & in_force & close, 1, 0).astype(np.int8)
     out[qualified] = 2
     return out
@@ -392,7 +393,7 @@ def _not_qualified_because(facts: RunFacts, p: int) -> list[str]:
         out.append("experience")
     if pop.labour[p] not in (EMPLOYED, UNEMPLOYED):
         out.append("labour")
-    if distance_km(pop, v, np.array([p]))[0] > v.max_distance_km:
+    if not within_reach(distance_km(pop, v, np.array([p])), v)[0]:
         out.append("distance")
     return out
 

@@ -27,7 +27,13 @@ import numpy as np
 from sim import behavior
 from sim.creative import Creative
 from sim.dynamics import SearchDynamics
-from sim.population import Population, distance_km, qualified_mask, workplace_distance_km
+from sim.population import (
+    Population,
+    distance_km,
+    qualified_mask,
+    within_reach,
+    workplace_distance_km,
+)
 from sim.scenario import PopulationSpec, VacancySpec
 
 RESPONSE = behavior.DEFAULT_RESPONSE
@@ -120,7 +126,7 @@ class People(mesa.Agent):
         km = distance_km(pop, vacancy)
         self.distance_factor = behavior.distance_multiplier(km)
         if qualified is None:  # qualified_mask's rule, from the distances above
-            qualified = self.could_qualify & (km <= vacancy.max_distance_km)
+            qualified = self.could_qualify & within_reach(km, vacancy)
         del km
         # Qualification at the campaign's start (the ground truth the metrics use) and as
         # of now (people move).
@@ -194,7 +200,7 @@ class People(mesa.Agent):
         self.move_factor[moved] = behavior.distance_multiplier(new) / (
             behavior.distance_multiplier(old)
         )
-        now = self.could_qualify[moved] & (new <= v.max_distance_km)
+        now = self.could_qualify[moved] & within_reach(new, v)
         self.qualified[moved] = now
         # (sorted lists kept sorted: the movers are a few among many qualified people)
         q, moved_sorted = self._qualified_idx, np.sort(moved)

@@ -758,7 +758,18 @@ def qualified_mask(pop: Population, vacancy, ignore_distance: bool = False) -> n
     )
     if ignore_distance:
         return ok
-    return ok & (distance_km(pop, vacancy) <= vacancy.max_distance_km)
+    return ok & within_reach(distance_km(pop, vacancy), vacancy)
+
+
+def within_reach(km: np.ndarray, vacancy) -> np.ndarray:
+    """The distance part of the qualification rule: homes ``km`` from the workplace.
+
+    ``km`` (any shape, from :func:`distance_km` or :func:`workplace_distance_km`) at most
+    ``vacancy.max_distance_km``; bool, shape like ``km``. The one place the rule is
+    written: :func:`qualified_mask`, :class:`sim.people.People` (at the start and as
+    people move) and the journeys' explanations use it.
+    """
+    return np.asarray(km) <= vacancy.max_distance_km
 
 
 def distance_km(pop: Population, where, idx: np.ndarray | None = None) -> np.ndarray:

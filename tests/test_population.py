@@ -31,6 +31,7 @@ from sim.population import (
     qualified_mask,
     target_size,
     topic_mask,
+    within_reach,
 )
 from sim.scenario import load_scenario, replace_path
 
@@ -397,3 +398,13 @@ def test_tighter_rules_give_subsets_and_adjacent_gives_a_superset(vestland, vest
     np.testing.assert_array_equal(
         wider, _manual_qualified(pop, dataclasses.replace(v, accept_adjacent=True))
     )
+
+
+def test_within_reach_is_the_distance_part_of_the_qualification_rule(tiny, tiny_pop):
+    v = tiny.vacancy
+    near = within_reach(distance_km(tiny_pop, v), v)
+    assert 0 < near.sum() < tiny_pop.size
+    rest = qualified_mask(tiny_pop, v, ignore_distance=True)
+    np.testing.assert_array_equal(qualified_mask(tiny_pop, v), rest & near)
+    edge = np.array([v.max_distance_km, np.nextafter(v.max_distance_km, np.inf)])
+    assert within_reach(edge, v).tolist() == [True, False]  # the limit itself is within
