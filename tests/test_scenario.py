@@ -400,3 +400,38 @@ def test_every_field_is_documented_in_scenarios_readme():
     text = readme.read_text(encoding="utf-8")
     missing = [p for p, _ in field_paths() if p not in text]
     assert not missing, f"fields not documented in scenarios/README.md: {missing}"
+
+
+def _allowed_cells() -> dict[str, str]:
+    """The ``allowed`` cell of each field row of scenarios/README.md, by dotted path."""
+    cells = {}
+    for line in (REPO / "scenarios" / "README.md").read_text(encoding="utf-8").splitlines():
+        parts = [p.strip() for p in re.split(r"(?<!\\)\|", line)]  # (not at an escaped \|)
+        if len(parts) == 7 and re.fullmatch(r"`[\w.]+`", parts[1]):
+            cells[parts[1].strip("`")] = parts[4]
+    return cells
+
+
+def _numbers(cell: str) -> set[float]:
+    """Every number written in ``cell`` (``10,000,000``, ``0.5``, ``1e9``, ``−1``)."""
+    found = re.findall(r"[-−]?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?", cell)
+    return {float(n.replace(",", "").replace("−", "-")) for n in found}
+
+
+def test_the_allowed_column_of_scenarios_readme_gives_the_schemas_limits():
+    """Every bound and choice the schema enforces is written in the field's row."""
+    cells = _allowed_cells()
+    wrong = []
+    for path, f in field_paths():
+        meta = f.metadata
+        if path not in cells:  # only an employer's copies of [vacancy] and [pipeline]
+            assert path.startswith(("employers.vacancy.", "employers.pipeline.",
+                                    "employers.strategy.")), f"{path} has no row"  # fmt: skip
+            continue  # (documented as "as vacancy.*", checked in their own rows)
+        cell = cells[path]
+        bounds = [meta[k] for k in ("min", "max", "above") if k in meta]
+        missing = [b for b in bounds if float(b) not in _numbers(cell)]
+        missing += [c for c in meta.get("choices", ()) if c not in cell]
+        if missing:
+            wrong.append(f"{path}: {cell.strip()!r} lacks {missing}")
+    assert not wrong, "\n".join(wrong)
