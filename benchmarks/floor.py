@@ -83,19 +83,27 @@ def _record(sc, pop) -> tuple[list[tuple[int, int, int]], list[tuple[np.ndarray,
     return calls, audiences
 
 
+def _people_state(n_people: int) -> tuple[np.ndarray, ...]:
+    """The per-person arrays the floor reads and writes: platform count, fatigue record,
+    awareness, search state, clicked; each shape (n_people,)."""
+    return (
+        np.zeros(n_people, dtype=np.uint16),
+        np.zeros(n_people, dtype=[("remembered", np.float32), ("last_seen", np.int32)]),
+        np.zeros(n_people, dtype=np.float32),
+        np.zeros(n_people, dtype=np.uint8),
+        np.zeros(n_people, dtype=bool),
+    )
+
+
 def floor(n_people: int, calls, audiences, rng: np.random.Generator) -> tuple[float, float, int]:
     """The lean floor's setup and delivery CPU times, and the impressions it bought."""
     t0 = time.process_time()
     tables = _floor_tables(audiences)
     t1 = time.process_time()
-    count = np.zeros(n_people, dtype=np.uint16)
-    fatigue = np.zeros(n_people, dtype=[("remembered", np.float32), ("last_seen", np.int32)])
-    awareness = np.zeros(n_people, dtype=np.float32)
-    state = np.zeros(n_people, dtype=np.uint8)
-    clicked = np.zeros(n_people, dtype=bool)
+    count, fatigue, awareness, state, clicked = _people_state(n_people)
     log_person, log_price = [], []
     total = 0
-    for hour, (k, n, n_bought) in enumerate(calls):
+    for step, (k, n, n_bought) in enumerate(calls):  # (step: the hour's stand-in)
         members, sampler, values, p_click = tables[k]
         local = sampler.draw(rng, n)
         both = values[local]
@@ -113,7 +121,7 @@ def floor(n_people: int, calls, audiences, rng: np.random.Generator) -> tuple[fl
         hit = (u[0] < p) & ~clicked[person]
         count[person] = before + 1
         memory["remembered"] += 1
-        memory["last_seen"] = hour
+        memory["last_seen"] = step
         fatigue[person] = memory
         awareness[person] = aware + np.float32(0.1) * (1 - aware)
         clicked[person[hit]] = True
@@ -174,22 +182,18 @@ def compiled_floor(n_people: int, calls, audiences, rng: np.random.Generator, ke
     """The floor's delivery CPU time with the work after the draws in ``kernel``."""
     tables = _floor_tables(audiences)
     start = time.process_time()
-    count = np.zeros(n_people, dtype=np.uint16)
-    fatigue = np.zeros(n_people, dtype=[("remembered", np.float32), ("last_seen", np.int32)])
-    awareness = np.zeros(n_people, dtype=np.float32)
-    state = np.zeros(n_people, dtype=np.uint8)
-    clicked = np.zeros(n_people, dtype=bool)
+    count, fatigue, awareness, state, clicked = _people_state(n_people)
     total = sum(b for _, _, b in calls)
     log_person, log_price = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float32)
     at = 0
-    for hour, (k, n, n_bought) in enumerate(calls):
+    for step, (k, n, n_bought) in enumerate(calls):  # (step: the hour's stand-in)
         members, sampler, values, p_click = tables[k]
         local = sampler.draw(rng, n)
         z = rng.standard_normal((2, n), dtype=np.float32)
         u = rng.random((2, n_bought), dtype=np.float32)
         at += kernel(local, z, u, n_bought, members, values, p_click, count,
                      fatigue["remembered"], fatigue["last_seen"], awareness, state, clicked,
-                     hour, log_person, log_price, at)  # fmt: skip
+                     step, log_person, log_price, at)  # fmt: skip
     return time.process_time() - start
 
 
