@@ -154,7 +154,7 @@ class People(mesa.Agent):
         (a move's change is applied through ``move_factor``), computed once per run for
         each table of occupation factors the creatives give (one for most runs: only a
         career-change message changes it) and shared by the career site's organic
-        visitors and every ad set's click probabilities. Computed
+        visitors, every ad set's click probabilities and the staff's shared post. Computed
         :data:`RELEVANCE_CHUNK` people at a time (no temporaries over everyone).
         """
         table = behavior.occupation_multiplier(self.vacancy.occupation, creative)
