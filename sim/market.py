@@ -76,7 +76,7 @@ from sim.employer import Employer
 from sim.errors import BudgetError, PolicyError, UnknownNameError
 from sim.people import People
 from sim.platforms import PLATFORMS, Platform
-from sim.population import OPEN_PASSIVE, Population
+from sim.population import OPEN_PASSIVE, Population, by_chunks
 from sim.sampling import RateSampler, sorted_subset
 from sim.scenario import EventSpec, MarketSpec, OptimiserSpec, PlatformSpec, VacancySpec
 from sim.units import Units
@@ -248,24 +248,6 @@ class DeliveryOptimiser:
         if objective in ("reach", "awareness") or idx.size == 0:
             return np.ones(idx.size, dtype=np.float32)
         return _mean_one(self.rates(idx, objective, creative))
-
-
-# Audience members whose per-member values are computed at a time (design choice: the
-# temporaries of 64k members stay in the processor's cache; audiences have millions).
-RESOLVE_CHUNK = 1 << 16
-
-
-def _by_chunks(fn, idx: np.ndarray, dtype=np.float64) -> np.ndarray:
-    """``fn(idx)`` computed :data:`RESOLVE_CHUNK` members at a time, shape like ``idx``.
-
-    ``fn`` must be elementwise (each member's value depends on that member only), so the
-    result is exactly ``fn(idx).astype(dtype)``, without temporaries over the whole
-    audience.
-    """
-    out = np.empty(idx.size, dtype=dtype)
-    for start in range(0, idx.size, RESOLVE_CHUNK):
-        out[start : start + RESOLVE_CHUNK] = fn(idx[start : start + RESOLVE_CHUNK])
-    return out
 
 
 def _mean_one(value: np.ndarray) -> np.ndarray:
@@ -747,7 +729,7 @@ class Market(mesa.Agent):
         st.rate_total = st.sampler.total * platform.ads_per_session
         self._predict(st)
         # (for the audience only: nobody else's multiplier is ever needed)
-        st.price_mult = _by_chunks(
+        st.price_mult = by_chunks(
             lambda i: segment_multipliers(self.market, self.pop.age[i], self.pop.gender[i]),
             audience, np.float32,
         )  # fmt: skip
@@ -762,14 +744,14 @@ class Market(mesa.Agent):
         # impression time (states change during the campaign).
         ctr = platform.link_ctr * self.ctr_scale[a.platform]
         relevance = self.people.relevance(creative)
-        st.p_click = _by_chunks(
+        st.p_click = by_chunks(
             lambda i: behavior.click_probability(
                 self.pop, i, vacancy, creative, ctr, search_state=OPEN_PASSIVE,
                 relevance=relevance,
             ),
             audience, np.float32,
         )  # fmt: skip
-        st.p_apply = _by_chunks(
+        st.p_apply = by_chunks(
             lambda i: behavior.apply_probability(
                 self.pop, i, vacancy, qualified=self.people.qualified,
                 search_state=OPEN_PASSIVE, dtype=np.float32,
@@ -790,14 +772,14 @@ class Market(mesa.Agent):
             st.learner = None
             return
         spec = self._optimiser_specs[st.adset.platform]
-        rates = _by_chunks(lambda i: optimiser.rates(i, st.objective, creative), st.audience)
+        rates = by_chunks(lambda i: optimiser.rates(i, st.objective, creative), st.audience)
         if not spec.learning:  # (the historical prediction is needed only to learn)
             st.learner = None
             st.prior_value = _empty(np.float64)
             st.value = _mean_one(rates)
             return
         st.prior_value = rates
-        cells = _by_chunks(optimiser.cells, st.audience, CELL_DTYPE)
+        cells = by_chunks(optimiser.cells, st.audience, CELL_DTYPE)
         if st.learner is None:
             st.learner = CellLearner(cells, st.prior_value, spec, self.units.weight,
                                      self._learning_stream())  # fmt: skip

@@ -29,6 +29,7 @@ from sim.creative import Creative
 from sim.dynamics import SearchDynamics
 from sim.population import (
     Population,
+    by_chunks,
     distance_km,
     qualified_mask,
     within_reach,
@@ -38,8 +39,6 @@ from sim.scenario import PopulationSpec, VacancySpec
 
 RESPONSE = behavior.DEFAULT_RESPONSE
 AIDED_AWARENESS = 0.3  # awareness from which a person recalls the employer when asked (estimate)
-# People whose relevance is computed at a time (design choice: small temporaries).
-RELEVANCE_CHUNK = 1 << 16
 
 
 class FatigueMemory:
@@ -155,19 +154,17 @@ class People(mesa.Agent):
         each table of occupation factors the creatives give (one for most runs: only a
         career-change message changes it) and shared by the career site's organic
         visitors, every ad set's click probabilities and the staff's shared post. Computed
-        :data:`RELEVANCE_CHUNK` people at a time (no temporaries over everyone).
+        in chunks (:func:`sim.population.by_chunks`: no temporaries over everyone).
         """
         table = behavior.occupation_multiplier(self.vacancy.occupation, creative)
         key = table.tobytes()
         if key not in self._relevance:
-            out = np.empty(self.pop.size)
-            for start in range(0, self.pop.size, RELEVANCE_CHUNK):
-                stop = min(start + RELEVANCE_CHUNK, self.pop.size)
-                out[start:stop] = behavior.relevance_multiplier(
-                    self.pop, np.arange(start, stop), self.vacancy, creative,
-                    distance_factor=self.distance_factor,
-                )  # fmt: skip
-            self._relevance[key] = out
+            self._relevance[key] = by_chunks(
+                lambda i: behavior.relevance_multiplier(
+                    self.pop, i, self.vacancy, creative, distance_factor=self.distance_factor
+                ),
+                np.arange(self.pop.size),
+            )
         return self._relevance[key]
 
     @property

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from helpers import build_market
 
-import sim.people
+import sim.population
 import strategies
 from sim import behavior, geography, occupations
 from sim.model import run
@@ -211,7 +211,7 @@ def test_relevance_tables_match_the_formula_person_by_person(vestland, vestland_
 def test_everyones_relevance_is_computed_once_per_occupation_table(tiny, tiny_pop, monkeypatch):
     """People.relevance gives relevance_multiplier for everyone, kept for the run; click
     probabilities looked up from it are the computed ones, bit for bit."""
-    monkeypatch.setattr(sim.people, "RELEVANCE_CHUNK", 777)  # (several chunks, a short last)
+    monkeypatch.setattr(sim.population, "VALUES_CHUNK", 777)  # (several chunks, a short last)
     pop, v = tiny_pop, tiny.vacancy
     people = build_market(tiny, pop).people
     everyone = np.arange(pop.size)
